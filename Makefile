@@ -1,0 +1,49 @@
+# livecommerce — `make run` serves the demo, `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALES := en ru kk ky uz_Latn ug zh_Hans
+
+.PHONY: run test lint services i18n docs bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## make run: install, create var/livecommerce.db, seed the demo world on first start, serve on :8080
+run: $(STAMP)
+	$(BIN)/livecommerce serve
+
+## make test: install, make sure PostgreSQL, Redis and Chromium are there, then lint, type-check and test
+test: $(STAMP) services lint
+	$(BIN)/livecommerce i18n check
+	$(BIN)/pytest
+
+services:
+	@scripts/services
+
+lint: $(STAMP)
+	$(BIN)/ruff check livecommerce tests bench
+	$(BIN)/ruff format --check livecommerce tests bench
+	$(BIN)/mypy
+
+## make i18n: extract messages and update every catalog
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k N_ -o translations/messages.pot livecommerce
+	@for l in $(LOCALES); do \
+	  if [ -f translations/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations -l $$l; \
+	  else \
+	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$l; \
+	  fi; \
+	done
+
+## make docs: regenerate docs/configuration.md from the settings table
+docs: $(STAMP)
+	$(BIN)/livecommerce config docs > docs/configuration.md
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,201 @@
+"""The `livecommerce` command: serve, seed, check catalogs, document settings.
+
+Every command that prints data has `--json`; errors are one clear line on stderr and
+a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from livecommerce import config, seeds
+from livecommerce.config import Settings
+from livecommerce.errors import LivecommerceError
+from livecommerce.i18n import Localizer, localizer
+from livecommerce.store import open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PAGES = (
+    ("/", "shows"),
+    ("/healthz", "health"),
+    ("/metrics", "metrics"),
+    ("/api/streams", "API"),
+)
+
+
+def _env_localizer() -> Localizer:
+    """The user's language before settings are read: LIVECOMMERCE_LOCALE, else LANG."""
+    tag = os.environ.get("LIVECOMMERCE_LOCALE") or os.environ.get("LANG", "")
+    return localizer(tag.split(".")[0] or None)
+
+
+def with_settings(command: F) -> F:
+    """Add a flag for every setting and hand the command the resolved `Settings`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        flags = {row.name: kwargs.pop(row.name, None) for row in config.table()}
+        context = click.get_current_context()
+        config_file = context.find_root().params.get("config_file")
+        settings = config.load(config_file=config_file, flags=flags)
+        return command(*args, settings=settings, **kwargs)
+
+    for row in reversed(config.table()):
+        if row.kind is config.BOOLEAN:
+            option = click.option(
+                f"{row.flag}/--no-{row.flag[2:]}", row.name, default=None, help=row.help
+            )
+        else:
+            option = click.option(row.flag, row.name, default=None, metavar="VALUE", help=row.help)
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def _l10n(settings: Settings) -> Localizer:
+    return localizer(settings.locale)
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML file of settings (also LIVECOMMERCE_CONFIG).",
+)
+@click.version_option(package_name="livecommerce")
+def cli(config_file: Path | None) -> None:
+    """Cross-border livestream commerce: plan shows, relay chat, review sales."""
+
+
+@cli.command()
+@with_settings
+def serve(settings: Settings) -> None:
+    """Serve pages, API and chat until Ctrl-C or SIGTERM."""
+    from livecommerce.web.server import serve as run
+
+    l10n = _l10n(settings)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Migrations report each step at INFO; the server's own log is what matters here.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+    def announce(base: str) -> None:
+        click.echo(l10n.gettext("livecommerce is serving on {url}").format(url=base))
+        for path, _name in PAGES:
+            click.echo(f"  {base}{path}")
+        click.echo(l10n.gettext("Press Ctrl-C to stop."))
+        sys.stdout.flush()
+
+    asyncio.run(run(settings, announce=announce))
+    click.echo(l10n.gettext("Stopped."))
+
+
+@cli.command()
+@with_settings
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def seed(settings: Settings, as_json: bool) -> None:
+    """Load the demo world from the seeds folder (twice changes nothing)."""
+    l10n = _l10n(settings)
+
+    async def load() -> dict[str, int]:
+        store = open_store(settings.resolved_database_url)
+        await store.start()
+        try:
+            await seeds.load(store, settings.seeds_dir)
+            return await store.counts()
+        finally:
+            await store.close()
+
+    counts = asyncio.run(load())
+    if as_json:
+        _emit(counts)
+        return
+    labels = {
+        "markets": l10n.gettext("Markets"),
+        "streamers": l10n.gettext("Streamers"),
+        "products": l10n.gettext("Products"),
+        "shows": l10n.gettext("Shows"),
+        "chat_messages": l10n.gettext("Chat messages"),
+        "mentions": l10n.gettext("Product mentions"),
+        "orders": l10n.gettext("Orders"),
+        "exchange_rates": l10n.gettext("Exchange rates"),
+    }
+    click.echo(l10n.gettext("The demo world is loaded."))
+    for table, label in labels.items():
+        click.echo(f"  {label}: {l10n.format_number(counts.get(table, 0))}")
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs."""
+
+
+@i18n.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def i18n_check(as_json: bool) -> None:
+    """Fail on any untranslated, fuzzy or broken catalog entry."""
+    from livecommerce.catalogs import check
+
+    problems = check()
+    l10n = _env_localizer()
+    if as_json:
+        _emit([{"locale": p.locale, "msgid": p.msgid, "reason": p.reason} for p in problems])
+    else:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if not problems:
+            click.echo(l10n.gettext("Every catalog is complete."))
+    if problems:
+        raise SystemExit(1)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Settings."""
+
+
+@config_group.command("show")
+@with_settings
+def config_show(settings: Settings) -> None:
+    """Print the resolved settings as JSON."""
+    _emit({row.name: getattr(settings, row.name) for row in config.table()})
+
+
+@config_group.command("docs")
+def config_docs() -> None:
+    """Print docs/configuration.md, generated from the settings table."""
+    click.echo(config.render_docs(), nl=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command; turn every expected failure into one line."""
+    try:
+        cli.main(args=argv, prog_name="livecommerce", standalone_mode=False)
+    except LivecommerceError as error:
+        l10n = _env_localizer()
+        click.echo(f"livecommerce: {error.message(l10n.gettext)}", err=True)
+        raise SystemExit(error.exit_code) from None
+    except click.exceptions.Abort:
+        raise SystemExit(130) from None
+    except click.ClickException as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

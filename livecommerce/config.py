@@ -1,0 +1,320 @@
+"""Settings: one table drives the defaults, the config file, the environment, the CLI and the docs.
+
+Precedence, lowest first: defaults < TOML file (``--config`` or ``LIVECOMMERCE_CONFIG``)
+< environment ``LIVECOMMERCE_<NAME>`` < command-line flags ``--<name>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import ipaddress
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from livecommerce.errors import N_, ConfigError, ConfigFileError, UnknownSettingError
+
+ENV_PREFIX = "LIVECOMMERCE_"
+CONFIG_ENV = "LIVECOMMERCE_CONFIG"
+LOCALES = ("en", "ru", "kk", "ky", "uz_Latn", "ug", "zh_Hans")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class Invalid(ValueError):
+    """Raised by a parser; the caller knows the key, the value and where it came from."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a setting's value is read from text (file, environment, flag) and checked."""
+
+    expected: str
+    parse: Callable[[Any], Any]
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid
+    if len(value) > 4096 or "\x00" in value:
+        raise Invalid
+    return value
+
+
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise Invalid
+        if isinstance(value, str):
+            try:
+                value = int(value.strip(), 10)
+            except ValueError:
+                raise Invalid from None
+        if not isinstance(value, int) or not low <= value <= high:
+            raise Invalid
+        return value
+
+    return parse
+
+
+def _number(low: float, high: float) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool):
+            raise Invalid
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise Invalid from None
+        if not isinstance(value, int | float) or not low <= value <= high:
+            raise Invalid
+        return float(value)
+
+    return parse
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("1", "true", "yes", "on"):
+            return True
+        if word in ("0", "false", "no", "off"):
+            return False
+    raise Invalid
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if _text(value) not in choices:
+            raise Invalid
+        return str(value)
+
+    return parse
+
+
+def _host(value: Any) -> str:
+    text = _text(value).strip()
+    if text == "localhost":
+        return text
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise Invalid from None
+    return text
+
+
+def _database_url(value: Any) -> str:
+    text = _text(value).strip()
+    if text and not text.startswith(("sqlite://", "postgresql://", "postgres://")):
+        raise Invalid
+    return text
+
+
+def _redis_url(value: Any) -> str:
+    text = _text(value).strip()
+    if text and not text.startswith(("redis://", "rediss://", "unix://")):
+        raise Invalid
+    return text
+
+
+def _currency(value: Any) -> str:
+    text = _text(value).strip()
+    if len(text) != 3 or not text.isascii() or not text.isalpha() or not text.isupper():
+        raise Invalid
+    return text
+
+
+def _path(value: Any) -> Path:
+    text = _text(value).strip()
+    if not text:
+        raise Invalid
+    return Path(text)
+
+
+PORT = Kind(N_("a port number from 0 to 65535 (0: any free port)"), _integer(0, 65535))
+BOOLEAN = Kind(N_("true or false"), _boolean)
+HOST = Kind(N_("an IP address or localhost"), _host)
+PATH = Kind(N_("a folder path"), _path)
+DATABASE_URL = Kind(N_("empty, sqlite:///FILE or postgresql://USER@HOST/DB"), _database_url)
+REDIS_URL = Kind(N_("empty or redis://HOST:PORT/DB"), _redis_url)
+CURRENCY = Kind(N_("a three-letter ISO 4217 code such as CNY"), _currency)
+LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _choice(*LOCALES))
+LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
+SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
+
+
+def setting(default: Any, kind: Kind, help: str) -> Any:
+    """Declare one row of the settings table (a dataclass field with its kind and help)."""
+    return field(default=default, metadata={"kind": kind, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of livecommerce, with its default, kind and help: the one table."""
+
+    host: str = setting("127.0.0.1", HOST, "Address the server listens on.")
+    port: int = setting(8080, PORT, "TCP port of the server: pages, API and chat on one port.")
+    data_dir: Path = setting(
+        Path("var"), PATH, "Folder for the SQLite database and generated secrets."
+    )
+    database_url: str = setting(
+        "",
+        DATABASE_URL,
+        "Database. Empty: the SQLite file livecommerce.db in data_dir. "
+        "postgresql://… for PostgreSQL.",
+    )
+    redis_url: str = setting(
+        "", REDIS_URL, "Redis for chat fan-out across processes. Empty: in-process."
+    )
+    seeds_dir: Path = setting(Path("seeds"), PATH, "Folder of the demo world's seed files.")
+    seed_on_start: bool = setting(
+        True, BOOLEAN, "Load the demo world from seeds_dir when serve starts on an empty store."
+    )
+    locale: str = setting(
+        "en", LOCALE, "Language of command-line output and of pages no browser asks otherwise."
+    )
+    base_currency: str = setting(
+        "CNY", CURRENCY, "The seller's currency: revenue is converted into it."
+    )
+    shutdown_timeout: float = setting(
+        10.0, SECONDS, "Seconds serve waits for open connections and pending writes on shutdown."
+    )
+    log_level: str = setting("info", LOG_LEVEL, "How much the server logs.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to open: the setting, or the SQLite file in data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'livecommerce.db'}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One setting as documented: where it can be set and what it does."""
+
+    name: str
+    kind: Kind
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def table() -> list[Row]:
+    """The settings table, in declaration order."""
+    return [
+        Row(f.name, f.metadata["kind"], f.default, f.metadata["help"])
+        for f in dataclasses.fields(Settings)
+    ]
+
+
+def _parse(row: Row, value: Any, source: str) -> Any:
+    try:
+        return row.kind.parse(value)
+    except Invalid:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "…"
+        raise ConfigError(
+            key=row.name, value=shown, source=source, expected=row.kind.expected
+        ) from None
+
+
+def _unknown(key: str, source: str) -> UnknownSettingError:
+    names = [row.name for row in table()]
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return UnknownSettingError(key=repr(key[:80]), source=source, hint=hint)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file: a flat table of settings."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigFileError(path=str(path), reason="no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigFileError(path=str(path), reason=str(error)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigFileError(path=str(path), reason=str(error)) from None
+    return data
+
+
+def load(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve the settings: defaults < file < environment < flags.
+
+    `flags` maps setting names to raw flag values (None: not given).
+    """
+    environ = os.environ if environ is None else environ
+    rows = {row.name: row for row in table()}
+    values: dict[str, Any] = {}
+
+    if config_file is None and environ.get(CONFIG_ENV):
+        config_file = Path(environ[CONFIG_ENV])
+    if config_file is not None:
+        for key, value in read_file(config_file).items():
+            if key not in rows:
+                raise _unknown(key, str(config_file))
+            values[key] = _parse(rows[key], value, str(config_file))
+
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in rows:
+            raise _unknown(key, "environment")
+        values[name] = _parse(rows[name], value, key)
+
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = _parse(rows[name], value, rows[name].flag)
+
+    return Settings(**values)
+
+
+def render_docs() -> str:
+    """docs/configuration.md, generated from the settings table."""
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated from livecommerce/config.py by `make docs`; do not edit by hand. -->",
+        "",
+        "Every setting can be given, from lowest to highest precedence, as its default,",
+        "in a TOML file (`--config FILE` or the `LIVECOMMERCE_CONFIG` environment variable),",
+        "as an environment variable `LIVECOMMERCE_<NAME>`, or as a command-line flag.",
+        "A value a setting cannot take stops the command with exit status 2 and one line",
+        "naming the setting, the value and what is expected.",
+        "",
+        "```toml",
+        "# livecommerce.toml",
+        'host = "127.0.0.1"',
+        "port = 8080",
+        'database_url = "postgresql://livecommerce@127.0.0.1/livecommerce"',
+        "```",
+        "",
+        "| setting | flag | environment | default | expected | what it does |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in table():
+        default = row.default
+        shown = "true" if default is True else "false" if default is False else str(default)
+        lines.append(
+            f"| `{row.name}` | `{row.flag}` | `{row.env}` | `{shown}` "
+            f"| {row.kind.expected} | {row.help} |"
+        )
+    return "\n".join(lines) + "\n"

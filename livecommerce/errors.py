@@ -1,0 +1,78 @@
+"""The errors a user can meet, in one tree.
+
+    LivecommerceError            one clear line for the user, an exit code for the CLI
+    ├── ConfigError              a setting has a value it cannot take (exit 2)
+    ├── StoreError               the database cannot be reached or migrated
+    ├── SeedError                a seed file is broken (file, line, reason)
+    └── ServeError               the server cannot start (port in use, …)
+
+Each error carries its data and a message template marked for translation; the
+template is translated in the reader's locale and filled with the data, so the same
+error reads well in every language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction into the catalogs; translated where it is shown."""
+    return message
+
+
+class LivecommerceError(Exception):
+    """Base of every error meant for a user: one line, no traceback."""
+
+    template: ClassVar[str] = "{detail}"
+    exit_code: ClassVar[int] = 1
+    # Parameters that are themselves marked messages, translated with the template.
+    translated: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **params: object) -> None:
+        self.params = params
+        super().__init__(self.message())
+
+    def message(self, gettext: Callable[[str], str] = str) -> str:
+        """The message in the language whose `gettext` is given (English by default)."""
+        params = {
+            key: gettext(value) if key in self.translated and isinstance(value, str) else value
+            for key, value in self.params.items()
+        }
+        return gettext(self.template).format(**params)
+
+
+class ConfigError(LivecommerceError):
+    """A setting has a value it cannot take: names the key, the value and what is expected."""
+
+    template = N_("setting {key} = {value} (from {source}): expected {expected}")
+    exit_code = 2
+    translated = ("expected",)
+
+
+class UnknownSettingError(ConfigError):
+    template = N_("unknown setting {key} in {source}{hint}")
+
+
+class ConfigFileError(ConfigError):
+    template = N_("cannot read config file {path}: {reason}")
+
+
+class StoreError(LivecommerceError):
+    template = N_("database {url} is not usable: {reason}")
+    exit_code = 3
+
+
+class SeedError(LivecommerceError):
+    template = N_("seed file {path}, {where}: {reason}")
+    exit_code = 4
+
+
+class ServeError(LivecommerceError):
+    template = N_("cannot serve on {host}:{port}: {reason}")
+    exit_code = 5
+
+
+class PortInUseError(ServeError):
+    template = N_("cannot serve on {host}:{port}: the port is already in use")

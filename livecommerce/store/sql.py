@@ -1,0 +1,524 @@
+"""The store's queries, shared by every backend (SQLAlchemy Core on asyncio).
+
+A backend supplies its engines: one writer and readers. Writes go through one
+connection at a time (`_write`), reads through the reader pool.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from livecommerce.core.models import (
+    ChatMessage,
+    ExchangeRate,
+    HourRange,
+    Market,
+    Mention,
+    MentionSource,
+    Order,
+    Product,
+    Role,
+    Show,
+    ShowStatus,
+    Streamer,
+)
+from livecommerce.errors import StoreError
+from livecommerce.store import migrate
+from livecommerce.store import schema as t
+
+
+def _hours(ranges: Iterable[HourRange]) -> list[list[int]]:
+    return [[r.start, r.end] for r in ranges]
+
+
+def _ranges(raw: Iterable[Sequence[int]]) -> tuple[HourRange, ...]:
+    return tuple(HourRange(int(a), int(b)) for a, b in raw)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, fit for a log line or an error."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "<unparseable database URL>"
+
+
+class SqlStore(abc.ABC):
+    """Markets, streamers, products, shows, chat, mentions, orders and exchange rates."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._writer: AsyncEngine | None = None
+        self._reader: AsyncEngine | None = None
+        self._write_lock = asyncio.Lock()
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def _engines(self) -> tuple[AsyncEngine, AsyncEngine]:
+        """The writer engine and the reader engine (they may be the same)."""
+
+    async def start(self) -> None:
+        """Connect and apply the migrations; a clear StoreError if either fails."""
+        try:
+            self._writer, self._reader = self._engines()
+            async with self._writer.begin() as conn:
+                await conn.run_sync(migrate.upgrade)
+        except (OSError, SQLAlchemyError) as error:
+            await self.close()
+            raise StoreError(url=redact(self.url), reason=_reason(error)) from None
+
+    async def close(self) -> None:
+        for engine in {self._writer, self._reader}:
+            if engine is not None:
+                await engine.dispose()
+        self._writer = self._reader = None
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self._read() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except (OSError, SQLAlchemyError, StoreError):
+            return False
+        return True
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        if self._writer is None:
+            raise StoreError(url=redact(self.url), reason="the store is not started")
+        async with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        if self._reader is None:
+            raise StoreError(url=redact(self.url), reason="the store is not started")
+        async with self._reader.connect() as conn:
+            yield conn
+
+    def _insert(self, table: sa.Table) -> Any:
+        dialect = postgresql if self._dialect == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    @property
+    def _dialect(self) -> str:
+        assert self._writer is not None  # checked by _write/_read before any use
+        return self._writer.dialect.name
+
+    async def _upsert(
+        self, conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]
+    ) -> None:
+        if not rows:
+            return
+        keys = [c.name for c in table.primary_key.columns]
+        statement = self._insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+        )
+        await conn.execute(statement, rows)
+
+    async def _insert_new(
+        self, conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]
+    ) -> int:
+        """Insert the rows whose keys are not there yet; returns how many were new."""
+        if not rows:
+            return 0
+        statement = self._insert(table).on_conflict_do_nothing(index_elements=keys)
+        added = 0
+        for row in rows:
+            result = await conn.execute(statement, row)
+            added += result.rowcount or 0
+        return added
+
+    # -- writes --------------------------------------------------------------------------
+
+    async def put_markets(self, markets: Iterable[Market]) -> None:
+        rows = [
+            {
+                "code": m.code,
+                "country": m.country,
+                "zones": list(m.zones),
+                "languages": list(m.languages),
+                "currency": m.currency,
+                "weight": m.weight,
+                "peak_hours": _hours(m.peak_hours),
+                "names": dict(m.names),
+            }
+            for m in markets
+        ]
+        async with self._write() as conn:
+            await self._upsert(conn, t.markets, rows)
+
+    async def put_streamers(self, streamers: Iterable[Streamer]) -> None:
+        rows = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "zone": s.zone,
+                "languages": list(s.languages),
+                "base_currency": s.base_currency,
+                "available_hours": _hours(s.available_hours),
+                "categories": list(s.categories),
+                "names": dict(s.names),
+            }
+            for s in streamers
+        ]
+        async with self._write() as conn:
+            await self._upsert(conn, t.streamers, rows)
+
+    async def put_products(self, products: Iterable[Product]) -> None:
+        """Insert or replace products with their names, aliases and prices."""
+        products = list(products)
+        skus = [p.sku for p in products]
+        async with self._write() as conn:
+            await self._upsert(
+                conn,
+                t.products,
+                [
+                    {"sku": p.sku, "category": p.category, "streamer_id": p.streamer_id}
+                    for p in products
+                ],
+            )
+            for child in (t.product_names, t.product_aliases, t.product_prices):
+                await conn.execute(child.delete().where(child.c.sku.in_(skus)))
+            names = [
+                {"sku": p.sku, "lang": lang, "name": name}
+                for p in products
+                for lang, name in p.names.items()
+            ]
+            aliases = [
+                {"sku": p.sku, "lang": lang, "alias": alias}
+                for p in products
+                for lang, words in p.aliases.items()
+                for alias in dict.fromkeys(words)
+            ]
+            prices = [
+                {"sku": p.sku, "currency": cur, "amount": amount}
+                for p in products
+                for cur, amount in p.prices.items()
+            ]
+            for table, rows in (
+                (t.product_names, names),
+                (t.product_aliases, aliases),
+                (t.product_prices, prices),
+            ):
+                if rows:
+                    await conn.execute(table.insert(), rows)
+
+    async def put_shows(self, shows: Iterable[Show]) -> None:
+        rows = [
+            {
+                "id": s.id,
+                "code": s.code,
+                "streamer_id": s.streamer_id,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "markets": list(s.markets),
+                "languages": list(s.languages),
+                "fallback_moderators": list(s.fallback_moderators),
+                "status": s.status.value,
+                "titles": dict(s.titles),
+            }
+            for s in shows
+        ]
+        async with self._write() as conn:
+            await self._upsert(conn, t.shows, rows)
+
+    async def put_exchange_rates(self, rates: Iterable[ExchangeRate]) -> None:
+        rows = [
+            {"day": r.day, "base": r.base, "currency": r.currency, "rate": r.rate} for r in rates
+        ]
+        async with self._write() as conn:
+            await self._upsert(conn, t.exchange_rates, rows)
+
+    async def add_chat_messages(self, messages: Iterable[ChatMessage]) -> int:
+        """Store chat messages; ones already stored (same show and id) are left as they are."""
+        rows = [
+            {
+                "show_id": m.show_id,
+                "id": m.id,
+                "ts": m.ts,
+                "lang": m.lang,
+                "declared_lang": m.declared_lang,
+                "user_id": m.user_id,
+                "user_name": m.user_name,
+                "role": m.role.value,
+                "text": m.text,
+                "reply_to": m.reply_to,
+            }
+            for m in messages
+        ]
+        async with self._write() as conn:
+            return await self._insert_new(conn, t.chat_messages, rows, ["show_id", "id"])
+
+    async def add_mentions(self, mentions: Iterable[Mention]) -> int:
+        """Store mentions; the same event (show, time, sku, source) is stored once."""
+        rows = [
+            {
+                "show_id": m.show_id,
+                "sku": m.sku,
+                "source": m.source.value,
+                "lang": m.lang,
+                "ts": m.ts,
+                "message_id": m.message_id,
+            }
+            for m in mentions
+        ]
+        async with self._write() as conn:
+            return await self._insert_new(
+                conn, t.mentions, rows, ["show_id", "ts", "sku", "source"]
+            )
+
+    async def add_orders(self, orders: Iterable[Order]) -> int:
+        """Store orders, idempotent on the order id; returns how many were new."""
+        rows = [
+            {
+                "id": o.id,
+                "ts": o.ts,
+                "sku": o.sku,
+                "qty": o.qty,
+                "unit_price": o.unit_price,
+                "currency": o.currency,
+                "buyer_country": o.buyer_country,
+                "buyer_lang": o.buyer_lang,
+                "show_ref": o.show_ref,
+            }
+            for o in orders
+        ]
+        async with self._write() as conn:
+            return await self._insert_new(conn, t.orders, rows, ["id"])
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def _rows(self, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
+        async with self._read() as conn:
+            rows: Sequence[sa.Row[Any]] = (await conn.execute(query)).all()
+            return rows
+
+    async def markets(self) -> list[Market]:
+        rows = await self._rows(
+            sa.select(t.markets).order_by(t.markets.c.weight.desc(), t.markets.c.code)
+        )
+        return [
+            Market(
+                code=r.code,
+                country=r.country,
+                zones=tuple(r.zones),
+                languages=tuple(r.languages),
+                currency=r.currency,
+                weight=r.weight,
+                peak_hours=_ranges(r.peak_hours),
+                names=dict(r.names),
+            )
+            for r in rows
+        ]
+
+    async def streamers(self) -> list[Streamer]:
+        rows = await self._rows(sa.select(t.streamers).order_by(t.streamers.c.id))
+        return [
+            Streamer(
+                id=r.id,
+                name=r.name,
+                zone=r.zone,
+                languages=tuple(r.languages),
+                base_currency=r.base_currency,
+                available_hours=_ranges(r.available_hours),
+                categories=tuple(r.categories),
+                names=dict(r.names),
+            )
+            for r in rows
+        ]
+
+    async def products(self) -> list[Product]:
+        async with self._read() as conn:
+            heads = (await conn.execute(sa.select(t.products).order_by(t.products.c.sku))).all()
+            names = (await conn.execute(sa.select(t.product_names))).all()
+            aliases = (
+                await conn.execute(sa.select(t.product_aliases).order_by(t.product_aliases.c.alias))
+            ).all()
+            prices = (await conn.execute(sa.select(t.product_prices))).all()
+        by_name: dict[str, dict[str, str]] = {}
+        for r in names:
+            by_name.setdefault(r.sku, {})[r.lang] = r.name
+        by_alias: dict[str, dict[str, list[str]]] = {}
+        for r in aliases:
+            by_alias.setdefault(r.sku, {}).setdefault(r.lang, []).append(r.alias)
+        by_price: dict[str, dict[str, Decimal]] = {}
+        for r in prices:
+            by_price.setdefault(r.sku, {})[r.currency] = r.amount
+        return [
+            Product(
+                sku=h.sku,
+                category=h.category,
+                streamer_id=h.streamer_id,
+                names=by_name.get(h.sku, {}),
+                aliases={k: tuple(v) for k, v in by_alias.get(h.sku, {}).items()},
+                prices=by_price.get(h.sku, {}),
+            )
+            for h in heads
+        ]
+
+    async def shows(
+        self, *, starting_after: datetime | None = None, starting_before: datetime | None = None
+    ) -> list[Show]:
+        query = sa.select(t.shows).order_by(t.shows.c.starts_at, t.shows.c.id)
+        if starting_after is not None:
+            query = query.where(t.shows.c.starts_at >= starting_after)
+        if starting_before is not None:
+            query = query.where(t.shows.c.starts_at < starting_before)
+        return [_show(r) for r in await self._rows(query)]
+
+    async def show(self, show_id: str) -> Show | None:
+        rows = await self._rows(sa.select(t.shows).where(t.shows.c.id == show_id))
+        return _show(rows[0]) if rows else None
+
+    async def chat_messages(
+        self,
+        show_id: str,
+        *,
+        after_id: int = 0,
+        langs: Iterable[str] | None = None,
+        limit: int = 500,
+    ) -> list[ChatMessage]:
+        """Messages of a show after `after_id`, oldest first, optionally only some languages."""
+        c = t.chat_messages.c
+        query = sa.select(t.chat_messages).where(c.show_id == show_id, c.id > after_id)
+        if langs is not None:
+            query = query.where(c.lang.in_(list(langs)))
+        rows = await self._rows(query.order_by(c.id).limit(limit))
+        return [
+            ChatMessage(
+                show_id=r.show_id,
+                id=r.id,
+                ts=r.ts,
+                lang=r.lang,
+                declared_lang=r.declared_lang,
+                user_id=r.user_id,
+                user_name=r.user_name,
+                role=Role(r.role),
+                text=r.text,
+                reply_to=r.reply_to,
+            )
+            for r in rows
+        ]
+
+    async def mentions(self, show_id: str) -> list[Mention]:
+        c = t.mentions.c
+        rows = await self._rows(
+            sa.select(t.mentions).where(c.show_id == show_id).order_by(c.ts, c.id)
+        )
+        return [
+            Mention(
+                show_id=r.show_id,
+                sku=r.sku,
+                source=MentionSource(r.source),
+                lang=r.lang,
+                ts=r.ts,
+                message_id=r.message_id,
+            )
+            for r in rows
+        ]
+
+    async def orders(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Order]:
+        """Orders placed in [since, until), oldest first."""
+        c = t.orders.c
+        query = sa.select(t.orders).order_by(c.ts, c.id)
+        if since is not None:
+            query = query.where(c.ts >= since)
+        if until is not None:
+            query = query.where(c.ts < until)
+        return [
+            Order(
+                id=r.id,
+                ts=r.ts,
+                sku=r.sku,
+                qty=r.qty,
+                unit_price=r.unit_price,
+                currency=r.currency,
+                buyer_country=r.buyer_country,
+                buyer_lang=r.buyer_lang,
+                show_ref=r.show_ref,
+            )
+            for r in await self._rows(query)
+        ]
+
+    async def exchange_rates(self, base: str, day: date | None = None) -> list[ExchangeRate]:
+        """Rates into `base`: on `day` (the latest known on or before it), else every day."""
+        c = t.exchange_rates.c
+        query = sa.select(t.exchange_rates).where(c.base == base)
+        if day is not None:
+            latest = (
+                sa.select(c.currency, sa.func.max(c.day).label("day"))
+                .where(c.base == base, c.day <= day)
+                .group_by(c.currency)
+                .subquery()
+            )
+            query = query.join(
+                latest, sa.and_(c.currency == latest.c.currency, c.day == latest.c.day)
+            )
+        rows = await self._rows(query.order_by(c.day, c.currency))
+        return [
+            ExchangeRate(day=r.day, base=r.base, currency=r.currency, rate=r.rate) for r in rows
+        ]
+
+    async def show_activity(self) -> dict[str, tuple[int, int]]:
+        """Per show: how many chat messages and product mentions it has."""
+        c, m = t.chat_messages.c, t.mentions.c
+        async with self._read() as conn:
+            chat = (
+                await conn.execute(sa.select(c.show_id, sa.func.count()).group_by(c.show_id))
+            ).all()
+            said = (
+                await conn.execute(sa.select(m.show_id, sa.func.count()).group_by(m.show_id))
+            ).all()
+        activity = {show: (int(n), 0) for show, n in chat}
+        for show, n in said:
+            activity[show] = (activity.get(show, (0, 0))[0], int(n))
+        return activity
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per table: for health, metrics and tests."""
+        async with self._read() as conn:
+            return {
+                table.name: int(
+                    (await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
+                )
+                for table in t.metadata.sorted_tables
+            }
+
+
+def _show(r: sa.Row[Any]) -> Show:
+    return Show(
+        id=r.id,
+        code=r.code,
+        streamer_id=r.streamer_id,
+        starts_at=r.starts_at,
+        ends_at=r.ends_at,
+        markets=tuple(r.markets),
+        languages=tuple(r.languages),
+        status=ShowStatus(r.status),
+        titles=dict(r.titles),
+        fallback_moderators=tuple(r.fallback_moderators),
+    )
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of a driver's error, without SQLAlchemy's links and SQL echo."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0][:300] if text else type(original).__name__

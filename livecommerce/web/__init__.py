@@ -1,0 +1,1 @@
+"""aiohttp adapters: pages, API and (later) the chat relay, on one port."""

@@ -1,0 +1,28 @@
+"""What a handler finds on the application and on each request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+from jinja2 import Environment
+
+from livecommerce.config import Settings
+from livecommerce.i18n import Localizer
+from livecommerce.store import SqlStore
+from livecommerce.web.metrics import Metrics
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", SqlStore)
+METRICS = web.AppKey("metrics", Metrics)
+TEMPLATES = web.AppKey("templates", Environment)
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+
+LOCALIZER = "livecommerce.localizer"
+
+
+def localizer_of(request: web.Request) -> Localizer:
+    """The reader's locale and zone, chosen by the locale middleware."""
+    found = request.get(LOCALIZER)
+    return found if isinstance(found, Localizer) else Localizer()

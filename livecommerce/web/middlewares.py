@@ -1,0 +1,116 @@
+"""Request middlewares: the reader's locale, metrics, and errors as one clear message."""
+
+from __future__ import annotations
+
+import logging
+import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from livecommerce.errors import N_
+from livecommerce.i18n import Localizer, negotiate, normalize
+from livecommerce.web.context import LOCALIZER, METRICS, SETTINGS, localizer_of
+from livecommerce.web.rendering import render
+
+log = logging.getLogger(__name__)
+
+LANG_COOKIE = "lang"
+ZONE_COOKIE = "tz"
+YEAR = 365 * 24 * 3600
+
+# What each HTTP status means to a reader, and the stable code an API client checks.
+_STATUS = {
+    400: ("bad_request", N_("The request is malformed.")),
+    401: ("unauthorized", N_("You need to sign in for this.")),
+    403: ("forbidden", N_("You are not allowed to do this.")),
+    404: ("not_found", N_("There is nothing at this address.")),
+    405: ("method_not_allowed", N_("This address does not accept that method.")),
+    413: ("too_large", N_("The request is too large.")),
+    500: ("internal", N_("Something went wrong on our side. Please try again.")),
+    503: ("unavailable", N_("The service is unavailable. Please try again shortly.")),
+}
+
+
+def _zone(name: str | None) -> str:
+    if not name or len(name) > 64:
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return name
+
+
+@web.middleware
+async def locale_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Choose the reader's locale (?lang=, cookie, Accept-Language) and zone (?tz=, cookie)."""
+    asked = request.query.get("lang")
+    chosen = normalize(asked) if asked else None
+    locale = (
+        chosen
+        or normalize(request.cookies.get(LANG_COOKIE, ""))
+        or negotiate(request.headers.get("Accept-Language"), request.app[SETTINGS].locale)
+    )
+    asked_zone = _zone(request.query.get("tz"))
+    zone = asked_zone or _zone(request.cookies.get(ZONE_COOKIE))
+    request[LOCALIZER] = Localizer(locale=locale, zone=zone)
+    response = await handler(request)
+    if chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True)
+    if asked_zone:
+        response.set_cookie(ZONE_COOKIE, asked_zone, max_age=YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        metrics = request.app[METRICS]
+        metrics.requests.labels(request.method, route, str(status)).inc()
+        metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+
+def wants_json(request: web.Request) -> bool:
+    path = request.path
+    return path.startswith("/api/") or path in ("/healthz", "/metrics")
+
+
+def error_response(
+    request: web.Request, status: int, code: str | None = None, message: str | None = None
+) -> web.Response:
+    """An error as JSON `{"error": {"code", "message"}}` for the API, a page for people."""
+    default_code, default_message = _STATUS.get(status, _STATUS[500])
+    l10n = localizer_of(request)
+    text = message or l10n.gettext(default_message)
+    if wants_json(request):
+        return web.json_response(
+            {"error": {"code": code or default_code, "message": text}}, status=status
+        )
+    return render(request, "error.html", status=status, message=text)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every failure into one clear, localized message; log the unexpected ones."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return error_response(request, error.status)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500)

@@ -1,0 +1,46 @@
+"""Render a page in the reader's language, zone and writing direction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from babel import Locale
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from livecommerce.config import LOCALES
+from livecommerce.web.context import TEMPLATES, localizer_of
+
+
+def environment() -> Environment:
+    """The Jinja2 environment of the pages: autoescaped, templates from the package."""
+    return Environment(
+        loader=PackageLoader("livecommerce.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def own_name(locale: str) -> str:
+    """A language's name in itself, for the language switcher: «Қазақ тілі», «中文»."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+SWITCHER = [(code, own_name(code)) for code in LOCALES]
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    """A page with the reader's localizer, gettext functions and the language switcher."""
+    l10n = localizer_of(request)
+    page = request.app[TEMPLATES].get_template(template)
+    body = page.render(
+        l10n=l10n,
+        _=l10n.gettext,
+        ngettext=l10n.ngettext,
+        languages=SWITCHER,
+        path=request.path,
+        **context,
+    )
+    return web.Response(text=body, status=status, content_type="text/html")

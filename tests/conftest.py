@@ -1,0 +1,156 @@
+"""Shared fixtures: real stores (SQLite files, a PostgreSQL database of the tests' own),
+a real server on a port the OS picks, and the clock pinned where a test needs it.
+
+An unreachable PostgreSQL, Redis or Chromium skips its tests with a reason on a
+laptop, and fails them under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from livecommerce import seeds
+from livecommerce.config import Settings
+from livecommerce.store import SqlStore, open_store
+from livecommerce.web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+PG_ADMIN_URL = os.environ.get(
+    "LIVECOMMERCE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("LIVECOMMERCE_TEST_REDIS", "redis://127.0.0.1:6379/13")
+CHROMIUM = os.environ.get("LIVECOMMERCE_TEST_CHROMIUM", "/usr/bin/chromium")
+# The demo world's clock: after the finished show, before the planned ones.
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a laptop; fail under CI, where every real part must be there."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI=true requires it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var", seeds_dir=SEEDS, port=0)
+
+
+async def _postgres_database() -> tuple[str, str] | None:
+    import asyncpg
+
+    name = f"livecommerce_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    except (OSError, asyncpg.PostgresError):
+        return None
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_postgres_database(name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A PostgreSQL database made for this test and dropped after it."""
+    made = await _postgres_database()
+    if made is None:
+        unavailable(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+        return
+    name, url = made
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database on each backend: the contract suite runs on both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    made = await _postgres_database()
+    if made is None:
+        unavailable(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+        return
+    name, url = made
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[SqlStore]:
+    opened = open_store(store_url)
+    await opened.start()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def seeded_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """A SQLite store holding the demo world."""
+    opened = open_store(f"sqlite:///{tmp_path / 'seeded.db'}")
+    await opened.start()
+    await seeds.load(opened, SEEDS)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+class Server:
+    """A real aiohttp server on a loopback port the OS picked."""
+
+    def __init__(self, runner: web.AppRunner, base: str) -> None:
+        self.runner = runner
+        self.base = base
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture
+async def server(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Server]:
+    app = create_app(replace(settings, seed_on_start=False), seeded_store, clock=lambda: NOW)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield Server(runner, f"http://{host}:{port}")
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+def chromium() -> str:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        unavailable(f"Debian's chromium is not installed at {CHROMIUM}")
+    return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))

@@ -1,0 +1,245 @@
+"""The store's contract, run against every backend (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from livecommerce.core.models import (
+    ChatMessage,
+    ExchangeRate,
+    HourRange,
+    Market,
+    Mention,
+    MentionSource,
+    Order,
+    Product,
+    Role,
+    Show,
+    ShowStatus,
+    Streamer,
+)
+from livecommerce.errors import StoreError
+from livecommerce.store import SqlStore, open_store
+from livecommerce.store.schema import metadata
+
+START = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+
+MARKET = Market(
+    code="KZ",
+    country="KZ",
+    zones=("Asia/Almaty",),
+    languages=("kk", "ru"),
+    currency="KZT",
+    weight=0.3,
+    peak_hours=(HourRange(19, 23), HourRange(12, 14)),
+    names={"kk": "Қазақстан", "ru": "Казахстан"},
+)
+STREAMER = Streamer(
+    id="khorgos-it",
+    name="Khorgos IT Studio",
+    zone="Asia/Urumqi",
+    languages=("zh", "ru"),
+    base_currency="CNY",
+    available_hours=(HourRange(10, 23),),
+    categories=("it",),
+    names={"zh": "霍尔果斯IT工作室"},
+)
+PRODUCT = Product(
+    sku="IT-LAP-14",
+    category="it",
+    streamer_id="khorgos-it",
+    names={"ru": "Ноутбук 14 дюймов", "ug": "14 دىيۇملۇق نوتبۇك", "zh": "14英寸笔记本电脑"},
+    aliases={"ru": ("ноут", "ноутбук"), "zh": ("笔记本",)},
+    prices={"KZT": Decimal("189000"), "EUR": Decimal("379.99"), "CNY": Decimal("2899")},
+)
+SHOW = Show(
+    id="kit-1120",
+    code="KIT1120",
+    streamer_id="khorgos-it",
+    starts_at=START,
+    ends_at=START + timedelta(hours=2),
+    markets=("KZ",),
+    languages=("kk", "ru"),
+    status=ShowStatus.FINISHED,
+    titles={"ru": "Ноутбуки", "en": "Laptops"},
+    fallback_moderators=("ru",),
+)
+
+
+async def _world(store: SqlStore) -> None:
+    await store.put_markets([MARKET])
+    await store.put_streamers([STREAMER])
+    await store.put_products([PRODUCT])
+    await store.put_shows([SHOW])
+
+
+async def test_migrations_build_exactly_the_schema(store: SqlStore) -> None:
+    """Alembic's migrations and schema.py describe the same tables."""
+    assert store._writer is not None
+    async with store._writer.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+    assert diff == []
+
+
+async def test_starting_twice_is_harmless(store_url: str) -> None:
+    for _ in range(2):
+        opened = open_store(store_url)
+        await opened.start()
+        assert await opened.ping()
+        await opened.close()
+
+
+async def test_round_trip_of_every_record(store: SqlStore) -> None:
+    await _world(store)
+    assert await store.markets() == [MARKET]
+    assert await store.streamers() == [STREAMER]
+    [product] = await store.products()
+    assert product.names == PRODUCT.names
+    assert product.aliases == {"ru": ("ноут", "ноутбук"), "zh": ("笔记本",)}
+    assert product.prices == {"KZT": Decimal(189000), "EUR": Decimal("379.99"), "CNY": 2899}
+    assert await store.show("kit-1120") == SHOW
+    assert await store.show("missing") is None
+
+
+async def test_times_come_back_aware_in_utc(store: SqlStore) -> None:
+    await _world(store)
+    almaty_evening = datetime(2026, 11, 20, 19, 0, tzinfo=timezone(timedelta(hours=5)))
+    await store.put_shows([_moved(SHOW, almaty_evening)])
+    show = await store.show("kit-1120")
+    assert show is not None
+    assert show.starts_at.tzinfo is not None
+    assert show.starts_at.utcoffset() == timedelta(0)
+    assert show.starts_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+async def test_naive_times_are_refused(store: SqlStore) -> None:
+    await _world(store)
+    naive = _moved(SHOW, datetime(2026, 11, 20, 13, 0))  # noqa: DTZ001 - the point of the test
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        await store.put_shows([naive])
+
+
+def _moved(show: Show, start: datetime) -> Show:
+    return replace(show, starts_at=start, ends_at=start + timedelta(hours=2))
+
+
+async def test_upserts_replace_what_they_name(store: SqlStore) -> None:
+    await _world(store)
+    renamed = replace(
+        PRODUCT, names={"ru": "Ноутбук"}, aliases={"kk": ("ноутбук",)}, prices={"KZT": Decimal(1)}
+    )
+    await store.put_products([renamed])
+    [product] = await store.products()
+    assert product.names == {"ru": "Ноутбук"}
+    assert product.aliases == {"kk": ("ноутбук",)}
+    assert product.prices == {"KZT": Decimal(1)}
+    await store.put_markets([replace(MARKET, weight=0.5)])
+    assert [m.weight for m in await store.markets()] == [0.5]
+
+
+async def test_orders_are_idempotent_on_their_id(store: SqlStore) -> None:
+    order = Order(
+        id="ORD-1",
+        ts=START + timedelta(minutes=30),
+        sku="IT-LAP-14",
+        qty=2,
+        unit_price=Decimal("189000"),
+        currency="KZT",
+        buyer_country="KZ",
+        buyer_lang="kk",
+        show_ref="KIT1120",
+    )
+    assert await store.add_orders([order]) == 1
+    assert await store.add_orders([order, order]) == 0
+    assert await store.orders() == [order]
+    assert await store.orders(since=START + timedelta(hours=1)) == []
+
+
+async def test_chat_and_mentions_are_stored_once(store: SqlStore) -> None:
+    await _world(store)
+    message = ChatMessage(
+        show_id="kit-1120",
+        id=1,
+        ts=START + timedelta(minutes=1),
+        lang="ru",
+        user_id="u-1",
+        user_name="Айгерим",
+        role=Role.VIEWER,
+        text="Сколько стоит ноут?",
+    )
+    second = ChatMessage(
+        show_id="kit-1120",
+        id=2,
+        ts=START + timedelta(minutes=2),
+        lang="kk",
+        user_id="mod-kk",
+        user_name="Дана",
+        role=Role.MODERATOR,
+        text="189 000 ₸",
+        reply_to=1,
+    )
+    mention = Mention(
+        show_id="kit-1120",
+        sku="IT-LAP-14",
+        source=MentionSource.CHAT,
+        lang="ru",
+        ts=message.ts,
+        message_id=1,
+    )
+    assert await store.add_chat_messages([message, second]) == 2
+    assert await store.add_chat_messages([message]) == 0
+    assert await store.add_mentions([mention]) == 1
+    assert await store.add_mentions([mention]) == 0
+    assert await store.chat_messages("kit-1120") == [message, second]
+    assert await store.chat_messages("kit-1120", after_id=1) == [second]
+    assert await store.chat_messages("kit-1120", langs=["kk"]) == [second]
+    assert await store.mentions("kit-1120") == [mention]
+    assert await store.show_activity() == {"kit-1120": (2, 1)}
+
+
+async def test_exchange_rate_is_the_latest_on_or_before_the_day(store: SqlStore) -> None:
+    rates = [
+        ExchangeRate(date(2026, 11, 18), "CNY", "KZT", Decimal("0.0142")),
+        ExchangeRate(date(2026, 11, 20), "CNY", "KZT", Decimal("0.0143")),
+        ExchangeRate(date(2026, 11, 19), "CNY", "EUR", Decimal("7.71")),
+    ]
+    await store.put_exchange_rates(rates)
+    on_21 = await store.exchange_rates("CNY", date(2026, 11, 21))
+    assert {(r.currency, r.rate) for r in on_21} == {
+        ("KZT", Decimal("0.0143")),
+        ("EUR", Decimal("7.71")),
+    }
+    on_18 = await store.exchange_rates("CNY", date(2026, 11, 18))
+    assert [(r.currency, r.rate) for r in on_18] == [("KZT", Decimal("0.0142"))]
+    assert len(await store.exchange_rates("CNY")) == 3
+
+
+async def test_unknown_streamer_is_refused(store: SqlStore) -> None:
+    with pytest.raises(sa.exc.IntegrityError):
+        await store.put_shows([replace(SHOW, streamer_id="nobody")])
+
+
+async def test_unreachable_database_is_one_clear_error(tmp_path: object) -> None:
+    store = open_store("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(StoreError) as caught:
+        await store.start()
+    message = caught.value.message()
+    assert message.startswith("database postgresql://nobody@127.0.0.1:1/none is not usable:")
+    assert "\n" not in message
+
+
+async def test_password_never_appears_in_errors() -> None:
+    store = open_store("postgresql://user:s3cret@127.0.0.1:1/none")
+    with pytest.raises(StoreError) as caught:
+        await store.start()
+    assert "s3cret" not in caught.value.message()
+    assert "***" in caught.value.message()

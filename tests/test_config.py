@@ -1,0 +1,139 @@
+"""Settings: precedence, clear errors for bad values, docs generated from the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from livecommerce import config
+from livecommerce.config import Settings
+from livecommerce.errors import ConfigError, ConfigFileError, UnknownSettingError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults() -> None:
+    settings = config.load(environ={})
+    assert settings == Settings()
+    assert settings.port == 8080
+    assert settings.resolved_database_url == "sqlite:///var/livecommerce.db"
+
+
+def test_precedence_defaults_file_environment_flags(tmp_path: Path) -> None:
+    file = tmp_path / "lc.toml"
+    file.write_text('port = 9000\nhost = "0.0.0.0"\nlocale = "kk"\nseed_on_start = false\n')
+    from_file = config.load(config_file=file, environ={})
+    assert (from_file.port, from_file.host, from_file.locale) == (9000, "0.0.0.0", "kk")
+    assert from_file.seed_on_start is False
+
+    env = {"LIVECOMMERCE_PORT": "9100", "LIVECOMMERCE_SEED_ON_START": "yes"}
+    from_env = config.load(config_file=file, environ=env)
+    assert (from_env.port, from_env.host, from_env.seed_on_start) == (9100, "0.0.0.0", True)
+
+    flagged = config.load(config_file=file, environ=env, flags={"port": "9200", "host": None})
+    assert (flagged.port, flagged.host) == (9200, "0.0.0.0")
+
+
+def test_config_file_named_by_environment(tmp_path: Path) -> None:
+    file = tmp_path / "lc.toml"
+    file.write_text('base_currency = "KZT"\n')
+    settings = config.load(environ={"LIVECOMMERCE_CONFIG": str(file)})
+    assert settings.base_currency == "KZT"
+
+
+@pytest.mark.parametrize(
+    ("source", "key", "value", "expected"),
+    [
+        ("env", "port", "eighty", "a port number from 0 to 65535"),
+        ("env", "port", "70000", "a port number from 0 to 65535"),
+        ("env", "port", "-1", "a port number from 0 to 65535"),
+        ("env", "host", "not a host", "an IP address or localhost"),
+        ("env", "database_url", "mysql://x", "empty, sqlite:///FILE or postgresql://"),
+        ("env", "redis_url", "http://x", "empty or redis://"),
+        ("env", "base_currency", "yen", "a three-letter ISO 4217 code"),
+        ("env", "locale", "fr", "one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"),
+        ("env", "seed_on_start", "maybe", "true or false"),
+        ("env", "shutdown_timeout", "1e9", "a number of seconds"),
+        ("env", "port", "80\x00", "a port number"),
+        ("file", "port", "true", "a port number"),
+        ("file", "port", '"8080"', None),
+        ("file", "locale", "7", "one of"),
+        ("file", "data_dir", '""', "a folder path"),
+        ("flag", "port", "8o8o", "a port number"),
+    ],
+)
+def test_bad_values_name_key_value_and_expectation(
+    tmp_path: Path, source: str, key: str, value: str, expected: str | None
+) -> None:
+    environ: dict[str, str] = {}
+    file = None
+    flags = None
+    if source == "env":
+        environ = {f"LIVECOMMERCE_{key.upper()}": value}
+    elif source == "file":
+        file = tmp_path / "lc.toml"
+        file.write_text(f"{key} = {value}\n")
+    else:
+        flags = {key: value}
+    if expected is None:  # a quoted number in TOML is accepted, like the environment's text
+        assert config.load(config_file=file, environ=environ, flags=flags).port == 8080
+        return
+    with pytest.raises(ConfigError) as caught:
+        config.load(config_file=file, environ=environ, flags=flags)
+    message = caught.value.message()
+    assert caught.value.exit_code == 2
+    assert f"setting {key} = " in message
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_oversized_value_is_shortened_in_the_message() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.load(environ={"LIVECOMMERCE_PORT": "9" * 100_000})
+    assert len(caught.value.message()) < 300
+
+
+def test_unknown_setting_suggests_the_close_one(tmp_path: Path) -> None:
+    file = tmp_path / "lc.toml"
+    file.write_text("prot = 1\n")
+    with pytest.raises(UnknownSettingError, match="did you mean port"):
+        config.load(config_file=file, environ={})
+    with pytest.raises(UnknownSettingError, match="LIVECOMMERCE_DATABASE"):
+        config.load(environ={"LIVECOMMERCE_DATABASE": "x"})
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"port = = 1\n", "Invalid"),
+        (b"\xff\xfe not utf-8", "codec"),
+    ],
+)
+def test_broken_config_file(tmp_path: Path, content: bytes, reason: str) -> None:
+    file = tmp_path / "lc.toml"
+    file.write_bytes(content)
+    with pytest.raises(ConfigFileError, match=reason) as caught:
+        config.load(config_file=file, environ={})
+    assert caught.value.exit_code == 2
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match="no such file"):
+        config.load(config_file=tmp_path / "nope.toml", environ={})
+
+
+def test_every_setting_has_help_and_a_documented_row() -> None:
+    docs = (ROOT / "docs" / "configuration.md").read_text()
+    assert docs == config.render_docs(), "docs/configuration.md is stale: run `make docs`"
+    for row in config.table():
+        assert row.help.strip()
+        assert f"`{row.name}`" in docs
+        assert f"`{row.env}`" in docs
+        assert f"`{row.flag}`" in docs
+
+
+def test_every_default_passes_its_own_check() -> None:
+    for row in config.table():
+        value = str(row.default).lower() if isinstance(row.default, bool) else str(row.default)
+        assert row.kind.parse(value) == row.default

@@ -1,0 +1,122 @@
+"""Locales: negotiation, CLDR formats in the reader's zone, and complete catalogs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from livecommerce import catalogs
+from livecommerce.config import LOCALES
+from livecommerce.i18n import Localizer, localizer, negotiate
+
+SHOW_START = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("ru-RU,ru;q=0.9,en;q=0.8", "ru"),
+        ("kk-KZ", "kk"),
+        ("uz-UZ,uz;q=0.9", "uz_Latn"),
+        ("zh-CN,zh;q=0.9", "zh_Hans"),
+        ("ug-CN", "ug"),
+        ("ky", "ky"),
+        ("fr-FR,ky;q=0.5,ru;q=0.4", "ky"),
+        ("en;q=0.1,kk;q=0.9", "kk"),
+        ("de-DE,fr", "en"),
+        ("", "en"),
+        (None, "en"),
+        ("ru;q=abc,kk", "kk"),
+        ("ru;q=0", "en"),
+        ("*", "en"),
+        ("x" * 10_000, "en"),
+    ],
+)
+def test_negotiate(header: str | None, expected: str) -> None:
+    assert negotiate(header) == expected
+
+
+def test_uyghur_is_right_to_left_and_the_others_are_not() -> None:
+    directions = {locale: Localizer(locale).direction for locale in LOCALES}
+    assert directions == {loc: "rtl" if loc == "ug" else "ltr" for loc in LOCALES}
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "currency", "expected"),
+    [
+        ("ru", 189000, "KZT", "189\xa0000\xa0₸"),
+        ("kk", Decimal("189000.40"), "KZT", "189\xa0000\xa0₸"),
+        ("uz_Latn", 4990000, "UZS", "4\xa0990\xa0000\xa0soʻm"),
+        ("ru", Decimal("379.5"), "EUR", "379,50\xa0€"),
+        ("en", Decimal("379.5"), "EUR", "€379.50"),
+        ("zh_Hans", 2899, "CNY", "¥2,899.00"),
+        ("ru", 35900, "RUB", "35\xa0900,00\xa0₽"),
+    ],
+)
+def test_money(locale: str, amount: Decimal | int, currency: str, expected: str) -> None:
+    assert Localizer(locale).format_money(amount, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "zone", "expected_time"),
+    [
+        ("kk", "Asia/Almaty", "18:00"),
+        ("ru", "Europe/Moscow", "16:00"),
+        ("zh_Hans", "Asia/Shanghai", "21:00"),
+        ("en", "Europe/Berlin", "2:00\u202fPM"),
+    ],
+)
+def test_times_are_shown_in_the_readers_zone(locale: str, zone: str, expected_time: str) -> None:
+    assert Localizer(locale, zone).format_time(SHOW_START) == expected_time
+
+
+def test_zone_names_fall_back_to_gmt_offsets_where_cldr_has_no_city() -> None:
+    assert Localizer("ru").zone_name("Asia/Almaty") == "Алматы"
+    assert "Almaty" in Localizer("en").zone_name("Asia/Almaty")
+
+
+def test_default_zone_follows_the_language() -> None:
+    assert localizer("kk").tzinfo.key == "Asia/Almaty"
+    assert localizer("zh").tzinfo.key == "Asia/Shanghai"
+    assert localizer("fr").locale == "en"
+
+
+def test_plurals_follow_each_language() -> None:
+    ru = Localizer("ru")
+    forms = {n: ru.ngettext("{n} minute", "{n} minutes", n).format(n=n) for n in (1, 2, 5, 21)}
+    assert forms == {1: "1 минута", 2: "2 минуты", 5: "5 минут", 21: "21 минута"}
+    zh = Localizer("zh_Hans")
+    assert zh.ngettext("{n} minute", "{n} minutes", 5).format(n=5) != "5 minutes"
+
+
+def test_every_catalog_is_complete() -> None:
+    problems = catalogs.check()
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_check_finds_untranslated_fuzzy_and_broken_entries(tmp_path: Path) -> None:
+    (tmp_path / "messages.pot").write_text(
+        'msgid ""\nmsgstr ""\n\nmsgid "Hello {name}"\nmsgstr ""\n\n'
+        'msgid "Stopped."\nmsgstr ""\n\nmsgid "Orders"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    folder = tmp_path / "ru" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: ru\\n"\n\n'
+        'msgid "Hello {name}"\nmsgstr "Привет {имя}"\n\n'
+        '#, fuzzy\nmsgid "Stopped."\nmsgstr "Остановлено."\n',
+        encoding="utf-8",
+    )
+    found = {
+        (p.locale, p.msgid, p.reason.split(" [")[0]) for p in catalogs.check(tmp_path, ("ru", "kk"))
+    }
+    assert found == {
+        ("ru", "Hello {name}", "unknown placeholder"),
+        ("ru", "Stopped.", "fuzzy"),
+        ("ru", "Orders", "missing from the catalog"),
+        ("kk", "-", "the catalog is missing"),
+    }

@@ -1,0 +1,127 @@
+"""The server over real HTTP: health, metrics, the API and the home page's languages."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+
+from tests.conftest import Server
+
+
+async def get(server: Server, path: str, **headers: str) -> tuple[int, str, aiohttp.ClientResponse]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url(path), headers=headers, allow_redirects=False) as response,
+    ):
+        return response.status, await response.text(), response
+
+
+async def test_healthz(server: Server) -> None:
+    status, body, _ = await get(server, "/healthz")
+    assert status == 200
+    assert '"status": "ok"' in body
+
+
+async def test_healthz_reports_degraded_when_the_database_is_gone(server: Server) -> None:
+    from livecommerce.web.context import STORE
+
+    await server.runner.app[STORE].close()
+    status, body, _ = await get(server, "/healthz")
+    assert status == 503
+    assert '"degraded"' in body
+    assert '"database": "unreachable"' in body
+
+
+async def test_metrics_are_prometheus_text(server: Server) -> None:
+    await get(server, "/")
+    await get(server, "/nowhere")
+    status, body, response = await get(server, "/metrics")
+    assert status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert 'livecommerce_http_requests_total{method="GET",route="/",status="200"} 1.0' in body
+    assert 'route="unmatched",status="404"' in body
+    assert "livecommerce_shows 3.0" in body
+
+
+async def test_api_streams_lists_every_show_with_where_it_stands(server: Server) -> None:
+    async with aiohttp.ClientSession() as session, session.get(server.url("/api/streams")) as r:
+        data = await r.json()
+    by_id = {s["id"]: s for s in data["streams"]}
+    assert by_id["khorgos-it-2026-11-20"]["when"] == "past"
+    assert by_id["khorgos-it-2026-11-20"]["starts_at"] == "2026-11-20T13:00:00Z"
+    assert {s["when"] for s in data["streams"]} == {"past", "upcoming"}
+
+
+@pytest.mark.parametrize(
+    ("header", "lang", "direction", "heading"),
+    [
+        ("ru-RU,ru;q=0.9", "ru", "ltr", "Прошедшие эфиры"),
+        ("ug", "ug", "rtl", None),
+        ("zh-CN", "zh-Hans", "ltr", None),
+        ("kk-KZ,ru;q=0.5", "kk", "ltr", None),
+        ("fr-FR", "en", "ltr", "Past shows"),
+    ],
+)
+async def test_home_page_speaks_the_browsers_language(
+    server: Server, header: str, lang: str, direction: str, heading: str | None
+) -> None:
+    status, body, _ = await get(server, "/", **{"Accept-Language": header})
+    assert status == 200
+    assert f'<html lang="{lang}" dir="{direction}">' in body
+    if heading:
+        assert heading in body
+    if lang != "en":
+        assert "Past shows" not in body
+
+
+async def test_home_page_shows_each_market_its_local_time(server: Server) -> None:
+    _, body, _ = await get(server, "/?lang=en&tz=Asia/Almaty")
+    card = body[body.index('data-show="khorgos-it-2026-11-20"') :]
+    card = card[: card.index("</article>")]
+    # 13:00 UTC is 18:00 in Almaty (UTC+5) and 19:00 in Urumqi (UTC+6).
+    assert re.search(r"6:00\s*PM</span>\s*<span class=\"zone\">Almaty", card)
+    assert re.search(r"7:00\s*PM</span>\s*<span class=\"zone\">Urumqi", card)
+    assert "Friday, November 20, 2026" in card
+
+
+async def test_language_choice_is_remembered_in_a_cookie(server: Server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url("/?lang=kk")) as first:
+            assert first.cookies["lang"].value == "kk"
+        async with session.get(server.url("/"), headers={"Accept-Language": "en"}) as second:
+            assert '<html lang="kk"' in await second.text()
+
+
+async def test_hostile_language_and_zone_parameters_fall_back(server: Server) -> None:
+    status, body, response = await get(server, "/?lang=%3Cscript%3E&tz=../../etc/passwd")
+    assert status == 200
+    assert "<script>" not in body
+    assert "lang" not in response.cookies
+    assert "tz" not in response.cookies
+
+
+@pytest.mark.parametrize("path", ["/api/nothing", "/healthz/../../etc/passwd"])
+async def test_api_errors_are_json_in_the_readers_language(server: Server, path: str) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url(path), headers={"Accept-Language": "ru"}) as r,
+    ):
+        assert r.status == 404
+        body = await r.json()
+    assert body["error"]["code"] == "not_found"
+    assert body["error"]["message"] == "По этому адресу ничего нет."
+
+
+async def test_page_errors_are_pages(server: Server) -> None:
+    status, body, _ = await get(server, "/no/such/page", **{"Accept-Language": "ug"})
+    assert status == 404
+    assert 'dir="rtl"' in body
+    assert "There is nothing at this address." not in body
+
+
+async def test_wrong_method_is_405(server: Server) -> None:
+    async with aiohttp.ClientSession() as session, session.post(server.url("/api/streams")) as r:
+        assert r.status == 405
+        assert (await r.json())["error"]["code"] == "method_not_allowed"
