@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -59,6 +60,9 @@ HOME_ZONES = {
 
 # Where buyers pay in whole units: prices of ₸, so'm and som carry no fraction.
 WHOLE_UNIT_CURRENCIES = frozenset({"KZT", "UZS", "KGS"})
+
+# Locales whose CLDR list patterns fall back to English ("A and B").
+_PLAIN_LIST_SEPARATOR = {"ug": "، "}
 
 # Where a currency is at home: its symbol there (₸, soʻm, сом, ₽, ¥) is the one its
 # buyers know, whatever language they read.
@@ -166,6 +170,12 @@ class Localizer:
         return babel_dates.get_timezone_location(
             ZoneInfo(zone) if zone else self.tzinfo, locale=self.locale, return_city=True
         )
+
+    def list(self, items: list[str]) -> str:
+        """Items joined as the language joins a list: «Warsaw, Berlin», «华沙、柏林»."""
+        if self.locale in _PLAIN_LIST_SEPARATOR:  # CLDR has no list patterns: it says "and"
+            return _PLAIN_LIST_SEPARATOR[self.locale].join(items)
+        return format_list(items, style="standard", locale=self.locale) if items else ""
 
     def format_number(self, value: int | float | Decimal) -> str:
         return babel_numbers.format_decimal(value, locale=self.locale)

@@ -19,10 +19,9 @@ METRICS = web.AppKey("metrics", Metrics)
 TEMPLATES = web.AppKey("templates", Environment)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 
-LOCALIZER = "livecommerce.localizer"
+LOCALIZER = web.RequestKey("localizer", Localizer)
 
 
 def localizer_of(request: web.Request) -> Localizer:
     """The reader's locale and zone, chosen by the locale middleware."""
-    found = request.get(LOCALIZER)
-    return found if isinstance(found, Localizer) else Localizer()
+    return request.get(LOCALIZER) or Localizer()

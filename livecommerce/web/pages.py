@@ -17,13 +17,9 @@ from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
 
-# A show's languages are plain codes (uz); the catalogs are per script (uz_Latn).
-_DISPLAY = {"uz": "uz_Latn", "zh": "zh_Hans"}
-
-
 def language_name(code: str, l10n: Localizer) -> str:
     """A language's name in the reader's language (Kazakh → «казахский» for ru)."""
-    name = Locale.parse(_DISPLAY.get(code, code)).get_display_name(l10n.locale) or code
+    name = Locale.parse(code).get_display_name(l10n.locale) or code
     return name[:1].upper() + name[1:] if l10n.locale != "zh_Hans" else name
 
 
@@ -51,20 +47,27 @@ class ShowCard:
 
 
 def _local_times(show: Show, markets: dict[str, Market], l10n: Localizer) -> list[LocalTime]:
+    """The start in each market's zones; zones of a market that agree are named together."""
     reader_day = show.starts_at.astimezone(l10n.tzinfo).date()
     times = []
     for code in show.markets:
         market = markets.get(code)
         if market is None:
             continue
+        by_time: dict[str, list[str]] = {}
+        shifts: dict[str, int] = {}
         for zone in market.zones:
-            local = show.starts_at.astimezone(ZoneInfo(zone))
+            shown = l10n.format_time(show.starts_at, zone=zone)
+            by_time.setdefault(shown, []).append(l10n.zone_name(zone))
+            local_day = show.starts_at.astimezone(ZoneInfo(zone)).date()
+            shifts[shown] = (local_day - reader_day).days
+        for shown, zones in by_time.items():
             times.append(
                 LocalTime(
                     market=market.names.get(_lang_of(l10n), market.code),
-                    time=l10n.format_time(show.starts_at, zone=zone),
-                    zone=l10n.zone_name(zone),
-                    day_shift=(local.date() - reader_day).days,
+                    time=shown,
+                    zone=l10n.list(zones),
+                    day_shift=shifts[shown],
                 )
             )
     return times
@@ -88,7 +91,9 @@ def _card(
         show=show,
         title=show.title(lang),
         streamer=(streamer.names.get(lang) or streamer.name) if streamer else show.streamer_id,
-        starts=l10n.format_datetime(show.starts_at, format="full"),
+        starts=l10n.format_date(show.starts_at, format="full")
+        + " "
+        + l10n.format_time(show.starts_at),
         duration_minutes=int((show.ends_at - show.starts_at).total_seconds() // 60),
         languages=[language_name(code, l10n) for code in show.languages],
         local_times=_local_times(show, markets, l10n),

@@ -82,12 +82,13 @@ async def test_home_page_shows_each_market_its_local_time(server: Server) -> Non
     card = card[: card.index("</article>")]
     # 13:00 UTC is 18:00 in Almaty (UTC+5) and 19:00 in Urumqi (UTC+6).
     assert re.search(r"6:00\s*PM</span>\s*<span class=\"zone\">Almaty", card)
-    assert re.search(r"7:00\s*PM</span>\s*<span class=\"zone\">Urumqi", card)
+    assert re.search(r"7:00\s*PM</span>\s*<span class=\"zone\">Ürümqi", card)
     assert "Friday, November 20, 2026" in card
 
 
 async def test_language_choice_is_remembered_in_a_cookie(server: Server) -> None:
-    async with aiohttp.ClientSession() as session:
+    jar = aiohttp.CookieJar(unsafe=True)  # keep cookies of an IP address (127.0.0.1)
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
         async with session.get(server.url("/?lang=kk")) as first:
             assert first.cookies["lang"].value == "kk"
         async with session.get(server.url("/"), headers={"Accept-Language": "en"}) as second:
@@ -102,7 +103,7 @@ async def test_hostile_language_and_zone_parameters_fall_back(server: Server) ->
     assert "tz" not in response.cookies
 
 
-@pytest.mark.parametrize("path", ["/api/nothing", "/healthz/../../etc/passwd"])
+@pytest.mark.parametrize("path", ["/api/nothing", "/api/streams/x/y/z"])
 async def test_api_errors_are_json_in_the_readers_language(server: Server, path: str) -> None:
     async with (
         aiohttp.ClientSession() as session,
