@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from livecommerce.core.messages import N_
 
-def N_(message: str) -> str:
-    """Mark a message for extraction into the catalogs; translated where it is shown."""
-    return message
+__all__ = ["N_"]
 
 
 class LivecommerceError(Exception):
