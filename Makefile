@@ -26,8 +26,8 @@ services:
 	@scripts/services
 
 lint: $(STAMP)
-	$(BIN)/ruff check livecommerce tests bench
-	$(BIN)/ruff format --check livecommerce tests bench
+	$(BIN)/ruff check livecommerce tests $(wildcard bench)
+	$(BIN)/ruff format --check livecommerce tests $(wildcard bench)
 	$(BIN)/mypy
 
 ## make i18n: extract messages and update every catalog
