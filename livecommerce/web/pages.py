@@ -17,6 +17,7 @@ from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
 
+
 def language_name(code: str, l10n: Localizer) -> str:
     """A language's name in the reader's language (Kazakh → «казахский» for ru)."""
     name = Locale.parse(code).get_display_name(l10n.locale) or code
