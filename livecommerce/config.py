@@ -129,6 +129,13 @@ def _currency(value: Any) -> str:
     return text
 
 
+def _secret(value: Any) -> str:
+    text = _text(value).strip()
+    if text and len(text) < 32:
+        raise Invalid
+    return text
+
+
 def _path(value: Any) -> Path:
     text = _text(value).strip()
     if not text:
@@ -146,6 +153,9 @@ CURRENCY = Kind(N_("a three-letter ISO 4217 code such as CNY"), _currency)
 LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _choice(*LOCALES))
 LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
 SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
+COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
+RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))
+SECRET = Kind(N_("empty, or at least 32 characters"), _secret)
 
 
 def setting(default: Any, kind: Kind, help: str) -> Any:
@@ -185,6 +195,43 @@ class Settings:
         10.0, SECONDS, "Seconds serve waits for open connections and pending writes on shutdown."
     )
     log_level: str = setting("info", LOG_LEVEL, "How much the server logs.")
+    secret: str = setting(
+        "",
+        SECRET,
+        "Key that signs chat tokens. Empty: a random key kept in data_dir/secret.",
+    )
+    allow_guests: bool = setting(
+        True, BOOLEAN, "Let people without a token join a chat as guests (with ?name=)."
+    )
+    guest_joins_per_minute: int = setting(
+        30, COUNT, "Guest connections one IP address may open per minute."
+    )
+    chat_history: int = setting(
+        500, COUNT, "Messages kept per language channel for replay after a reconnect."
+    )
+    max_text: int = setting(500, COUNT, "Longest chat message, in characters.")
+    max_frame_bytes: int = setting(
+        16384, COUNT, "Largest websocket frame a client may send; larger ones close with 1009."
+    )
+    send_queue: int = setting(
+        512,
+        COUNT,
+        "Frames a connection may fall behind before it is closed with 1013 (slow consumer).",
+    )
+    chat_rate: float = setting(1.0, RATE, "Messages per second a viewer may send, sustained.")
+    chat_burst: int = setting(
+        5, COUNT, "Messages a viewer may send at once before the rate applies."
+    )
+    abuse_limit: int = setting(
+        20, COUNT, "Rejected frames per minute after which a connection is closed with 1008."
+    )
+    presence_interval: float = setting(
+        5.0, SECONDS, "Seconds between presence updates to moderators and the streamer."
+    )
+    hold_links: bool = setting(True, BOOLEAN, "Hold viewers' messages with links for review.")
+    hold_first_time_guests: bool = setting(
+        False, BOOLEAN, "Hold the first message of every guest for review."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.lists import format_list
@@ -144,6 +144,24 @@ class Localizer:
         """The BCP 47 tag for `<html lang>`: `uz-Latn`, `zh-Hans`."""
         return self.locale.replace("_", "-")
 
+    def language_name(self, code: str) -> str:
+        """A language's name for this reader: kk → «казахский» in ru, «哈萨克文» in zh."""
+        try:
+            name = Locale.parse(code).get_display_name(self.locale) or code
+        except (UnknownLocaleError, ValueError):
+            return code
+        return name[:1].upper() + name[1:]
+
+    def render(self, template: str, params: dict[str, object]) -> str:
+        """A core sentence in this locale; a `language` parameter is shown by name."""
+        shown = dict(params)
+        if isinstance(shown.get("language"), str):
+            shown["language"] = self.language_name(str(shown["language"]))
+        try:
+            return self.gettext(template).format(**shown)
+        except (KeyError, IndexError, ValueError):
+            return template.format(**shown)
+
     def gettext(self, message: str) -> str:
         return _load(self.locale, self.directory).gettext(message)
 
@@ -194,6 +212,15 @@ class Localizer:
         return babel_numbers.format_currency(
             amount, currency, format=pattern, locale=self.babel, currency_digits=not whole
         )
+
+
+# A chat language's code to the locale of its catalog.
+CHAT_LOCALES = {"uz": "uz_Latn", "zh": "zh_Hans"}
+
+
+def chat_locale(lang: str) -> str:
+    """The catalog locale for a chat language code (uz → uz_Latn, zh → zh_Hans)."""
+    return CHAT_LOCALES.get(lang, lang)
 
 
 def localizer(locale: str | None = None, zone: str | None = None) -> Localizer:

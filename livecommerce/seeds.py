@@ -53,6 +53,7 @@ class World:
     chat: list[ChatMessage] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    blocked_terms: dict[str, list[str]] = field(default_factory=dict)
 
 
 # -- field readers -------------------------------------------------------------------------
@@ -350,8 +351,28 @@ def read(folder: Path) -> World:
         columns = ["id", "ts", "sku", "qty", "unit_price", "currency"]
         columns += ["buyer_country", "buyer_lang", "show"]
         world.orders = _each(orders, _csv(orders, columns), _order)
+    blocked = folder / "blocked_terms.toml"
+    if blocked.exists():
+        world.blocked_terms = _blocked_terms(blocked)
     _check_references(folder, world)
     return world
+
+
+def _blocked_terms(path: Path) -> dict[str, list[str]]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SeedError(path=str(path), where="-", reason=str(error)) from None
+    terms: dict[str, list[str]] = {}
+    for lang, words in data.items():
+        try:
+            terms[_lang(lang)] = [
+                _str(w, "term", 200) for w in (words if isinstance(words, list) else [None])
+            ]
+        except Bad as error:
+            raise SeedError(path=str(path), where=lang, reason=str(error)) from None
+    return terms
 
 
 def _check_references(folder: Path, world: World) -> None:
@@ -399,4 +420,5 @@ async def load(store: SqlStore, folder: Path) -> World:
     await store.add_chat_messages(world.chat)
     await store.add_mentions(world.mentions)
     await store.add_orders(world.orders)
+    await store.put_blocked_terms(world.blocked_terms)
     return world

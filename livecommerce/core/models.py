@@ -107,6 +107,8 @@ class ChatMessage:
     text: str
     reply_to: int | None = None
     declared_lang: str | None = None
+    broadcast: bool = False  # the streamer's message to every language channel
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

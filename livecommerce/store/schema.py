@@ -161,6 +161,35 @@ chat_messages = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("reply_to", sa.Integer),
+    sa.Column("broadcast", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+moderation_log = sa.Table(
+    "moderation_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "show_id",
+        sa.String(100),
+        sa.ForeignKey("shows.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("ts", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("target_user", sa.String(100)),
+    sa.Column("message_id", sa.Integer),
+    sa.Column("lang", sa.String(16)),
+    sa.Column("seconds", sa.Integer),
+)
+
+blocked_terms = sa.Table(
+    "blocked_terms",
+    metadata,
+    sa.Column("lang", sa.String(16), primary_key=True),
+    sa.Column("term", sa.String(200), primary_key=True),
 )
 
 mentions = sa.Table(

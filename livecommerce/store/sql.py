@@ -258,6 +258,7 @@ class SqlStore(abc.ABC):
                 "role": m.role.value,
                 "text": m.text,
                 "reply_to": m.reply_to,
+                "broadcast": m.broadcast,
             }
             for m in messages
         ]
@@ -399,21 +400,66 @@ class SqlStore(abc.ABC):
         if langs is not None:
             query = query.where(c.lang.in_(list(langs)))
         rows = await self._rows(query.order_by(c.id).limit(limit))
-        return [
-            ChatMessage(
-                show_id=r.show_id,
-                id=r.id,
-                ts=r.ts,
-                lang=r.lang,
-                declared_lang=r.declared_lang,
-                user_id=r.user_id,
-                user_name=r.user_name,
-                role=Role(r.role),
-                text=r.text,
-                reply_to=r.reply_to,
+        return [_chat(r) for r in rows]
+
+    async def recent_chat_messages(self, show_id: str, limit: int) -> list[ChatMessage]:
+        """The newest `limit` messages of a show, oldest first (a room's history on start)."""
+        c = t.chat_messages.c
+        query = (
+            sa.select(t.chat_messages)
+            .where(c.show_id == show_id)
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        return [_chat(r) for r in reversed(await self._rows(query))]
+
+    async def last_chat_id(self, show_id: str) -> int:
+        c = t.chat_messages.c
+        async with self._read() as conn:
+            found = await conn.execute(sa.select(sa.func.max(c.id)).where(c.show_id == show_id))
+            return int(found.scalar_one() or 0)
+
+    async def erase_chat_messages(self, show_id: str, ids: Iterable[int]) -> None:
+        """Delete messages for good: a moderator's delete removes them from history."""
+        c = t.chat_messages.c
+        async with self._write() as conn:
+            await conn.execute(
+                t.chat_messages.delete().where(c.show_id == show_id, c.id.in_(list(ids)))
             )
-            for r in rows
-        ]
+
+    async def add_audit(self, show_id: str, entries: Iterable[dict[str, Any]]) -> None:
+        """Append moderation actions to the audit log."""
+        rows = [{"show_id": show_id, **entry} for entry in entries]
+        if rows:
+            async with self._write() as conn:
+                await conn.execute(t.moderation_log.insert(), rows)
+
+    async def audit_log(self, show_id: str) -> list[dict[str, Any]]:
+        c = t.moderation_log.c
+        rows = await self._rows(
+            sa.select(t.moderation_log).where(c.show_id == show_id).order_by(c.id)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    async def put_blocked_terms(self, terms: dict[str, list[str]]) -> None:
+        """Replace the blocked terms of the languages given."""
+        c = t.blocked_terms.c
+        async with self._write() as conn:
+            await conn.execute(t.blocked_terms.delete().where(c.lang.in_(list(terms))))
+            rows = [
+                {"lang": lang, "term": term}
+                for lang, words in terms.items()
+                for term in dict.fromkeys(words)
+            ]
+            if rows:
+                await conn.execute(t.blocked_terms.insert(), rows)
+
+    async def blocked_terms(self) -> dict[str, list[str]]:
+        rows = await self._rows(sa.select(t.blocked_terms).order_by(t.blocked_terms.c.term))
+        terms: dict[str, list[str]] = {}
+        for r in rows:
+            terms.setdefault(r.lang, []).append(r.term)
+        return terms
 
     async def mentions(self, show_id: str) -> list[Mention]:
         c = t.mentions.c
@@ -514,6 +560,22 @@ def _show(r: sa.Row[Any]) -> Show:
         status=ShowStatus(r.status),
         titles=dict(r.titles),
         fallback_moderators=tuple(r.fallback_moderators),
+    )
+
+
+def _chat(r: sa.Row[Any]) -> ChatMessage:
+    return ChatMessage(
+        show_id=r.show_id,
+        id=r.id,
+        ts=r.ts,
+        lang=r.lang,
+        declared_lang=r.declared_lang,
+        user_id=r.user_id,
+        user_name=r.user_name,
+        role=Role(r.role),
+        text=r.text,
+        reply_to=r.reply_to,
+        broadcast=bool(r.broadcast),
     )
 
 

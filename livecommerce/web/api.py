@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from aiohttp import web
@@ -9,6 +11,8 @@ from aiohttp import web
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
 from livecommerce.web.context import CLOCK, METRICS, STORE
+from livecommerce.web.middlewares import error_response
+from livecommerce.web.relay import RELAY
 
 routes = web.RouteTableDef()
 
@@ -55,3 +59,78 @@ async def streams(request: web.Request) -> web.Response:
     items += [show_json(s, "upcoming") for s in timeline.upcoming]
     items += [show_json(s, "past") for s in timeline.past]
     return web.json_response({"streams": items})
+
+
+async def _show_or_404(request: web.Request) -> Show:
+    show = await request.app[STORE].show(request.match_info["id"])
+    if show is None:
+        raise web.HTTPNotFound()
+    return show
+
+
+@routes.get("/api/streams/{id}")
+async def stream(request: web.Request) -> web.Response:
+    """One show, and who is in its chat now (viewers and moderators per language)."""
+    show = await _show_or_404(request)
+    timeline = split_by_time([show], request.app[CLOCK]())
+    when = "live" if timeline.live else "upcoming" if timeline.upcoming else "past"
+    body = show_json(show, when)
+    room = request.app[RELAY].rooms.rooms.get(show.id)
+    if room is not None:
+        _, presence = room.presence()
+        body["presence"] = {k: v for k, v in presence.items() if k != "type"}
+    else:
+        zero = dict.fromkeys(show.languages, 0)
+        body["presence"] = {"viewers": zero, "moderators": zero, "uncovered": list(show.languages)}
+    return web.json_response(body)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @ first get a quote)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+CHAT_COLUMNS = ["id", "ts", "lang", "declared_lang", "user", "name", "role", "text", "reply_to"]
+
+
+@routes.get("/api/streams/{id}/chat")
+async def chat_export(request: web.Request) -> web.StreamResponse:
+    """The show's chat as JSON (default) or CSV (`?format=csv`); deleted messages are gone."""
+    show = await _show_or_404(request)
+    wanted = request.query.get("format", "json")
+    if wanted not in ("json", "csv"):
+        return error_response(request, 400, "bad_format", None)
+    await request.app[RELAY].rooms.writer.drain()
+    messages = await request.app[STORE].chat_messages(show.id, limit=1_000_000)
+    rows = [
+        {
+            "id": m.id,
+            "ts": m.ts.isoformat().replace("+00:00", "Z"),
+            "lang": m.lang,
+            "declared_lang": m.declared_lang or "",
+            "user": m.user_id,
+            "name": m.user_name,
+            "role": m.role.value,
+            "text": m.text,
+            "reply_to": m.reply_to or "",
+        }
+        for m in messages
+    ]
+    if wanted == "json":
+        return web.json_response({"stream": show.id, "messages": rows})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CHAT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(
+        {
+            **row,
+            "name": spreadsheet_safe(str(row["name"])),
+            "text": spreadsheet_safe(str(row["text"])),
+        }
+        for row in rows
+    )
+    return web.Response(
+        text=buffer.getvalue(),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{show.id}-chat.csv"'},
+    )

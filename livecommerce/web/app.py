@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
 from livecommerce.config import Settings
+from livecommerce.core.langid import default_identifier
+from livecommerce.core.matching import blocked_matcher, is_blocked, mentioned, product_matcher
+from livecommerce.core.messages import Text
+from livecommerce.core.moderation import HoldPolicy
+from livecommerce.core.protocol import Limits
+from livecommerce.core.room import RoomRules
+from livecommerce.i18n import Localizer
+from livecommerce.metrics import Metrics
+from livecommerce.secret import load_secret
+from livecommerce.services.rooms import Rooms
 from livecommerce.store import SqlStore
-from livecommerce.web import api, pages
+from livecommerce.web import api, pages, relay
 from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE, TEMPLATES
-from livecommerce.web.metrics import Metrics
 from livecommerce.web.middlewares import error_middleware, locale_middleware, metrics_middleware
+from livecommerce.web.products import ProductFrames
+from livecommerce.web.relay import RELAY, Relay
 from livecommerce.web.rendering import environment
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -22,6 +35,67 @@ MAX_BODY = 1024 * 1024
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def load_catalog(app: web.Application) -> None:
+    """(Re)build what the relay matches against: products, blocked terms, prices.
+
+    Called at start-up and whenever the catalog changes (after seeding, say)."""
+    store = app[STORE]
+    rooms = app[RELAY].rooms
+    products = await store.products()
+    markets = await store.markets()
+    rooms.blocked = partial(is_blocked, blocked_matcher(await store.blocked_terms()))
+    rooms.match = partial(mentioned, product_matcher(products))
+    rooms.product_frames = ProductFrames({p.sku: p for p in products}, {m.code: m for m in markets})
+    for room in rooms.rooms.values():
+        room.blocked, room.match = rooms.blocked, rooms.match
+
+
+async def _start_relay(app: web.Application) -> None:
+    """Load the catalog and the language model, and start the rooms' background work."""
+    await load_catalog(app)
+    identifier = await asyncio.get_running_loop().run_in_executor(None, default_identifier)
+
+    def identify(text: str, declared: str, allowed: Collection[str]) -> tuple[str, bool]:
+        detection = identifier.identify(text, declared, allowed)
+        return detection.lang, detection.confident
+
+    app[RELAY].rooms.identify = identify
+    app[RELAY].rooms.start()
+
+
+async def _stop_relay(app: web.Application) -> None:
+    """Close every chat connection and write what the rooms still hold."""
+    await app[RELAY].rooms.close(app[SETTINGS].shutdown_timeout)
+
+
+def _render(text: Text, locale: str) -> str:
+    return Localizer(locale).render(text.template, text.params)
+
+
+def _rooms(
+    settings: Settings, store: SqlStore, metrics: Metrics, clock: Callable[[], datetime]
+) -> Rooms:
+    rules = RoomRules(
+        history=settings.chat_history,
+        rate=settings.chat_rate,
+        burst=settings.chat_burst,
+        abuse_limit=settings.abuse_limit,
+        hold=HoldPolicy(
+            links=settings.hold_links, first_time_guests=settings.hold_first_time_guests
+        ),
+    )
+    return Rooms(
+        store,
+        rules,
+        _render,
+        ProductFrames({}, {}),
+        metrics,
+        limits=Limits(max_text=settings.max_text),
+        clock=clock,
+        presence_interval=settings.presence_interval,
+    )
 
 
 def create_app(
@@ -37,7 +111,11 @@ def create_app(
     app[METRICS] = Metrics()
     app[TEMPLATES] = environment()
     app[CLOCK] = clock
+    app[RELAY] = Relay(_rooms(settings, store, app[METRICS], clock), load_secret(settings))
+    app.on_startup.append(_start_relay)
+    app.on_shutdown.append(_stop_relay)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
+    app.add_routes(relay.routes)
     app.router.add_static("/static", STATIC)
     return app

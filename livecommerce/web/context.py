@@ -10,8 +10,8 @@ from jinja2 import Environment
 
 from livecommerce.config import Settings
 from livecommerce.i18n import Localizer
+from livecommerce.metrics import Metrics
 from livecommerce.store import SqlStore
-from livecommerce.web.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", SqlStore)

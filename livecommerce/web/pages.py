@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from babel import Locale
 
 from livecommerce.core.models import Market, Show, Streamer
 from livecommerce.core.shows import split_by_time
@@ -16,12 +15,6 @@ from livecommerce.web.context import CLOCK, STORE, localizer_of
 from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
-
-
-def language_name(code: str, l10n: Localizer) -> str:
-    """A language's name in the reader's language (Kazakh → «казахский» for ru)."""
-    name = Locale.parse(code).get_display_name(l10n.locale) or code
-    return name[:1].upper() + name[1:] if l10n.locale != "zh_Hans" else name
 
 
 @dataclass(frozen=True)
@@ -96,7 +89,7 @@ def _card(
         + " "
         + l10n.format_time(show.starts_at),
         duration_minutes=int((show.ends_at - show.starts_at).total_seconds() // 60),
-        languages=[language_name(code, l10n) for code in show.languages],
+        languages=[l10n.language_name(code) for code in show.languages],
         local_times=_local_times(show, markets, l10n),
         messages=messages,
         mentions=mentions,

@@ -14,7 +14,7 @@ from livecommerce import seeds
 from livecommerce.config import Settings
 from livecommerce.errors import PortInUseError, ServeError
 from livecommerce.store import open_store
-from livecommerce.web.app import create_app
+from livecommerce.web.app import create_app, load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
                 len(world.products),
                 len(world.shows),
             )
+            await load_catalog(app)
         announce(_base_url(runner))
         await stop.wait()
     finally:

@@ -1,0 +1,96 @@
+"""Prometheus metrics of one server process, in a registry of its own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from livecommerce import __version__
+
+
+class Metrics:
+    """The counters a server keeps; `/metrics` renders them as Prometheus text."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.info = Gauge(
+            "livecommerce_info", "Build information.", ["version"], registry=self.registry
+        )
+        self.info.labels(version=__version__).set(1)
+        self.requests = Counter(
+            "livecommerce_http_requests",
+            "HTTP requests answered, by route and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "livecommerce_http_request_seconds",
+            "Time to answer an HTTP request, by route.",
+            ["route"],
+            registry=self.registry,
+        )
+        self.store_up = Gauge(
+            "livecommerce_store_up",
+            "1 when the database answered the last health check.",
+            registry=self.registry,
+        )
+        self.shows = Gauge("livecommerce_shows", "Shows in the store.", registry=self.registry)
+        # The relay
+        self.connections = Gauge(
+            "livecommerce_chat_connections",
+            "Open chat connections, by role.",
+            ["role"],
+            registry=self.registry,
+        )
+        self.messages_in = Counter(
+            "livecommerce_chat_messages_in",
+            "Chat messages accepted, by language.",
+            ["lang"],
+            registry=self.registry,
+        )
+        self.messages_out = Counter(
+            "livecommerce_chat_frames_out",
+            "Chat frames delivered to connections, by language.",
+            ["lang"],
+            registry=self.registry,
+        )
+        self.held = Counter(
+            "livecommerce_chat_held", "Messages held for review.", registry=self.registry
+        )
+        self.rejected = Counter(
+            "livecommerce_chat_rejected",
+            "Client frames answered with an error, by code.",
+            ["code"],
+            registry=self.registry,
+        )
+        self.slow_consumers = Counter(
+            "livecommerce_chat_slow_consumers",
+            "Connections closed with 1013 because they could not keep up.",
+            registry=self.registry,
+        )
+        self.fanout = Histogram(
+            "livecommerce_chat_fanout_seconds",
+            "Time from receiving a frame to queueing its deliveries to every recipient.",
+            buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
+        self.write_pending = Gauge(
+            "livecommerce_write_pending",
+            "Records waiting to be written to the database, by writer.",
+            ["writer"],
+            registry=self.registry,
+        )
+        self.write_dropped = Counter(
+            "livecommerce_write_dropped",
+            "Records dropped because the write buffer was full, by writer.",
+            ["writer"],
+            registry=self.registry,
+        )
+        self.write_failures = Counter(
+            "livecommerce_write_failures",
+            "Failed batch writes (retried), by writer.",
+            ["writer"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,1 @@
+"""Asyncio orchestration: rooms and batched writers, between the core and the adapters."""

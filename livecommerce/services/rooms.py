@@ -1,0 +1,292 @@
+"""The live rooms of one process: connections in, the core's decisions carried out.
+
+For each show with connections there is a `Room` (the pure state machine). This module
+feeds it frames, delivers what it decides (each frame encoded once per reader locale),
+closes what it closes, and hands what must be kept to a batched writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from livecommerce.core import protocol
+from livecommerce.core.messages import Text
+from livecommerce.core.models import Show
+from livecommerce.core.room import (
+    Audit,
+    Close,
+    Deliver,
+    Effect,
+    Erase,
+    Pinned,
+    Room,
+    RoomRules,
+    Store,
+)
+from livecommerce.core.routing import Member
+from livecommerce.metrics import Metrics
+from livecommerce.services.batching import BatchWriter
+from livecommerce.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+class Connection(Protocol):
+    """What the rooms need of a client connection; the web layer implements it."""
+
+    id: int
+    locale: str
+
+    def send(self, data: str) -> bool:
+        """Queue one frame without waiting; False when the connection cannot keep up."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the connection (in the background)."""
+
+
+# Renders a sentence for people in a locale.
+Render = Callable[[Text, str], str]
+# The localized `product` frames of a pin, one per language channel of the show.
+ProductFrames = Callable[[Show, str, str], dict[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One record for the chat writer: a message, an erase or an audit entry."""
+
+    show_id: str
+    kind: str  # message | erase | audit
+    payload: Any
+
+
+class Rooms:
+    """Every live room of this process, and the writer that keeps their records."""
+
+    def __init__(
+        self,
+        store: SqlStore,
+        rules: RoomRules,
+        render: Render,
+        product_frames: ProductFrames,
+        metrics: Metrics,
+        *,
+        limits: protocol.Limits,
+        identify: Callable[[str, str, Any], tuple[str, bool]] | None = None,
+        blocked: Callable[[str, str], bool] | None = None,
+        match: Callable[[str], tuple[str, ...]] | None = None,
+        clock: Callable[[], datetime],
+        presence_interval: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.render = render
+        self.product_frames = product_frames
+        self.metrics = metrics
+        self.limits = limits
+        self.identify = identify
+        self.blocked = blocked
+        self.match = match
+        self.clock = clock
+        self.presence_interval = presence_interval
+        self.rooms: dict[str, Room] = {}
+        self.shows: dict[str, Show] = {}
+        self.connections: dict[int, Connection] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
+        self.writer: BatchWriter[Write] = BatchWriter(
+            "chat", self._write, on_change=self._writer_changed
+        )
+        self._ticker: asyncio.Task[None] | None = None
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.writer.start()
+        self._ticker = asyncio.create_task(self._tick_presence(), name="presence")
+
+    async def close(self, grace: float = 10.0) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for connection in list(self.connections.values()):
+            connection.close(1001, "server shutting down")
+        await self.writer.close(grace)
+
+    async def room(self, show: Show) -> Room:
+        """The room of a show, restored from the store on first use."""
+        if show.id in self.rooms:
+            return self.rooms[show.id]
+        lock = self._opening.setdefault(show.id, asyncio.Lock())
+        async with lock:
+            if show.id not in self.rooms:
+                room = Room(show.id, show.languages, show.fallback_moderators, rules=self.rules)
+                if self.identify is not None:
+                    room.identify = self.identify
+                if self.blocked is not None:
+                    room.blocked = self.blocked
+                if self.match is not None:
+                    room.match = self.match
+                recent = await self.store.recent_chat_messages(
+                    show.id, self.rules.history * (len(show.languages) + 1)
+                )
+                room.restore(recent)
+                room.next_id = max(room.next_id, await self.store.last_chat_id(show.id) + 1)
+                self.shows[show.id] = show
+                self.rooms[show.id] = room
+        return self.rooms[show.id]
+
+    # -- connections -------------------------------------------------------------------
+
+    def connect(
+        self, room: Room, connection: Connection, member: Member, since: int | None
+    ) -> None:
+        self.connections[connection.id] = connection
+        self.metrics.connections.labels(member.role.value).inc()
+        if member.role.value == "moderator":
+            room.grant(connection.id, member.moderates)
+        self.apply(room, room.join(member, self.clock(), since))
+
+    def disconnect(self, room: Room, connection: Connection) -> None:
+        if self.connections.pop(connection.id, None) is None:
+            return
+        member = room.members.get(connection.id)
+        if member is not None:
+            self.metrics.connections.labels(member.role.value).dec()
+        self.apply(room, room.leave(connection.id))
+
+    def receive(self, room: Room, connection: Connection, raw: str) -> None:
+        """One frame from a client: parsed, decided by the room, carried out."""
+        started = time.perf_counter()
+        now = self.clock()
+        try:
+            command = protocol.parse(raw, self.limits)
+        except protocol.FrameError as error:
+            effects = room.reject_frame(connection.id, error, now)
+        else:
+            effects = room.handle(connection.id, command, now)
+        self.apply(room, effects)
+        self.metrics.fanout.observe(time.perf_counter() - started)
+
+    def reject(self, room: Room, connection: Connection, error: protocol.FrameError) -> None:
+        self.apply(room, room.reject_frame(connection.id, error, self.clock()))
+
+    # -- effects -----------------------------------------------------------------------
+
+    def apply(self, room: Room, effects: Iterable[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Deliver):
+                self._deliver(effect.to, effect.frame)
+            elif isinstance(effect, Close):
+                connection = self.connections.get(effect.conn)
+                if connection is not None:
+                    connection.close(effect.code, effect.reason)
+            elif isinstance(effect, Store):
+                self.metrics.messages_in.labels(effect.message.lang).inc()
+                self.writer.put(Write(room.show_id, "message", effect.message))
+            elif isinstance(effect, Erase):
+                self.writer.put(Write(room.show_id, "erase", effect.id))
+            elif isinstance(effect, Audit):
+                self.writer.put(Write(room.show_id, "audit", effect))
+            elif isinstance(effect, Pinned):
+                self._pinned(room, effect)
+
+    def _deliver(self, to: frozenset[int], frame: dict[str, Any]) -> None:
+        if not to:
+            return
+        kind = frame.get("type")
+        if kind == "chat":
+            self.metrics.messages_out.labels(str(frame.get("lang"))).inc(len(to))
+        elif kind == "held":
+            self.metrics.held.inc()
+        elif kind == "error":
+            self.metrics.rejected.labels(str(frame.get("code"))).inc()
+        message = frame.get("message")
+        encoded: dict[str, str] = {}
+        for conn in to:
+            connection = self.connections.get(conn)
+            if connection is None:
+                continue
+            locale = connection.locale if isinstance(message, Text) else ""
+            data = encoded.get(locale)
+            if data is None:
+                data = encode(frame, self.render, locale)
+                encoded[locale] = data
+            if not connection.send(data):
+                self.metrics.slow_consumers.inc()
+                connection.close(1013, "slow consumer")
+
+    def _pinned(self, room: Room, pinned: Pinned) -> None:
+        show = self.shows[room.show_id]
+        frames = self.product_frames(show, pinned.sku, pinned.action)
+        if not frames:
+            return
+        for lang, frame in frames.items():
+            to = frozenset(
+                c
+                for c, m in room.members.items()
+                if lang in m.langs or lang in m.moderates or m.role.value in ("streamer", "admin")
+            )
+            self._deliver(to, frame)
+
+    # -- background --------------------------------------------------------------------
+
+    async def _tick_presence(self) -> None:
+        while True:
+            await asyncio.sleep(self.presence_interval)
+            for room in list(self.rooms.values()):
+                staff, frame = room.presence()
+                self._deliver(staff, frame)
+
+    def _writer_changed(self, pending: int, dropped: int, failures: int) -> None:
+        self.metrics.write_pending.labels("chat").set(pending)
+        if dropped:
+            self.metrics.write_dropped.labels("chat").inc(dropped)
+        if failures:
+            self.metrics.write_failures.labels("chat").inc(failures)
+
+    async def _write(self, batch: list[Write]) -> None:
+        """Write a batch in order: runs of messages, erases and audit entries."""
+        index = 0
+        while index < len(batch):
+            first = batch[index]
+            end = index
+            while (
+                end < len(batch)
+                and batch[end].kind == first.kind
+                and batch[end].show_id == first.show_id
+            ):
+                end += 1
+            run = [w.payload for w in batch[index:end]]
+            if first.kind == "message":
+                await self.store.add_chat_messages(run)
+            elif first.kind == "erase":
+                await self.store.erase_chat_messages(first.show_id, run)
+            else:
+                await self.store.add_audit(first.show_id, [_audit_row(a) for a in run])
+            index = end
+
+
+def _audit_row(audit: Audit) -> dict[str, Any]:
+    return {
+        "ts": audit.ts,
+        "actor": audit.actor,
+        "role": audit.role,
+        "action": audit.action,
+        "target_user": audit.user,
+        "message_id": audit.message_id,
+        "lang": audit.lang,
+        "seconds": audit.seconds,
+    }
+
+
+def encode(frame: dict[str, Any], render: Render, locale: str) -> str:
+    """A frame as JSON text, its sentence (if any) rendered in `locale`."""
+    message = frame.get("message")
+    if isinstance(message, Text):
+        frame = {**frame, "message": render(message, locale)}
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

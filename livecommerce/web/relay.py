@@ -1,0 +1,258 @@
+"""The chat relay endpoint: `GET /ws/streams/{stream}` upgraded to a websocket.
+
+Checks happen before the upgrade (unknown stream 404, bad token 401, guests refused or
+too many 403/429, bad query 400); after it, each connection is a thin pump: frames in
+go to the rooms service, frames out leave through a bounded per-connection outbox so
+one slow reader never slows the room (it is closed with 1013 instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from livecommerce.config import Settings
+from livecommerce.core import protocol, tokens
+from livecommerce.core.models import Role, Show
+from livecommerce.core.routing import Member
+from livecommerce.i18n import chat_locale, negotiate, normalize
+from livecommerce.services.rooms import Rooms
+from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
+from livecommerce.web.middlewares import error_response
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+
+@dataclass
+class Relay:
+    """What the endpoint needs, built once at start-up."""
+
+    rooms: Rooms
+    secret: bytes
+    guest_joins: dict[str, deque[float]] = field(default_factory=dict)
+
+
+RELAY = web.AppKey("relay", Relay)
+_ids = itertools.count(1)
+
+
+class WsConnection:
+    """One client: an outbox drained by its own task, so the room never waits for it."""
+
+    def __init__(self, ws: web.WebSocketResponse, locale: str, limit: int) -> None:
+        self.id = next(_ids)
+        self.locale = locale
+        self.ws = ws
+        self.limit = limit
+        self.outbox: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._close_with: tuple[int, str] | None = None
+        self._pump_task = asyncio.create_task(self._pump(), name=f"ws-out-{self.id}")
+        self._closer: asyncio.Task[None] | None = None
+
+    def send(self, data: str) -> bool:
+        if self._close_with is not None:
+            return True
+        if len(self.outbox) >= self.limit:
+            return False
+        self.outbox.append(data)
+        self._wake.set()
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        """Close after what is queued has gone out; a slow consumer (1013) at once."""
+        if self._close_with is not None:
+            return
+        self._close_with = (code, reason)
+        if code == WSCloseCode.TRY_AGAIN_LATER:
+            # It cannot keep up: drop its backlog and stop waiting for it.
+            self.outbox.clear()
+            self._pump_task.cancel()
+            self._closer = asyncio.create_task(self._close(), name=f"ws-close-{self.id}")
+        self._wake.set()
+
+    async def _close(self) -> None:
+        code, reason = self._close_with or (WSCloseCode.OK, "")
+        try:
+            async with asyncio.timeout(2):
+                await self.ws.close(code=code, message=reason.encode()[:120])
+        except (TimeoutError, ConnectionError, RuntimeError):
+            request = self.ws._req
+            if request is not None and request.transport is not None:
+                request.transport.abort()
+
+    async def _pump(self) -> None:
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                # Everything queued goes out in one wake-up: frames coalesce under load.
+                while self.outbox and not self.ws.closed:
+                    await self.ws.send_str(self.outbox.popleft())
+                if self._close_with is not None:
+                    await self._close()
+                    return
+        except (ConnectionError, RuntimeError):
+            self.outbox.clear()
+
+    async def stop(self) -> None:
+        """The connection ended: stop the pump (and a close still under way)."""
+        for task in (self._pump_task, self._closer):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def _langs(values: Iterable[str]) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip().lower()
+            if part and part not in found:
+                found.append(part)
+    return found
+
+
+def _reject(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    l10n = localizer_of(request)
+    return error_response(request, status, code, l10n.gettext(message))
+
+
+def _guest_allowed(relay: Relay, settings: Settings, ip: str) -> bool:
+    now = time.monotonic()
+    stamps = relay.guest_joins.setdefault(ip, deque())
+    while stamps and stamps[0] <= now - 60:
+        stamps.popleft()
+    if len(stamps) >= settings.guest_joins_per_minute:
+        return False
+    stamps.append(now)
+    if len(relay.guest_joins) > 10_000:  # forget the quiet ones
+        for key in [k for k, v in relay.guest_joins.items() if not v][:5000]:
+            del relay.guest_joins[key]
+    return True
+
+
+def _member(conn: int, identity: tokens.Identity, show: Show, asked: list[str]) -> Member:
+    stream_langs = frozenset(show.languages)
+    token_langs = frozenset(identity.langs) & stream_langs
+    if identity.role in (Role.STREAMER, Role.ADMIN):
+        moderates = stream_langs
+        langs = frozenset(asked) or stream_langs
+    elif identity.role is Role.MODERATOR:
+        moderates = token_langs
+        langs = frozenset(asked) | moderates
+    else:
+        moderates = frozenset()
+        langs = frozenset(asked) or token_langs or frozenset(show.languages[:1])
+    return Member(
+        conn=conn,
+        user=identity.user,
+        name=identity.name,
+        role=identity.role,
+        langs=langs,
+        moderates=moderates,
+        guest=identity.user.startswith("g-"),
+    )
+
+
+@routes.get("/ws/streams/{stream}")
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """The chat of one show; see docs/protocol.md."""
+    settings = request.app[SETTINGS]
+    relay = request.app[RELAY]
+    show = await request.app[STORE].show(request.match_info["stream"])
+    if show is None:
+        return _reject(request, 404, "unknown_stream", "There is no such stream.")
+
+    now = request.app[CLOCK]()
+    token = request.query.get("token") or ""
+    header = request.headers.get("Authorization", "")
+    if not token and header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    if token:
+        try:
+            identity = tokens.verify(relay.secret, token, now, show.id)
+        except tokens.TokenError:
+            return _reject(request, 401, "bad_token", "The token is not valid or has expired.")
+    else:
+        if not settings.allow_guests:
+            return _reject(request, 401, "token_required", "This chat needs a token.")
+        name = " ".join(request.query.get("name", "").split())[:32]
+        if any(ord(c) < 32 for c in name):
+            name = ""
+        ip = request.remote or "?"
+        if not _guest_allowed(relay, settings, ip):
+            return _reject(request, 429, "too_many_guests", "Too many guests from your address.")
+        digest = hashlib.sha256(f"{ip}|{name}".encode()).hexdigest()[:12]
+        identity = tokens.Identity(
+            user=f"g-{digest}",
+            name=name or f"guest-{digest[:4]}",
+            role=Role.VIEWER,
+            langs=(),
+            stream=None,
+            expires=0,
+        )
+
+    asked = _langs(request.query.getall("lang", []))
+    unknown = [lang for lang in asked if lang not in show.languages]
+    if unknown or len(asked) > 7:
+        return _reject(request, 400, "bad_language", "This stream has no such language channel.")
+    if not asked and identity.role is Role.VIEWER and not identity.langs:
+        wanted = negotiate(request.headers.get("Accept-Language"), "")
+        code = wanted.split("_")[0] if wanted else ""
+        asked = [code] if code in show.languages else []
+
+    since: int | None = None
+    if "since" in request.query:
+        try:
+            since = int(request.query["since"])
+        except ValueError:
+            since = -1
+        if not 0 <= since < 2**53:
+            return _reject(request, 400, "bad_since", "The since parameter must be a message id.")
+
+    ws = web.WebSocketResponse(
+        max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=30.0, autoping=True
+    )
+    await ws.prepare(request)
+    member_langs = _member(0, identity, show, asked)
+    locale = (
+        normalize(request.query.get("locale", ""))
+        or (negotiate(request.headers.get("Accept-Language"), "") or None)
+        or chat_locale(sorted(member_langs.langs)[0] if member_langs.langs else "en")
+    )
+    connection = WsConnection(ws, locale, settings.send_queue)
+    member = _member(connection.id, identity, show, asked)
+    rooms = relay.rooms
+    room = await rooms.room(show)
+    rooms.connect(room, connection, member, since)
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                rooms.receive(room, connection, message.data)
+            elif message.type is WSMsgType.BINARY:
+                try:
+                    text = message.data.decode("utf-8")
+                except UnicodeDecodeError:
+                    rooms.reject(
+                        room,
+                        connection,
+                        protocol.FrameError("bad_utf8", "The frame is not valid UTF-8."),
+                    )
+                else:
+                    rooms.receive(room, connection, text)
+    finally:
+        rooms.disconnect(room, connection)
+        await connection.stop()
+    return ws
