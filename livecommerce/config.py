@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -136,6 +137,21 @@ def _secret(value: Any) -> str:
     return text
 
 
+def _shop_secrets(value: Any) -> dict[str, str]:
+    """`shop=secret,shop2=secret2` (environment, flag) or a TOML table."""
+    if isinstance(value, str):
+        pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+        value = {name.strip(): secret.strip() for name, _, secret in pairs}
+    if not isinstance(value, dict):
+        raise Invalid
+    for name, secret in value.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+            raise Invalid
+        if not isinstance(secret, str) or len(secret) < 16:
+            raise Invalid
+    return dict(value)
+
+
 def _path(value: Any) -> Path:
     text = _text(value).strip()
     if not text:
@@ -155,12 +171,19 @@ LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
 SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
 COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
 RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))
+SHOP_SECRETS = Kind(
+    N_("shop=secret pairs separated by commas, each secret at least 16 characters"),
+    _shop_secrets,
+)
 SECRET = Kind(N_("empty, or at least 32 characters"), _secret)
 
 
 def setting(default: Any, kind: Kind, help: str) -> Any:
     """Declare one row of the settings table (a dataclass field with its kind and help)."""
-    return field(default=default, metadata={"kind": kind, "help": help})
+    metadata = {"kind": kind, "help": help}
+    if isinstance(default, dict):  # a table of values: each Settings gets its own
+        return field(default_factory=dict, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -229,6 +252,16 @@ class Settings:
         5.0, SECONDS, "Seconds between presence updates to moderators and the streamer."
     )
     hold_links: bool = setting(True, BOOLEAN, "Hold viewers' messages with links for review.")
+    shop_secrets: dict[str, str] = setting(
+        {},
+        SHOP_SECRETS,
+        "Webhook secrets of the shops that post orders to /api/orders (HMAC-SHA256).",
+    )
+    order_window_hours: float = setting(
+        2.0,
+        Kind(N_("a number of hours from 0 to 168"), _number(0, 168)),
+        "Hours after a show during which an order of a product mentioned in it counts for it.",
+    )
     hold_first_time_guests: bool = setting(
         False, BOOLEAN, "Hold the first message of every guest for review."
     )
@@ -262,12 +295,17 @@ class Row:
 def table() -> list[Row]:
     """The settings table, in declaration order."""
     return [
-        Row(f.name, f.metadata["kind"], f.default, f.metadata["help"])
+        Row(
+            f.name,
+            f.metadata["kind"],
+            f.default if f.default is not dataclasses.MISSING else {},
+            f.metadata["help"],
+        )
         for f in dataclasses.fields(Settings)
     ]
 
 
-def _parse(row: Row, value: Any, source: str) -> Any:
+def check(row: Row, value: Any, source: str) -> Any:
     try:
         return row.kind.parse(value)
     except Invalid:
@@ -317,7 +355,7 @@ def load(
         for key, value in read_file(config_file).items():
             if key not in rows:
                 raise _unknown(key, str(config_file))
-            values[key] = _parse(rows[key], value, str(config_file))
+            values[key] = check(rows[key], value, str(config_file))
 
     for key, value in environ.items():
         if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
@@ -325,11 +363,11 @@ def load(
         name = key[len(ENV_PREFIX) :].lower()
         if name not in rows:
             raise _unknown(key, "environment")
-        values[name] = _parse(rows[name], value, key)
+        values[name] = check(rows[name], value, key)
 
     for name, value in (flags or {}).items():
         if value is not None:
-            values[name] = _parse(rows[name], value, rows[name].flag)
+            values[name] = check(rows[name], value, rows[name].flag)
 
     return Settings(**values)
 
@@ -360,6 +398,8 @@ def render_docs() -> str:
     for row in table():
         default = row.default
         shown = "true" if default is True else "false" if default is False else str(default)
+        if default == {}:
+            shown = "(none)"
         lines.append(
             f"| `{row.name}` | `{row.flag}` | `{row.env}` | `{shown}` "
             f"| {row.kind.expected} | {row.help} |"

@@ -75,3 +75,13 @@ class ServeError(LivecommerceError):
 
 class PortInUseError(ServeError):
     template = N_("cannot serve on {host}:{port}: the port is already in use")
+
+
+class ShowNotFoundError(LivecommerceError):
+    template = N_("there is no show {show}")
+    exit_code = 6
+
+
+class ImportFileError(LivecommerceError):
+    template = N_("cannot import {path}: {reason}")
+    exit_code = 4

@@ -73,6 +73,12 @@ class Metrics:
             buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
             registry=self.registry,
         )
+        self.mentions = Counter(
+            "livecommerce_mentions",
+            "Product mentions logged, by source.",
+            ["source"],
+            registry=self.registry,
+        )
         self.write_pending = Gauge(
             "livecommerce_write_pending",
             "Records waiting to be written to the database, by writer.",

@@ -135,5 +135,7 @@ def test_every_setting_has_help_and_a_documented_row() -> None:
 
 def test_every_default_passes_its_own_check() -> None:
     for row in config.table():
-        value = str(row.default).lower() if isinstance(row.default, bool) else str(row.default)
+        value: object = str(row.default).lower() if isinstance(row.default, bool) else row.default
+        if not isinstance(value, dict):
+            value = str(value)
         assert row.kind.parse(value) == row.default

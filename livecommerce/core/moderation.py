@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from livecommerce.core.models import Role
+from livecommerce.core.text import normalize
 
 # A link in any of its usual disguises: a scheme, www., or a bare domain with a common
 # top-level domain (buyers get sent to fake shops that way).
@@ -20,7 +21,9 @@ _LINK = re.compile(
 
 
 def has_link(text: str) -> bool:
-    return _LINK.search(text) is not None
+    """Whether `text` holds a link, also when disguised with full-width dots or
+    zero-width characters (the text is normalized first)."""
+    return _LINK.search(text) is not None or _LINK.search(normalize(text)) is not None
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,8 @@ def _word(data: dict[str, Any], key: str, ref: str | None, max_len: int = 100) -
 def _text(value: Any, limits: Limits, ref: str | None) -> str:
     if not isinstance(value, str):
         raise FrameError("bad_field", N_("The field {field} is not valid."), ref, field="text")
-    text = value.strip()
+    # Windows clients end lines with CRLF: keep the line, not the carriage return.
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise FrameError("empty", N_("The message is empty."), ref)
     if len(text) > limits.max_text:

@@ -488,20 +488,13 @@ class SqlStore(abc.ABC):
             query = query.where(c.ts >= since)
         if until is not None:
             query = query.where(c.ts < until)
-        return [
-            Order(
-                id=r.id,
-                ts=r.ts,
-                sku=r.sku,
-                qty=r.qty,
-                unit_price=r.unit_price,
-                currency=r.currency,
-                buyer_country=r.buyer_country,
-                buyer_lang=r.buyer_lang,
-                show_ref=r.show_ref,
-            )
-            for r in await self._rows(query)
-        ]
+        return [_order(r) for r in await self._rows(query)]
+
+    async def orders_for_show(self, *refs: str) -> list[Order]:
+        """Orders that carry one of a show's references (its code or id)."""
+        c = t.orders.c
+        query = sa.select(t.orders).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
+        return [_order(r) for r in await self._rows(query)]
 
     async def exchange_rates(self, base: str, day: date | None = None) -> list[ExchangeRate]:
         """Rates into `base`: on `day` (the latest known on or before it), else every day."""
@@ -560,6 +553,20 @@ def _show(r: sa.Row[Any]) -> Show:
         status=ShowStatus(r.status),
         titles=dict(r.titles),
         fallback_moderators=tuple(r.fallback_moderators),
+    )
+
+
+def _order(r: sa.Row[Any]) -> Order:
+    return Order(
+        id=r.id,
+        ts=r.ts,
+        sku=r.sku,
+        qty=r.qty,
+        unit_price=r.unit_price,
+        currency=r.currency,
+        buyer_country=r.buyer_country,
+        buyer_lang=r.buyer_lang,
+        show_ref=r.show_ref,
     )
 
 

@@ -53,8 +53,8 @@ FALLBACK = fallback_moderators(EVERYONE.values(), ["ru"])
 
 
 def test_the_cast() -> None:
-    assert GAPS == {"zh", "ug", "ky", "en"}
-    assert FALLBACK == {11}
+    assert sorted(GAPS) == ["en", "ky", "ug", "zh"]
+    assert sorted(FALLBACK) == [11]
 
 
 @pytest.mark.parametrize(
@@ -79,9 +79,7 @@ def test_the_cast() -> None:
         (None, True, {10, 11, 12, 20, 21}, set()),
     ],
 )
-def test_route(
-    lang: str | None, staff_only: bool, regular: set[int], fallback: set[int]
-) -> None:
+def test_route(lang: str | None, staff_only: bool, regular: set[int], fallback: set[int]) -> None:
     recipients = route(lang, EVERYONE, GAPS, FALLBACK, staff_only=staff_only)
     assert recipients == Recipients(frozenset(regular), frozenset(fallback))
 

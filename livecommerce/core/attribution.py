@@ -1,0 +1,111 @@
+"""Which orders a show earned, and which mentions earned them (pure, no clock).
+
+An order belongs to a show when it carries the show's code, or else when it was placed
+during the show or within `window` after it and its product was mentioned in the show
+before the order. Within the show it is credited to the last mention of that product
+before the order (last touch) and to the first (first touch), preferring mentions in
+the buyer's language. Amounts are converted to the base currency at the rate of the
+order's day (the latest rate on or before it).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from livecommerce.core.models import ExchangeRate, Mention, Order, Show
+
+DEFAULT_WINDOW = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One order's place in a show."""
+
+    order: Order
+    by_code: bool
+    last_touch: Mention | None
+    first_touch: Mention | None
+    amount: Decimal  # qty × unit price, in the order's currency
+    base_amount: Decimal | None  # in the base currency; None when no rate is known
+
+    @property
+    def attributed(self) -> bool:
+        """Credited to a mention (not only to the show by its code)."""
+        return self.last_touch is not None
+
+
+class Rates:
+    """Exchange rates into one base currency, looked up by day (latest on or before)."""
+
+    def __init__(self, base: str, rates: Iterable[ExchangeRate]) -> None:
+        self.base = base
+        by_currency: dict[str, list[tuple[date, Decimal]]] = {}
+        for rate in rates:
+            if rate.base == base:
+                by_currency.setdefault(rate.currency, []).append((rate.day, rate.rate))
+        self._days = {c: sorted(v) for c, v in by_currency.items()}
+
+    def convert(self, amount: Decimal, currency: str, day: date) -> Decimal | None:
+        """`amount` of `currency` in the base currency on `day`; None when no rate is known."""
+        if currency == self.base:
+            return amount
+        days = self._days.get(currency)
+        if not days:
+            return None
+        index = bisect.bisect_right(days, (day, Decimal("Infinity"))) - 1
+        if index < 0:
+            return None
+        return amount * days[index][1]
+
+
+def belongs(order: Order, show: Show, mentioned_before: bool, window: timedelta) -> bool:
+    """Whether `order` counts for `show` (see the module's rule)."""
+    if order.show_ref and order.show_ref in (show.code, show.id):
+        return True
+    if order.show_ref:
+        return False  # it names another show
+    in_window = show.starts_at <= order.ts <= show.ends_at + window
+    return in_window and mentioned_before
+
+
+def _touch(candidates: Sequence[Mention], lang: str, last: bool) -> Mention | None:
+    if not candidates:
+        return None
+    preferred = [m for m in candidates if m.lang == lang] or list(candidates)
+    return preferred[-1] if last else preferred[0]
+
+
+def attribute(
+    show: Show,
+    mentions: Iterable[Mention],
+    orders: Iterable[Order],
+    rates: Rates,
+    window: timedelta = DEFAULT_WINDOW,
+) -> list[Credit]:
+    """The credits of every order that belongs to `show`, in order time."""
+    by_sku: dict[str, list[Mention]] = {}
+    for mention in sorted(mentions, key=lambda m: m.ts):
+        if mention.show_id == show.id:
+            by_sku.setdefault(mention.sku, []).append(mention)
+    credits = []
+    for order in sorted(orders, key=lambda o: (o.ts, o.id)):
+        said = by_sku.get(order.sku, [])
+        before = [m for m in said if m.ts <= order.ts]
+        if not belongs(order, show, bool(before), window):
+            continue
+        amount = order.unit_price * order.qty
+        credits.append(
+            Credit(
+                order=order,
+                by_code=bool(order.show_ref),
+                last_touch=_touch(before, order.buyer_lang, last=True),
+                first_touch=_touch(before, order.buyer_lang, last=False),
+                amount=amount,
+                base_amount=rates.convert(amount, order.currency, order.ts.date()),
+            )
+        )
+    return credits

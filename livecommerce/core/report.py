@@ -1,0 +1,328 @@
+"""The post-show review, computed (pure): totals, products, markets, languages, a
+timeline and the buyers' questions. Renderers (terminal, HTML, CSV, JSON) only format it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from livecommerce.core.attribution import Credit
+from livecommerce.core.models import (
+    ChatMessage,
+    Market,
+    Mention,
+    MentionSource,
+    Product,
+    Role,
+    Show,
+)
+from livecommerce.core.questions import is_question
+
+OTHER_MARKET = "other"
+
+
+@dataclass(frozen=True)
+class Totals:
+    orders: int
+    units: int
+    revenue: Decimal  # base currency, orders with a known rate
+    by_currency: dict[str, Decimal]
+    attributed_orders: int  # credited to a mention
+    attributed_revenue: Decimal
+    unattributed_orders: int  # belong to the show by its code only
+    unconverted_orders: int  # no exchange rate for their day
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    sku: str
+    product: Product | None
+    mentions: dict[str, int]  # by source
+    orders: int
+    units: int
+    revenue: Decimal
+    conversion: Decimal | None  # orders per mention
+    minutes_to_first_order: float | None  # first mention → first order
+    questions: int
+    unanswered: int
+
+    @property
+    def mention_count(self) -> int:
+        return sum(self.mentions.values())
+
+
+@dataclass(frozen=True)
+class MarketLine:
+    code: str
+    market: Market | None
+    orders: int
+    units: int
+    revenue: Decimal  # base currency
+    local_revenue: dict[str, Decimal]  # by the currency buyers paid in
+
+
+@dataclass(frozen=True)
+class LanguageLine:
+    lang: str
+    orders: int
+    revenue: Decimal
+    mentions: int
+
+
+@dataclass(frozen=True)
+class MentionMoment:
+    """A mention and what followed: «mention 20:14 Almaty / 18:14 Moscow → 12 orders»."""
+
+    mention: Mention
+    orders: int  # credited to it as last touch
+
+
+@dataclass(frozen=True)
+class Minute:
+    start: datetime
+    mentions: int
+    orders: int
+
+
+@dataclass(frozen=True)
+class Question:
+    message: ChatMessage
+    skus: tuple[str, ...]
+    answered_by: ChatMessage | None
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_by is not None
+
+
+@dataclass(frozen=True)
+class Report:
+    show: Show
+    base_currency: str
+    totals: Totals
+    products: list[ProductLine]
+    markets: list[MarketLine]
+    languages: list[LanguageLine]
+    moments: list[MentionMoment]
+    timeline: list[Minute]
+    questions: list[Question]
+
+
+class MarketFinder:
+    """The market an order's buyer is in: by country (EU members to EU), and where two
+    markets share a country (CN and XJ), by the buyer's language."""
+
+    def __init__(self, markets: Iterable[Market]) -> None:
+        self.by_country: dict[str, list[Market]] = defaultdict(list)
+        for market in markets:
+            self.by_country[market.country].append(market)
+            if market.code == "EU":
+                for country in EU_COUNTRIES - {market.country}:
+                    self.by_country[country].append(market)
+
+    def __call__(self, country: str, lang: str) -> str:
+        candidates = self.by_country.get(country, [])
+        for market in candidates:
+            if lang in market.languages:
+                return market.code
+        return candidates[0].code if candidates else OTHER_MARKET
+
+
+EU_COUNTRIES = frozenset(
+    {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"}
+    | {"IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+)
+
+
+def build(
+    show: Show,
+    credits: Sequence[Credit],
+    mentions: Sequence[Mention],
+    chat: Sequence[ChatMessage],
+    products: Mapping[str, Product],
+    markets: Sequence[Market],
+    base_currency: str,
+    window: timedelta,
+) -> Report:
+    """The review of one show from its attributed orders, mentions and chat."""
+    market_of = MarketFinder(markets)
+    by_code = {m.code: m for m in markets}
+    zero = Decimal(0)
+    by_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for credit in credits:
+        by_currency[credit.order.currency] += credit.amount
+    attributed = [c for c in credits if c.attributed]
+    totals = Totals(
+        orders=len(credits),
+        units=sum(c.order.qty for c in credits),
+        revenue=sum((_base(c) for c in credits), zero),
+        by_currency=dict(sorted(by_currency.items())),
+        attributed_orders=len(attributed),
+        attributed_revenue=sum((_base(c) for c in attributed), zero),
+        unattributed_orders=len(credits) - len(attributed),
+        unconverted_orders=sum(1 for c in credits if c.base_amount is None),
+    )
+
+    questions = _questions(chat, mentions)
+    product_lines = _products(credits, mentions, questions, products)
+    market_lines = _markets(credits, market_of, by_code)
+    language_lines = _languages(credits, mentions)
+    last_touch = Counter(id(c.last_touch) for c in credits if c.last_touch is not None)
+    moments = [
+        MentionMoment(m, last_touch.get(id(m), 0))
+        for m in sorted(mentions, key=lambda m: m.ts)
+        if m.source is not MentionSource.CHAT
+    ]
+    return Report(
+        show=show,
+        base_currency=base_currency,
+        totals=totals,
+        products=product_lines,
+        markets=market_lines,
+        languages=language_lines,
+        moments=moments,
+        timeline=_timeline(show, mentions, credits, window),
+        questions=questions,
+    )
+
+
+def _base(credit: Credit) -> Decimal:
+    """An order's amount in the base currency (0 where no rate is known: counted apart)."""
+    return credit.base_amount if credit.base_amount is not None else Decimal(0)
+
+
+def _questions(chat: Sequence[ChatMessage], mentions: Sequence[Mention]) -> list[Question]:
+    skus_of: dict[int, list[str]] = defaultdict(list)
+    for mention in mentions:
+        chat_id = mention.message_id if mention.source is MentionSource.CHAT else None
+        if chat_id is not None and mention.sku not in skus_of[chat_id]:
+            skus_of[chat_id].append(mention.sku)
+    answers: dict[int, ChatMessage] = {}
+    for message in chat:
+        if message.reply_to is not None and message.role is not Role.VIEWER:
+            answers.setdefault(message.reply_to, message)
+    return [
+        Question(message, tuple(skus_of[message.id]), answers.get(message.id))
+        for message in chat
+        if message.role is Role.VIEWER
+        and message.id in skus_of
+        and is_question(message.text, message.lang)
+    ]
+
+
+def _products(
+    credits: Sequence[Credit],
+    mentions: Sequence[Mention],
+    questions: Sequence[Question],
+    products: Mapping[str, Product],
+) -> list[ProductLine]:
+    said: dict[str, Counter[str]] = defaultdict(Counter)
+    first_said: dict[str, datetime] = {}
+    for mention in sorted(mentions, key=lambda m: m.ts):
+        said[mention.sku][mention.source.value] += 1
+        first_said.setdefault(mention.sku, mention.ts)
+    sold: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        sold[credit.order.sku].append(credit)
+    asked: dict[str, list[Question]] = defaultdict(list)
+    for question in questions:
+        for sku in question.skus:
+            asked[sku].append(question)
+    lines = []
+    for sku in sorted(set(said) | set(sold), key=lambda s: (-len(sold.get(s, [])), s)):
+        count = sum(said[sku].values())
+        orders = sold.get(sku, [])
+        first_order = min((c.order.ts for c in orders), default=None)
+        start = first_said.get(sku)
+        minutes = (
+            (first_order - start).total_seconds() / 60
+            if first_order is not None and start is not None and first_order >= start
+            else None
+        )
+        lines.append(
+            ProductLine(
+                sku=sku,
+                product=products.get(sku),
+                mentions=dict(said[sku]),
+                orders=len(orders),
+                units=sum(c.order.qty for c in orders),
+                revenue=sum((_base(c) for c in orders), Decimal(0)),
+                conversion=(Decimal(len(orders)) / count).quantize(Decimal("0.01"))
+                if count
+                else None,
+                minutes_to_first_order=minutes,
+                questions=len(asked.get(sku, [])),
+                unanswered=sum(1 for q in asked.get(sku, []) if not q.answered),
+            )
+        )
+    return lines
+
+
+def _markets(
+    credits: Sequence[Credit],
+    market_of: MarketFinder,
+    by_code: Mapping[str, Market],
+) -> list[MarketLine]:
+    grouped: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        grouped[market_of(credit.order.buyer_country, credit.order.buyer_lang)].append(credit)
+    lines = []
+    for code, group in grouped.items():
+        local: dict[str, Decimal] = defaultdict(Decimal)
+        for credit in group:
+            local[credit.order.currency] += credit.amount
+        lines.append(
+            MarketLine(
+                code=code,
+                market=by_code.get(code),
+                orders=len(group),
+                units=sum(c.order.qty for c in group),
+                revenue=sum((_base(c) for c in group), Decimal(0)),
+                local_revenue=dict(local),
+            )
+        )
+    return sorted(lines, key=lambda line: (-line.revenue, line.code))
+
+
+def _languages(credits: Sequence[Credit], mentions: Sequence[Mention]) -> list[LanguageLine]:
+    orders: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        orders[credit.order.buyer_lang].append(credit)
+    said = Counter(m.lang for m in mentions)
+    langs = sorted(set(orders) | set(said))
+    lines = [
+        LanguageLine(
+            lang=lang,
+            orders=len(orders.get(lang, [])),
+            revenue=sum((_base(c) for c in orders.get(lang, [])), Decimal(0)),
+            mentions=said.get(lang, 0),
+        )
+        for lang in langs
+    ]
+    return sorted(lines, key=lambda line: (-line.revenue, -line.mentions, line.lang))
+
+
+def _timeline(
+    show: Show, mentions: Sequence[Mention], credits: Sequence[Credit], window: timedelta
+) -> list[Minute]:
+    start = show.starts_at.replace(second=0, microsecond=0)
+    last = max(
+        [show.ends_at, *(c.order.ts for c in credits)],
+    )
+    end = min(last, show.ends_at + window)
+    said = Counter(_minute(m.ts) for m in mentions)
+    sold = Counter(_minute(c.order.ts) for c in credits)
+    minutes = []
+    moment = start
+    while moment <= end:
+        minutes.append(Minute(moment, said.get(moment, 0), sold.get(moment, 0)))
+        moment += timedelta(minutes=1)
+    return minutes
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)

@@ -1,0 +1,105 @@
+"""Orders from a CSV file: every row checked like a webhook order; a bad row is
+reported with its line and reason and never stops the good ones."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from livecommerce.core.models import Order
+from livecommerce.core.orders import REQUIRED, OrderError, parse_order
+from livecommerce.errors import ImportFileError
+from livecommerce.i18n import Localizer
+from livecommerce.store import SqlStore
+
+BATCH = 500
+MAX_ROWS = 1_000_000
+
+
+@dataclass
+class Rejected:
+    line: int
+    field: str
+    reason: str
+
+
+@dataclass
+class Outcome:
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFileError(
+                    path=str(path), reason="missing columns: " + ", ".join(missing)
+                )
+            for number, row in enumerate(reader):
+                if number >= MAX_ROWS:
+                    raise ImportFileError(path=str(path), reason=f"more than {MAX_ROWS} rows")
+                yield reader.line_num, row
+    except FileNotFoundError:
+        raise ImportFileError(path=str(path), reason="no such file") from None
+    except IsADirectoryError:
+        raise ImportFileError(path=str(path), reason="is a folder") from None
+    except UnicodeDecodeError:
+        raise ImportFileError(path=str(path), reason="not UTF-8 text") from None
+    except csv.Error as error:
+        raise ImportFileError(path=str(path), reason=str(error)) from None
+
+
+def count_rows(path: Path) -> int:
+    """How many data rows the file has (for the progress bar)."""
+    return sum(1 for _ in _rows(path))
+
+
+async def import_orders(
+    store: SqlStore,
+    path: Path,
+    skus: Collection[str],
+    now: datetime,
+    l10n: Localizer,
+    progress: Callable[[int], None] = lambda n: None,
+) -> Outcome:
+    """Check every row, store the good ones in batches (idempotent on order id)."""
+    outcome = Outcome()
+    batch: list[Order] = []
+    seen: set[str] = set()
+
+    async def flush() -> None:
+        added = await store.add_orders(batch)
+        outcome.accepted += added
+        outcome.duplicates += len(batch) - added
+        progress(len(batch))
+        batch.clear()
+
+    for line, row in _rows(path):
+        outcome.rows += 1
+        try:
+            order = parse_order({k: v for k, v in row.items() if k is not None}, skus=skus, now=now)
+        except OrderError as error:
+            outcome.rejected.append(
+                Rejected(line, error.field, l10n.render(error.text.template, error.text.params))
+            )
+            progress(1)
+            continue
+        if order.id in seen:
+            outcome.duplicates += 1
+            progress(1)
+            continue
+        seen.add(order.id)
+        batch.append(order)
+        if len(batch) >= BATCH:
+            await flush()
+    if batch:
+        await flush()
+    return outcome

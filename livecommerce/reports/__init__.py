@@ -1,0 +1,1 @@
+"""The post-show report in four forms: terminal, HTML, CSV and JSON."""

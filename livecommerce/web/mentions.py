@@ -1,0 +1,122 @@
+"""Mentions from outside the chat: the streamer's speech and pins over HTTP.
+
+`POST /api/streams/{id}/transcript` takes lines of the streamer's speech from any
+speech-to-text tool: one JSON object `{"text", "lang"?, "ts"?}`, a batch
+`{"lines": [...]}`, or NDJSON (one object a line). Each line is matched against every
+product name and alias; each product named is logged as a `transcript` mention.
+`POST /api/streams/{id}/pins` `{"sku", "action": "pin" | "unpin"}` pins a product.
+Both need a streamer's (or admin's) token.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from livecommerce.core import tokens
+from livecommerce.core.messages import N_
+from livecommerce.core.models import MentionSource, Role, Show
+from livecommerce.web.auth import identify
+from livecommerce.web.context import CATALOG, CLOCK, MENTIONS, STORE, localizer_of
+from livecommerce.web.middlewares import error_response
+from livecommerce.web.relay import RELAY
+
+routes = web.RouteTableDef()
+MAX_LINES = 1000
+MAX_LINE = 2000
+
+
+async def _authorized(request: web.Request) -> tuple[Show, tokens.Identity] | web.Response:
+    l10n = localizer_of(request)
+    show = await request.app[STORE].show(request.match_info["id"])
+    if show is None:
+        return error_response(
+            request, 404, "unknown_stream", l10n.gettext("There is no such stream.")
+        )
+    try:
+        identity = identify(request, request.app[RELAY].secret, request.app[CLOCK](), show.id)
+    except tokens.TokenError:
+        identity = None
+    if identity is None:
+        return error_response(
+            request, 401, "bad_token", l10n.gettext("The token is not valid or has expired.")
+        )
+    if identity.role not in (Role.STREAMER, Role.ADMIN):
+        return error_response(
+            request, 403, "forbidden", l10n.gettext("You are not allowed to do this.")
+        )
+    return show, identity
+
+
+def _lines(body: bytes, content_type: str) -> list[Any]:
+    """The transcript lines of a body: a JSON object, `{"lines": [...]}` or NDJSON."""
+    text = body.decode("utf-8")
+    if "ndjson" in content_type or "jsonlines" in content_type:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    data = json.loads(text)
+    if isinstance(data, dict) and "lines" in data:
+        lines = data["lines"]
+        if not isinstance(lines, list):
+            raise ValueError("lines must be a list")
+        return lines
+    return [data]
+
+
+@routes.post("/api/streams/{id}/transcript")
+async def transcript(request: web.Request) -> web.Response:
+    checked = await _authorized(request)
+    if isinstance(checked, web.Response):
+        return checked
+    show, _ = checked
+    l10n = localizer_of(request)
+    try:
+        lines = _lines(await request.read(), request.content_type)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
+    if not lines or len(lines) > MAX_LINES:
+        return error_response(
+            request, 400, "bad_batch", l10n.gettext("Send 1 to 1000 transcript lines.")
+        )
+    now = request.app[CLOCK]()
+    parsed: list[tuple[str, str, datetime]] = []
+    for index, line in enumerate(lines):
+        problem = _problem(line, show)
+        if problem is not None:
+            return error_response(request, 422, "invalid_line", l10n.gettext(problem), index=index)
+        when = datetime.fromisoformat(line["ts"]) if line.get("ts") else now
+        parsed.append((line["text"], line.get("lang") or show.languages[0], when))
+    catalog = request.app[CATALOG]
+    log = request.app[MENTIONS]
+    found = []
+    for text, lang, when in parsed:
+        skus = catalog.mentioned(text)
+        log.record(show.id, skus, MentionSource.TRANSCRIPT, lang, when)
+        found += [
+            {"sku": sku, "lang": lang, "ts": when.isoformat().replace("+00:00", "Z")}
+            for sku in skus
+        ]
+    return web.json_response({"lines": len(parsed), "mentions": found})
+
+
+def _problem(line: Any, show: Show) -> str | None:
+    """What is wrong with one transcript line (a sentence to translate), or None."""
+    if not isinstance(line, dict):
+        return N_("Each line must be a JSON object with a text.")
+    text = line.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_LINE:
+        return N_("Each line needs a text of 1 to 2000 characters.")
+    lang = line.get("lang")
+    if lang is not None and lang not in show.languages:
+        return N_("This stream has no such language channel.")
+    ts = line.get("ts")
+    if ts is not None:
+        try:
+            moment = datetime.fromisoformat(ts) if isinstance(ts, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            return N_("ts must be an ISO 8601 time with a UTC offset.")
+    return None

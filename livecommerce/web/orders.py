@@ -1,0 +1,78 @@
+"""`POST /api/orders`: a shop's order webhook, signed with the shop's secret.
+
+The body is one order (a JSON object) or a batch (`{"orders": [...]}`, at most 1,000).
+Headers: `X-Shop` names the shop, `X-Signature: sha256=<hex>` is the HMAC-SHA256 of the
+raw body with that shop's secret. Orders are idempotent on their id: a retry is
+answered 200 with the duplicates counted, nothing stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.web.context import CATALOG, CLOCK, SETTINGS, STORE, localizer_of
+from livecommerce.web.middlewares import error_response
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+MAX_BATCH = 1000
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The `X-Signature` value a shop sends for `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@routes.post("/api/orders")
+async def receive_orders(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    l10n = localizer_of(request)
+    shop = request.headers.get("X-Shop", "")
+    secret = settings.shop_secrets.get(shop)
+    body = await request.read()
+    given = request.headers.get("X-Signature", "")
+    if secret is None or not hmac.compare_digest(signature(secret, body), given):
+        # Never log the secret or the body: only who claimed to send it.
+        log.warning("order webhook: bad signature for shop %r", shop[:64])
+        return error_response(
+            request, 401, "bad_signature", l10n.gettext("The signature does not match this shop.")
+        )
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
+    items = data.get("orders") if isinstance(data, dict) and "orders" in data else [data]
+    if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
+        return error_response(
+            request,
+            400,
+            "bad_batch",
+            l10n.gettext("Send one order, or a list of 1 to 1000 under orders."),
+        )
+    skus = request.app[CATALOG].products.keys()
+    now = request.app[CLOCK]()
+    orders = []
+    for index, item in enumerate(items):
+        try:
+            orders.append(parse_order(item, skus=skus, now=now))
+        except OrderError as error:
+            return error_response(
+                request,
+                422,
+                "invalid_order",
+                l10n.render(error.text.template, error.text.params),
+                field=error.field,
+                index=index,
+            )
+    added = await request.app[STORE].add_orders(orders)
+    status = 201 if added else 200
+    return web.json_response(
+        {"accepted": added, "duplicates": len(orders) - added, "ids": [o.id for o in orders]},
+        status=status,
+    )

@@ -1,0 +1,129 @@
+"""The post-show review's numbers, on a small hand-computed show."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from livecommerce.core.attribution import Rates, attribute
+from livecommerce.core.models import (
+    ChatMessage,
+    ExchangeRate,
+    HourRange,
+    Market,
+    Mention,
+    MentionSource,
+    Order,
+    Role,
+    Show,
+    ShowStatus,
+)
+from livecommerce.core.report import OTHER_MARKET, MarketFinder, build
+
+START = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+SHOW = Show(
+    "kit",
+    "KIT1120",
+    "s",
+    START,
+    START + timedelta(hours=1),
+    ("KZ", "XJ"),
+    ("kk", "ru", "ug"),
+    ShowStatus.FINISHED,
+)
+MARKETS = [
+    Market("KZ", "KZ", ("Asia/Almaty",), ("kk", "ru"), "KZT", 0.5, (HourRange(19, 23),)),
+    Market("CN", "CN", ("Asia/Shanghai",), ("zh",), "CNY", 0.2, (HourRange(19, 23),)),
+    Market("XJ", "CN", ("Asia/Urumqi",), ("ug", "zh"), "CNY", 0.1, (HourRange(19, 23),)),
+    Market("EU", "DE", ("Europe/Berlin",), ("en", "ru"), "EUR", 0.2, (HourRange(19, 23),)),
+]
+RATES = Rates("CNY", [ExchangeRate(date(2026, 11, 20), "CNY", "KZT", Decimal("0.014"))])
+
+
+def at(minutes: int) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def chat(
+    mid: int, text: str, lang: str, role: Role = Role.VIEWER, reply: int | None = None
+) -> ChatMessage:
+    return ChatMessage("kit", mid, at(mid), lang, f"u{mid}", f"n{mid}", role, text, reply)
+
+
+MENTIONS = [
+    Mention("kit", "LAP", MentionSource.PIN, "ru", at(1)),
+    Mention("kit", "LAP", MentionSource.CHAT, "kk", at(2), message_id=2),
+    Mention("kit", "SSD", MentionSource.CHAT, "ug", at(3), message_id=3),
+]
+CHAT = [
+    chat(2, "ноутбук бағасы қанша?", "kk"),
+    chat(3, "SSD قانچە پۇل", "ug"),
+    chat(4, "189 000 ₸", "kk", Role.MODERATOR, reply=2),
+]
+ORDERS = [
+    Order("o1", at(5), "LAP", 2, Decimal(100000), "KZT", "KZ", "kk"),
+    Order("o2", at(5), "LAP", 1, Decimal(100000), "KZT", "KZ", "ru"),
+    Order("o3", at(30), "SSD", 1, Decimal(500), "CNY", "CN", "ug", "KIT1120"),
+    Order("o4", at(200), "LAP", 1, Decimal(100000), "KZT", "KZ", "kk"),  # past the window
+]
+
+
+def report():  # type: ignore[no-untyped-def]
+    credits = attribute(SHOW, MENTIONS, ORDERS, RATES)
+    return build(SHOW, credits, MENTIONS, CHAT, {}, MARKETS, "CNY", timedelta(hours=2))
+
+
+def test_totals() -> None:
+    totals = report().totals
+    assert (totals.orders, totals.units) == (3, 4)
+    assert totals.by_currency == {"KZT": Decimal(300000), "CNY": Decimal(500)}
+    assert totals.revenue == Decimal(300000) * Decimal("0.014") + 500  # 4700
+    assert (totals.attributed_orders, totals.unattributed_orders) == (3, 0)
+    assert totals.unconverted_orders == 0
+
+
+def test_products() -> None:
+    lines = {line.sku: line for line in report().products}
+    assert lines["LAP"].mentions == {"pin": 1, "chat": 1}
+    assert (lines["LAP"].orders, lines["LAP"].units) == (2, 3)
+    assert lines["LAP"].conversion == Decimal("1.00")
+    assert lines["LAP"].minutes_to_first_order == 4.0
+    assert (lines["LAP"].questions, lines["LAP"].unanswered) == (1, 0)
+    assert (lines["SSD"].questions, lines["SSD"].unanswered) == (1, 1)
+    assert lines["SSD"].revenue == Decimal(500)
+
+
+def test_markets_split_a_shared_country_by_language() -> None:
+    markets = {line.code: line for line in report().markets}
+    assert set(markets) == {"KZ", "XJ"}
+    assert markets["XJ"].local_revenue == {"CNY": Decimal(500)}
+    assert markets["KZ"].orders == 2
+    finder = MarketFinder(MARKETS)
+    assert finder("CN", "zh") == "CN"
+    assert finder("CN", "ug") == "XJ"
+    assert finder("PL", "ru") == "EU"
+    assert finder("US", "en") == OTHER_MARKET
+
+
+def test_questions_and_answers() -> None:
+    questions = report().questions
+    assert [(q.message.id, q.skus, q.answered) for q in questions] == [
+        (2, ("LAP",), True),
+        (3, ("SSD",), False),
+    ]
+    assert questions[0].answered_by is not None
+    assert questions[0].answered_by.id == 4
+
+
+def test_timeline_has_one_row_per_minute_with_counts() -> None:
+    timeline = report().timeline
+    assert timeline[0].start == START
+    assert sum(m.mentions for m in timeline) == 3
+    assert sum(m.orders for m in timeline) == 3
+    by_minute = {m.start: m for m in timeline}
+    assert by_minute[at(5)].orders == 2
+
+
+def test_moments_count_last_touch_orders() -> None:
+    moments = report().moments
+    assert [(m.mention.source.value, m.orders) for m in moments] == [("pin", 1)]
