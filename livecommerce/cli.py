@@ -7,6 +7,7 @@ a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
@@ -23,7 +24,7 @@ import click
 from livecommerce import config, seeds
 from livecommerce.config import Settings
 from livecommerce.core.models import Role
-from livecommerce.errors import LivecommerceError
+from livecommerce.errors import LivecommerceError, ShowNotFoundError
 from livecommerce.i18n import Localizer, localizer
 from livecommerce.store import open_store
 
@@ -145,6 +146,178 @@ def seed(settings: Settings, as_json: bool) -> None:
         click.echo(f"  {label}: {l10n.format_number(counts.get(table, 0))}")
 
 
+@cli.command()
+@with_settings
+@click.argument("show_id", metavar="SHOW")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per product.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    default=None,
+    help="Write a self-contained HTML report with charts to this file.",
+)
+@click.option(
+    "--currency", default=None, help="Convert revenue into this currency (default: base_currency)."
+)
+def report(
+    settings: Settings,
+    show_id: str,
+    as_json: bool,
+    as_csv: bool,
+    html_file: Path | None,
+    currency: str | None,
+) -> None:
+    """Review a show: orders, revenue, products, markets, languages, questions."""
+    from rich.console import Console
+
+    from livecommerce.reports import csvfile, data, html, terminal
+    from livecommerce.reports.view import build_view
+    from livecommerce.services.reporting import review
+
+    if currency is not None:
+        settings = _with(settings, base_currency=currency.strip().upper())
+    l10n = _l10n(settings)
+
+    async def load() -> tuple[Any, list[Any]]:
+        store = open_store(settings.resolved_database_url)
+        await store.start()
+        try:
+            return await review(store, show_id, settings.base_currency), await store.markets()
+        finally:
+            await store.close()
+
+    with Console(stderr=True).status(l10n.gettext("Reviewing the show…")):
+        found, markets = asyncio.run(load())
+    if found is None:
+        raise ShowNotFoundError(show=show_id)
+    if as_json:
+        _emit(data.to_data(found))
+    elif as_csv:
+        click.echo(csvfile.to_csv(found, settings.locale.split("_")[0]), nl=False)
+    else:
+        view = build_view(found, l10n, markets)
+        if html_file is not None:
+            html.write(html_file, html.to_html(found, view, l10n, markets))
+            click.echo(l10n.gettext("Report written to {path}").format(path=html_file))
+        else:
+            terminal.render(view, Console())
+
+
+def _with(settings: Settings, **changes: str) -> Settings:
+    """Settings with some values replaced, each checked like any other value."""
+    rows = {row.name: row for row in config.table()}
+    checked = {k: config.check(rows[k], v, f"--{k.split('_')[-1]}") for k, v in changes.items()}
+    return dataclasses.replace(settings, **checked)
+
+
+SHOWN_REJECTED = 200  # rejected rows printed one by one; --json lists every one
+PROGRESS_LINES_FROM = 1000  # rows: smaller files import too fast to need progress lines
+
+
+@cli.group()
+def orders() -> None:
+    """Orders from shops."""
+
+
+@orders.command("import")
+@with_settings
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
+    """Import orders from a CSV file (columns as in seeds/orders.csv); idempotent."""
+    from rich.progress import Progress
+
+    from livecommerce.imports import Outcome, count_rows, import_orders
+
+    l10n = _l10n(settings)
+    total = count_rows(file)
+    stderr = _stderr()
+    done = [0, -1]  # rows handled, tenths reported
+
+    def report_progress(n: int) -> None:
+        """Progress where no bar can be drawn (a log, a pipe): a line per tenth done."""
+        done[0] += n
+        tenth = done[0] * 10 // max(total, 1)
+        if tenth > done[1] and total >= PROGRESS_LINES_FROM:
+            done[1] = tenth
+            message = l10n.gettext("Importing orders: {done} of {total} rows").format(
+                done=l10n.format_number(done[0]), total=l10n.format_number(total)
+            )
+            click.echo(message, err=True)
+
+    async def run() -> Outcome:
+        store = open_store(settings.resolved_database_url)
+        await store.start()
+        try:
+            skus = {p.sku for p in await store.products()}
+            # Progress goes to stderr, so it never mixes into --json on stdout.
+            with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+                task = bar.add_task(l10n.gettext("Importing orders"), total=total)
+                return await import_orders(
+                    store,
+                    file,
+                    skus,
+                    datetime.now(UTC),
+                    l10n,
+                    progress=(lambda n: bar.advance(task, n))
+                    if stderr.is_terminal
+                    else report_progress,
+                )
+        finally:
+            await store.close()
+
+    outcome = asyncio.run(run())
+    if as_json:
+        _emit(
+            {
+                "rows": outcome.rows,
+                "accepted": outcome.accepted,
+                "duplicates": outcome.duplicates,
+                "rejected": [vars(r) for r in outcome.rejected],
+            }
+        )
+    else:
+        number = l10n.format_number
+        click.echo(
+            l10n.gettext(
+                "Rows: {rows} · added: {accepted} · already known: {duplicates} · "
+                "rejected: {rejected}"
+            ).format(
+                rows=number(outcome.rows),
+                accepted=number(outcome.accepted),
+                duplicates=number(outcome.duplicates),
+                rejected=number(len(outcome.rejected)),
+            )
+        )
+        for rejected in outcome.rejected[:SHOWN_REJECTED]:
+            click.echo(
+                l10n.gettext("line {line}: {reason}").format(
+                    line=rejected.line, reason=rejected.reason
+                ),
+                err=True,
+            )
+        more = len(outcome.rejected) - SHOWN_REJECTED
+        if more > 0:
+            click.echo(
+                l10n.ngettext(
+                    "… and {n} more rejected row (--json lists them all)",
+                    "… and {n} more rejected rows (--json lists them all)",
+                    more,
+                ).format(n=l10n.format_number(more)),
+                err=True,
+            )
+    if outcome.rejected:
+        raise SystemExit(1)
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 @cli.group()
 def token() -> None:
     """Chat tokens: who someone is, their role and their languages."""
@@ -236,6 +409,44 @@ def token_create(
         click.echo(issued)
 
 
+@cli.command("chat")
+@with_settings
+@click.argument("url")
+@click.option("--lang", "langs", multiple=True, help="Languages to read, comma-separated: kk,ru.")
+@click.option("--token", default=None, help="A chat token (see `token create`).")
+@click.option("--name", default=None, help="Your display name as a guest.")
+@click.option("--since", type=click.IntRange(min=0), default=None, help="Replay after this id.")
+@click.option(
+    "--zone", default=None, help="Time zone of the times shown (default: this computer's)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the raw frames as JSON lines.")
+def chat(
+    settings: Settings,
+    url: str,
+    langs: tuple[str, ...],
+    token: str | None,
+    name: str | None,
+    since: int | None,
+    zone: str | None,
+    as_json: bool,
+) -> None:
+    """Chat in a stream from the terminal (ws://HOST:PORT/ws/streams/ID); /help in the chat."""
+    from livecommerce import client
+
+    status = client.main(
+        settings,
+        url=url,
+        langs=langs,
+        token=token,
+        name=name,
+        since=since,
+        zone=zone,
+        as_json=as_json,
+    )
+    if status:
+        raise SystemExit(status)
+
+
 @cli.group()
 def i18n() -> None:
     """Translation catalogs."""
@@ -269,7 +480,10 @@ def config_group() -> None:
 @with_settings
 def config_show(settings: Settings) -> None:
     """Print the resolved settings as JSON."""
-    _emit({row.name: getattr(settings, row.name) for row in config.table()})
+    shown = {row.name: getattr(settings, row.name) for row in config.table()}
+    shown["secret"] = "***" if settings.secret else ""
+    shown["shop_secrets"] = {shop: "***" for shop in settings.shop_secrets}
+    _emit(shown)
 
 
 @config_group.command("docs")

@@ -85,3 +85,8 @@ class ShowNotFoundError(LivecommerceError):
 class ImportFileError(LivecommerceError):
     template = N_("cannot import {path}: {reason}")
     exit_code = 4
+    translated = ("reason",)
+
+
+class ImportColumnsError(ImportFileError):
+    template = N_("cannot import {path}: the header lacks the columns {columns}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -182,6 +182,10 @@ class Localizer:
     def format_time(self, moment: datetime, format: str = "short", zone: str | None = None) -> str:
         tz = ZoneInfo(zone) if zone else self.tzinfo
         return babel_dates.format_time(moment, format=format, tzinfo=tz, locale=self.locale)
+
+    def format_duration(self, seconds: int) -> str:
+        """A length of time in its largest whole unit: «5 минут», «1 сағат», «30秒钟»."""
+        return babel_dates.format_timedelta(timedelta(seconds=seconds), locale=self.locale)
 
     def zone_name(self, zone: str | None = None) -> str:
         """The zone as the reader knows it: a city (Almaty) or, where CLDR has none, GMT+05:00."""

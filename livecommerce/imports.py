@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from livecommerce.core.messages import N_
 from livecommerce.core.models import Order
 from livecommerce.core.orders import REQUIRED, OrderError, parse_order
-from livecommerce.errors import ImportFileError
+from livecommerce.errors import ImportColumnsError, ImportFileError
 from livecommerce.i18n import Localizer
 from livecommerce.store import SqlStore
 
@@ -35,26 +36,30 @@ class Outcome:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    where = str(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if reader.fieldnames is None:
+                raise ImportFileError(path=where, reason=N_("the file is empty"))
+            missing = [c for c in REQUIRED if c not in reader.fieldnames]
             if missing:
-                raise ImportFileError(
-                    path=str(path), reason="missing columns: " + ", ".join(missing)
-                )
+                raise ImportColumnsError(path=where, columns=", ".join(missing))
             for number, row in enumerate(reader):
                 if number >= MAX_ROWS:
-                    raise ImportFileError(path=str(path), reason=f"more than {MAX_ROWS} rows")
+                    raise ImportFileError(path=where, reason=N_("more than a million rows"))
                 yield reader.line_num, row
     except FileNotFoundError:
-        raise ImportFileError(path=str(path), reason="no such file") from None
+        raise ImportFileError(path=where, reason=N_("there is no such file")) from None
     except IsADirectoryError:
-        raise ImportFileError(path=str(path), reason="is a folder") from None
+        raise ImportFileError(path=where, reason=N_("it is a folder")) from None
+    except PermissionError:
+        raise ImportFileError(path=where, reason=N_("it may not be read")) from None
     except UnicodeDecodeError:
-        raise ImportFileError(path=str(path), reason="not UTF-8 text") from None
-    except csv.Error as error:
-        raise ImportFileError(path=str(path), reason=str(error)) from None
+        raise ImportFileError(path=where, reason=N_("it is not UTF-8 text")) from None
+    except (csv.Error, OSError):
+        # NUL bytes, a field over the csv module's limit, a device that fails to read.
+        raise ImportFileError(path=where, reason=N_("it is not a readable CSV file")) from None
 
 
 def count_rows(path: Path) -> int:
@@ -84,8 +89,15 @@ async def import_orders(
 
     for line, row in _rows(path):
         outcome.rows += 1
+        if None in row:
+            # More cells than the header names: an unquoted comma shifted the columns, so
+            # every field after it is in the wrong place.
+            reason = l10n.render(N_("The row has more fields than the header."), {})
+            outcome.rejected.append(Rejected(line, "row", reason))
+            progress(1)
+            continue
         try:
-            order = parse_order({k: v for k, v in row.items() if k is not None}, skus=skus, now=now)
+            order = parse_order(row, skus=skus, now=now)
         except OrderError as error:
             outcome.rejected.append(
                 Rejected(line, error.field, l10n.render(error.text.template, error.text.params))

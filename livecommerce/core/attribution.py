@@ -39,27 +39,45 @@ class Credit:
 
 
 class Rates:
-    """Exchange rates into one base currency, looked up by day (latest on or before)."""
+    """Exchange rates into one base currency, looked up by day (latest on or before).
+
+    Rates kept in another base (the seeds keep every rate in CNY) serve as cross rates:
+    with rates into CNY, 1 KZT in EUR is (KZT in CNY) / (EUR in CNY) on the same day. A
+    direct rate into the base is preferred when there is one for that day.
+    """
 
     def __init__(self, base: str, rates: Iterable[ExchangeRate]) -> None:
         self.base = base
-        by_currency: dict[str, list[tuple[date, Decimal]]] = {}
+        by_base: dict[str, dict[str, list[tuple[date, Decimal]]]] = {}
         for rate in rates:
-            if rate.base == base:
-                by_currency.setdefault(rate.currency, []).append((rate.day, rate.rate))
-        self._days = {c: sorted(v) for c, v in by_currency.items()}
+            by_base.setdefault(rate.base, {}).setdefault(rate.currency, []).append(
+                (rate.day, rate.rate)
+            )
+        tables = {b: {c: sorted(v) for c, v in t.items()} for b, t in by_base.items()}
+        self._days = tables.pop(base, {})
+        # Other bases that know the base currency itself: they can bridge to it.
+        self._pivots = {pivot: table for pivot, table in sorted(tables.items()) if base in table}
+
+    @staticmethod
+    def _on(days: list[tuple[date, Decimal]] | None, day: date) -> Decimal | None:
+        if not days:
+            return None
+        index = bisect.bisect_right(days, (day, Decimal("Infinity"))) - 1
+        return days[index][1] if index >= 0 else None
 
     def convert(self, amount: Decimal, currency: str, day: date) -> Decimal | None:
         """`amount` of `currency` in the base currency on `day`; None when no rate is known."""
         if currency == self.base:
             return amount
-        days = self._days.get(currency)
-        if not days:
-            return None
-        index = bisect.bisect_right(days, (day, Decimal("Infinity"))) - 1
-        if index < 0:
-            return None
-        return amount * days[index][1]
+        direct = self._on(self._days.get(currency), day)
+        if direct is not None:
+            return amount * direct
+        for pivot, table in self._pivots.items():
+            into_pivot = Decimal(1) if currency == pivot else self._on(table.get(currency), day)
+            base_in_pivot = self._on(table[self.base], day)
+            if into_pivot is not None and base_in_pivot:
+                return amount * into_pivot / base_in_pivot
+        return None
 
 
 def belongs(order: Order, show: Show, mentioned_before: bool, window: timedelta) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from livecommerce.core.attribution import DEFAULT_WINDOW, Rates, attribute
+from livecommerce.core.models import ExchangeRate, Market
 from livecommerce.core.report import Report, build
 from livecommerce.store import SqlStore
 
@@ -23,10 +24,27 @@ async def review(
         since=show.starts_at, until=show.ends_at + window + timedelta(seconds=1)
     )
     coded = [o for o in await store.orders_for_show(show.code, show.id) if o not in orders]
-    rates = Rates(base_currency, await store.exchange_rates(base_currency))
+    markets = await store.markets()
+    rates = Rates(
+        base_currency,
+        await _rates(store, base_currency, {o.currency for o in [*orders, *coded]}, markets),
+    )
     credits = attribute(show, mentions, [*orders, *coded], rates, window)
     chat = await store.chat_messages(show.id, limit=1_000_000)
     products = {p.sku: p for p in await store.products()}
-    return build(
-        show, credits, mentions, chat, products, await store.markets(), base_currency, window
-    )
+    return build(show, credits, mentions, chat, products, markets, base_currency, window)
+
+
+async def _rates(
+    store: SqlStore, base: str, paid_in: set[str], markets: list[Market]
+) -> list[ExchangeRate]:
+    """The rates into `base`, and where some currency has none, the rates kept in the
+    other currencies buyers pay in, for cross rates (the seeds keep rates in CNY only,
+    and a seller may ask for the report in EUR)."""
+    rates = await store.exchange_rates(base)
+    known = {r.currency for r in rates} | {base}
+    if paid_in <= known:
+        return rates
+    for pivot in sorted((paid_in | {m.currency for m in markets}) - {base}):
+        rates += await store.exchange_rates(pivot)
+    return rates

@@ -131,10 +131,16 @@ class Rooms:
                     room.blocked = self.blocked
                 if self.match is not None:
                     room.match = self.match
-                recent = await self.store.recent_chat_messages(
-                    show.id, self.rules.history * (len(show.languages) + 1)
-                )
+                limit = self.rules.history * (len(show.languages) + 1)
+                recent = await self.store.recent_chat_messages(show.id, limit)
                 room.restore(recent)
+                if len(recent) >= limit:
+                    # Older messages stay in the store but not in the room: a client that
+                    # last saw one of them may have missed any channel's, so `since`
+                    # before the first loaded message must not claim `recovered`.
+                    before = recent[0].id - 1
+                    for key in room.evicted:
+                        room.evicted[key] = max(room.evicted[key], before)
                 room.next_id = max(room.next_id, await self.store.last_chat_id(show.id) + 1)
                 self.shows[show.id] = show
                 self.rooms[show.id] = room
@@ -146,10 +152,14 @@ class Rooms:
         self, room: Room, connection: Connection, member: Member, since: int | None
     ) -> None:
         self.connections[connection.id] = connection
-        self.metrics.connections.labels(member.role.value).inc()
         if member.role.value == "moderator":
             room.grant(connection.id, member.moderates)
-        self.apply(room, room.join(member, self.clock(), since))
+        effects = room.join(member, self.clock(), since)
+        # Counted only once in the room: a banned user is refused, and `disconnect`
+        # (which counts down only members) would never take them off the gauge.
+        if connection.id in room.members:
+            self.metrics.connections.labels(member.role.value).inc()
+        self.apply(room, effects)
 
     def disconnect(self, room: Room, connection: Connection) -> None:
         if self.connections.pop(connection.id, None) is None:

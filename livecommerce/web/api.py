@@ -121,14 +121,8 @@ async def chat_export(request: web.Request) -> web.StreamResponse:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CHAT_COLUMNS)
     writer.writeheader()
-    writer.writerows(
-        {
-            **row,
-            "name": spreadsheet_safe(str(row["name"])),
-            "text": spreadsheet_safe(str(row["text"])),
-        }
-        for row in rows
-    )
+    # Every cell, not only name and text: a token's user id can be a phone number.
+    writer.writerows({k: spreadsheet_safe(str(v)) for k, v in row.items()} for row in rows)
     return web.Response(
         text=buffer.getvalue(),
         content_type="text/csv",

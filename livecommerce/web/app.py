@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
 from livecommerce.config import Settings
 from livecommerce.core.langid import default_identifier
-from livecommerce.core.matching import blocked_matcher, is_blocked, mentioned, product_matcher
 from livecommerce.core.messages import Text
 from livecommerce.core.moderation import HoldPolicy
 from livecommerce.core.protocol import Limits
@@ -20,10 +18,20 @@ from livecommerce.core.room import RoomRules
 from livecommerce.i18n import Localizer
 from livecommerce.metrics import Metrics
 from livecommerce.secret import load_secret
+from livecommerce.services.catalog import Catalog
+from livecommerce.services.mentions import MentionLog
 from livecommerce.services.rooms import Rooms
 from livecommerce.store import SqlStore
-from livecommerce.web import api, pages, relay
-from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE, TEMPLATES
+from livecommerce.web import api, mentions, orders, pages, relay, reports
+from livecommerce.web.context import (
+    CATALOG,
+    CLOCK,
+    MENTIONS,
+    METRICS,
+    SETTINGS,
+    STORE,
+    TEMPLATES,
+)
 from livecommerce.web.middlewares import error_middleware, locale_middleware, metrics_middleware
 from livecommerce.web.products import ProductFrames
 from livecommerce.web.relay import RELAY, Relay
@@ -38,18 +46,10 @@ def utc_now() -> datetime:
 
 
 async def load_catalog(app: web.Application) -> None:
-    """(Re)build what the relay matches against: products, blocked terms, prices.
+    """(Re)load what the live parts match against: products, markets, blocked terms.
 
     Called at start-up and whenever the catalog changes (after seeding, say)."""
-    store = app[STORE]
-    rooms = app[RELAY].rooms
-    products = await store.products()
-    markets = await store.markets()
-    rooms.blocked = partial(is_blocked, blocked_matcher(await store.blocked_terms()))
-    rooms.match = partial(mentioned, product_matcher(products))
-    rooms.product_frames = ProductFrames({p.sku: p for p in products}, {m.code: m for m in markets})
-    for room in rooms.rooms.values():
-        room.blocked, room.match = rooms.blocked, rooms.match
+    await app[CATALOG].reload(app[STORE])
 
 
 async def _start_relay(app: web.Application) -> None:
@@ -63,11 +63,14 @@ async def _start_relay(app: web.Application) -> None:
 
     app[RELAY].rooms.identify = identify
     app[RELAY].rooms.start()
+    app[MENTIONS].start()
 
 
 async def _stop_relay(app: web.Application) -> None:
     """Close every chat connection and write what the rooms still hold."""
-    await app[RELAY].rooms.close(app[SETTINGS].shutdown_timeout)
+    grace = app[SETTINGS].shutdown_timeout
+    await app[RELAY].rooms.close(grace)
+    await app[MENTIONS].close(grace)
 
 
 def _render(text: Text, locale: str) -> str:
@@ -75,7 +78,11 @@ def _render(text: Text, locale: str) -> str:
 
 
 def _rooms(
-    settings: Settings, store: SqlStore, metrics: Metrics, clock: Callable[[], datetime]
+    settings: Settings,
+    store: SqlStore,
+    metrics: Metrics,
+    clock: Callable[[], datetime],
+    catalog: Catalog,
 ) -> Rooms:
     rules = RoomRules(
         history=settings.chat_history,
@@ -90,9 +97,11 @@ def _rooms(
         store,
         rules,
         _render,
-        ProductFrames({}, {}),
+        ProductFrames(catalog),
         metrics,
         limits=Limits(max_text=settings.max_text),
+        blocked=catalog.blocked,
+        match=catalog.mentioned,
         clock=clock,
         presence_interval=settings.presence_interval,
     )
@@ -111,11 +120,16 @@ def create_app(
     app[METRICS] = Metrics()
     app[TEMPLATES] = environment()
     app[CLOCK] = clock
-    app[RELAY] = Relay(_rooms(settings, store, app[METRICS], clock), load_secret(settings))
+    app[CATALOG] = catalog = Catalog()
+    app[MENTIONS] = MentionLog(store, app[METRICS])
+    app[RELAY] = Relay(_rooms(settings, store, app[METRICS], clock, catalog), load_secret(settings))
     app.on_startup.append(_start_relay)
     app.on_shutdown.append(_stop_relay)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(relay.routes)
+    app.add_routes(orders.routes)
+    app.add_routes(mentions.routes)
+    app.add_routes(reports.routes)
     app.router.add_static("/static", STATIC)
     return app

@@ -11,12 +11,16 @@ from jinja2 import Environment
 from livecommerce.config import Settings
 from livecommerce.i18n import Localizer
 from livecommerce.metrics import Metrics
+from livecommerce.services.catalog import Catalog
+from livecommerce.services.mentions import MentionLog
 from livecommerce.store import SqlStore
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", SqlStore)
 METRICS = web.AppKey("metrics", Metrics)
 TEMPLATES = web.AppKey("templates", Environment)
+CATALOG = web.AppKey("catalog", Catalog)
+MENTIONS = web.AppKey("mentions", MentionLog)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 
 LOCALIZER = web.RequestKey("localizer", Localizer)

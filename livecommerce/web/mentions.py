@@ -94,10 +94,8 @@ async def transcript(request: web.Request) -> web.Response:
     for text, lang, when in parsed:
         skus = catalog.mentioned(text)
         log.record(show.id, skus, MentionSource.TRANSCRIPT, lang, when)
-        found += [
-            {"sku": sku, "lang": lang, "ts": when.isoformat().replace("+00:00", "Z")}
-            for sku in skus
-        ]
+        stamp = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        found += [{"sku": sku, "lang": lang, "ts": stamp} for sku in skus]
     return web.json_response({"lines": len(parsed), "mentions": found})
 
 

@@ -46,7 +46,9 @@ def _zone(name: str | None) -> str:
 @web.middleware
 async def locale_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Choose the reader's locale (?lang=, cookie, Accept-Language) and zone (?tz=, cookie)."""
-    asked = request.query.get("lang")
+    # On the chat endpoint `lang` names chat channels; the reader's language is `locale`.
+    chat = request.path.startswith("/ws/")
+    asked = request.query.get("locale" if chat else "lang")
     chosen = normalize(asked) if asked else None
     locale = (
         chosen
@@ -57,7 +59,7 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
     zone = asked_zone or _zone(request.cookies.get(ZONE_COOKIE))
     request[LOCALIZER] = Localizer(locale=locale, zone=zone)
     response = await handler(request)
-    if chosen:
+    if chosen and not chat:
         response.set_cookie(LANG_COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True)
     if asked_zone:
         response.set_cookie(ZONE_COOKIE, asked_zone, max_age=YEAR, samesite="Lax", httponly=True)
@@ -89,16 +91,21 @@ def wants_json(request: web.Request) -> bool:
 
 
 def error_response(
-    request: web.Request, status: int, code: str | None = None, message: str | None = None
+    request: web.Request,
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    **extra: object,
 ) -> web.Response:
-    """An error as JSON `{"error": {"code", "message"}}` for the API, a page for people."""
+    """An error as JSON `{"error": {"code", "message", …}}` for the API, a page for people.
+
+    `message` is already in the reader's language; `extra` adds fields (the API only)."""
     default_code, default_message = _STATUS.get(status, _STATUS[500])
     l10n = localizer_of(request)
     text = message or l10n.gettext(default_message)
     if wants_json(request):
-        return web.json_response(
-            {"error": {"code": code or default_code, "message": text}}, status=status
-        )
+        error = {"code": code or default_code, "message": text, **extra}
+        return web.json_response({"error": error}, status=status)
     return render(request, "error.html", status=status, message=text)
 
 

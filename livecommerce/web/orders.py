@@ -36,8 +36,10 @@ async def receive_orders(request: web.Request) -> web.Response:
     shop = request.headers.get("X-Shop", "")
     secret = settings.shop_secrets.get(shop)
     body = await request.read()
-    given = request.headers.get("X-Signature", "")
-    if secret is None or not hmac.compare_digest(signature(secret, body), given):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters, and a
+    # header may hold anything.
+    given = request.headers.get("X-Signature", "").encode("utf-8", "surrogateescape")
+    if secret is None or not hmac.compare_digest(signature(secret, body).encode(), given):
         # Never log the secret or the body: only who claimed to send it.
         log.warning("order webhook: bad signature for shop %r", shop[:64])
         return error_response(
@@ -47,7 +49,9 @@ async def receive_orders(request: web.Request) -> web.Response:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
-    items = data.get("orders") if isinstance(data, dict) and "orders" in data else [data]
+    # The body is an object: one order, or a batch under "orders". A bare list, string
+    # or number is neither, and is refused as a whole (400), not as an order (422).
+    items = (data["orders"] if "orders" in data else [data]) if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
         return error_response(
             request,

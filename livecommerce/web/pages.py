@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from babel import UnknownLocaleError
 
 from livecommerce.core.models import Market, Show, Streamer
 from livecommerce.core.shows import split_by_time
-from livecommerce.i18n import Localizer
-from livecommerce.web.context import CLOCK, STORE, localizer_of
+from livecommerce.i18n import Localizer, chat_locale
+from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
 from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
@@ -118,4 +121,120 @@ async def index(request: web.Request) -> web.Response:
         past=cards(timeline.past),
         zone=l10n.zone_name(),
         now=l10n.format_datetime(now, format="short"),
+    )
+
+
+# -- the chat pages ------------------------------------------------------------------------
+
+# How far back (in message ids) a chat page starts: what a newcomer sees of the talk so far.
+HISTORY_SHOWN = 200
+# The choices a moderator gets, in seconds: slow mode (0: off) and time-outs.
+SLOW_CHOICES = (0, 5, 10, 30, 60, 120, 300)
+TIMEOUT_CHOICES = (60, 300, 600, 3600, 86400)
+# No inline script, no other origin: chat text that slipped into the page could not run.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+async def _show_of(request: web.Request) -> Show:
+    show = await request.app[STORE].show(request.match_info["stream"])
+    if show is None:
+        raise web.HTTPNotFound()
+    return show
+
+
+def _direction(lang: str) -> str:
+    try:
+        return Localizer(chat_locale(lang)).direction
+    except (UnknownLocaleError, ValueError):
+        return "ltr"
+
+
+def _chat_config(request: web.Request, show: Show, l10n: Localizer) -> dict[str, Any]:
+    """What the page's script needs to know: the show, the socket, the reader's formats."""
+    now: datetime = request.app[CLOCK]()
+    babel = l10n.babel
+    periods = babel.day_periods.get("format", {}).get("abbreviated", {})
+    durations = sorted({*SLOW_CHOICES[1:], *TIMEOUT_CHOICES})
+    return {
+        "stream": show.id,
+        "socket": "/ws/streams/" + quote(show.id, safe=""),
+        "locale": l10n.locale,
+        "languages": [[code, l10n.language_name(code)] for code in show.languages],
+        # Each message is laid out in its own language's direction: Uyghur right to left.
+        "directions": {code: _direction(code) for code in show.languages},
+        "max_text": request.app[SETTINGS].max_text,
+        "zone": l10n.tzinfo.key,
+        "today": now.astimezone(l10n.tzinfo).date().isoformat(),
+        "formats": {
+            "time": babel.time_formats["short"].pattern,
+            "date": babel.date_formats["short"].pattern,
+            "datetime": str(babel.datetime_formats["short"]),
+            "am": periods.get("am", "AM"),
+            "pm": periods.get("pm", "PM"),
+            "group": babel.number_symbols.get("latn", {}).get("group", ","),
+        },
+        "durations": {str(s): l10n.format_duration(s) for s in durations},
+        # For a length no choice offers (set by another client): «45 s».
+        "seconds": l10n.gettext("{n} s"),
+    }
+
+
+def _chat_page(response: web.Response) -> web.Response:
+    """The chat pages load nothing but their own scripts, and leak no address (a token)."""
+    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@routes.get("/streams/{stream}/chat")
+async def chat(request: web.Request) -> web.Response:
+    """The viewers' chat: language channels, messages, the send box, the pinned product."""
+    show = await _show_of(request)
+    l10n = localizer_of(request)
+    last = await request.app[STORE].last_chat_id(show.id)
+    asked = [
+        code.strip()
+        for value in request.query.getall("channel", [])
+        for code in value.split(",")
+        if code.strip() in show.languages
+    ]
+    reader = _lang_of(l10n)
+    default = [reader] if reader in show.languages else list(show.languages[:1])
+    channels = list(dict.fromkeys(asked)) or default
+    config = _chat_config(request, show, l10n)
+    config.update(channels=channels, since=max(0, last - HISTORY_SHOWN))
+    return _chat_page(
+        render(
+            request,
+            "chat.html",
+            show=show,
+            title=show.title(reader),
+            starts=l10n.format_datetime(show.starts_at, format="short"),
+            channels=channels,
+            config=config,
+        )
+    )
+
+
+@routes.get("/streams/{stream}/moderate")
+async def moderate(request: web.Request) -> web.Response:
+    """The moderators' desk: a column per language they moderate, the held queue, coverage."""
+    show = await _show_of(request)
+    l10n = localizer_of(request)
+    last = await request.app[STORE].last_chat_id(show.id)
+    config = _chat_config(request, show, l10n)
+    config.update(since=max(0, last - HISTORY_SHOWN), slow=SLOW_CHOICES, timeouts=TIMEOUT_CHOICES)
+    return _chat_page(
+        render(
+            request,
+            "moderate.html",
+            show=show,
+            title=show.title(_lang_of(l10n)),
+            starts=l10n.format_datetime(show.starts_at, format="short"),
+            config=config,
+        )
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from livecommerce.core.models import Market, Product, Show
+from livecommerce.core.models import Market, Show
 from livecommerce.i18n import Localizer, chat_locale
+from livecommerce.services.catalog import Catalog
 
 
 def currencies_for(lang: str, show: Show, markets: Mapping[str, Market]) -> list[str]:
@@ -23,18 +24,19 @@ def currencies_for(lang: str, show: Show, markets: Mapping[str, Market]) -> list
 class ProductFrames:
     """Builds the localized `product` frames of a pin from the catalog."""
 
-    def __init__(self, products: Mapping[str, Product], markets: Mapping[str, Market]) -> None:
-        self.products = dict(products)
-        self.markets = dict(markets)
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
 
     def __call__(self, show: Show, sku: str, action: str) -> dict[str, dict[str, Any]]:
-        product = self.products.get(sku)
+        product = self.catalog.products.get(sku)
         if product is None:
             return {}
         frames: dict[str, dict[str, Any]] = {}
         for lang in show.languages:
             l10n = Localizer(chat_locale(lang))
-            currencies = currencies_for(lang, show, self.markets) or list(product.prices)[:1]
+            currencies = (
+                currencies_for(lang, show, self.catalog.markets) or list(product.prices)[:1]
+            )
             prices = [
                 {
                     "currency": currency,

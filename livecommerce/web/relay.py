@@ -22,12 +22,12 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from livecommerce.config import Settings
 from livecommerce.core import protocol, tokens
+from livecommerce.core.messages import N_
 from livecommerce.core.models import Role, Show
 from livecommerce.core.routing import Member
 from livecommerce.i18n import chat_locale, negotiate, normalize
 from livecommerce.services.rooms import Rooms
 from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
-from livecommerce.web.middlewares import error_response
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -125,8 +125,12 @@ def _langs(values: Iterable[str]) -> list[str]:
 
 
 def _reject(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    """A refusal before the upgrade, as JSON: the caller is a program, not a page reader
+    (`error_response` would render a page for a path outside /api/)."""
     l10n = localizer_of(request)
-    return error_response(request, status, code, l10n.gettext(message))
+    return web.json_response(
+        {"error": {"code": code, "message": l10n.gettext(message)}}, status=status
+    )
 
 
 def _guest_allowed(relay: Relay, settings: Settings, ip: str) -> bool:
@@ -173,7 +177,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     relay = request.app[RELAY]
     show = await request.app[STORE].show(request.match_info["stream"])
     if show is None:
-        return _reject(request, 404, "unknown_stream", "There is no such stream.")
+        return _reject(request, 404, "unknown_stream", N_("There is no such stream."))
 
     now = request.app[CLOCK]()
     token = request.query.get("token") or ""
@@ -184,16 +188,18 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         try:
             identity = tokens.verify(relay.secret, token, now, show.id)
         except tokens.TokenError:
-            return _reject(request, 401, "bad_token", "The token is not valid or has expired.")
+            return _reject(request, 401, "bad_token", N_("The token is not valid or has expired."))
     else:
         if not settings.allow_guests:
-            return _reject(request, 401, "token_required", "This chat needs a token.")
+            return _reject(request, 401, "token_required", N_("This chat needs a token."))
         name = " ".join(request.query.get("name", "").split())[:32]
         if any(ord(c) < 32 for c in name):
             name = ""
         ip = request.remote or "?"
         if not _guest_allowed(relay, settings, ip):
-            return _reject(request, 429, "too_many_guests", "Too many guests from your address.")
+            return _reject(
+                request, 429, "too_many_guests", N_("Too many guests from your address.")
+            )
         digest = hashlib.sha256(f"{ip}|{name}".encode()).hexdigest()[:12]
         identity = tokens.Identity(
             user=f"g-{digest}",
@@ -207,7 +213,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     asked = _langs(request.query.getall("lang", []))
     unknown = [lang for lang in asked if lang not in show.languages]
     if unknown or len(asked) > 7:
-        return _reject(request, 400, "bad_language", "This stream has no such language channel.")
+        return _reject(
+            request, 400, "bad_language", N_("This stream has no such language channel.")
+        )
     if not asked and identity.role is Role.VIEWER and not identity.langs:
         wanted = negotiate(request.headers.get("Accept-Language"), "")
         code = wanted.split("_")[0] if wanted else ""
@@ -220,7 +228,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         except ValueError:
             since = -1
         if not 0 <= since < 2**53:
-            return _reject(request, 400, "bad_since", "The since parameter must be a message id.")
+            return _reject(
+                request, 400, "bad_since", N_("The since parameter must be a message id.")
+            )
 
     ws = web.WebSocketResponse(
         max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=30.0, autoping=True
@@ -248,10 +258,14 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                     rooms.reject(
                         room,
                         connection,
-                        protocol.FrameError("bad_utf8", "The frame is not valid UTF-8."),
+                        protocol.FrameError("bad_utf8", N_("The frame is not valid UTF-8.")),
                     )
                 else:
                     rooms.receive(room, connection, text)
+            # One TCP read can hold dozens of frames, which aiohttp hands over without
+            # yielding: let the outboxes drain between frames, or every reader in the
+            # room would look slow (1013) to a sender's burst.
+            await asyncio.sleep(0)
     finally:
         rooms.disconnect(room, connection)
         await connection.stop()

@@ -1,0 +1,83 @@
+"""The post-show report over HTTP: `GET /api/streams/{id}/report` (JSON, `?format=csv`)
+and the page `/streams/{id}/report` (tables and charts in the reader's language)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+from plotly.offline import get_plotlyjs
+
+from livecommerce.config import CURRENCY, Invalid
+from livecommerce.core.report import Report
+from livecommerce.reports import csvfile, data, html
+from livecommerce.reports.view import build_view
+from livecommerce.services.reporting import review
+from livecommerce.web.context import MENTIONS, SETTINGS, STORE, localizer_of
+from livecommerce.web.middlewares import error_response
+from livecommerce.web.relay import RELAY
+
+routes = web.RouteTableDef()
+PLOTLY_PATH = "/static/vendor/plotly.min.js"
+
+
+async def _review(request: web.Request) -> Report | web.Response:
+    settings = request.app[SETTINGS]
+    l10n = localizer_of(request)
+    currency = request.query.get("currency", settings.base_currency)
+    try:
+        currency = CURRENCY.parse(currency.upper())
+    except Invalid:
+        return error_response(
+            request, 400, "bad_currency", l10n.gettext("The currency must be a code such as EUR.")
+        )
+    # Whatever the live parts still hold goes into the report.
+    await request.app[RELAY].rooms.writer.drain()
+    await request.app[MENTIONS].writer.drain()
+    found = await review(
+        request.app[STORE],
+        request.match_info["id"],
+        currency,
+        timedelta(hours=settings.order_window_hours),
+    )
+    if found is None:
+        return error_response(
+            request, 404, "unknown_stream", l10n.gettext("There is no such stream.")
+        )
+    return found
+
+
+@routes.get("/api/streams/{id}/report")
+async def report_api(request: web.Request) -> web.Response:
+    found = await _review(request)
+    if isinstance(found, web.Response):
+        return found
+    if request.query.get("format") == "csv":
+        lang = localizer_of(request).locale.split("_")[0]
+        return web.Response(
+            text=csvfile.to_csv(found, lang),
+            content_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{found.show.id}-report.csv"'},
+        )
+    return web.json_response(data.to_data(found))
+
+
+@routes.get("/streams/{id}/report")
+async def report_page(request: web.Request) -> web.Response:
+    found = await _review(request)
+    if isinstance(found, web.Response):
+        return found
+    l10n = localizer_of(request)
+    markets = await request.app[STORE].markets()
+    view = build_view(found, l10n, markets)
+    page = html.to_html(found, view, l10n, markets, script_src=PLOTLY_PATH)
+    return web.Response(text=page, content_type="text/html")
+
+
+@routes.get(PLOTLY_PATH)
+async def plotly_js(request: web.Request) -> web.Response:
+    return web.Response(
+        text=get_plotlyjs(),
+        content_type="application/javascript",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

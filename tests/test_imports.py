@@ -1,0 +1,274 @@
+"""`livecommerce orders import FILE` as a user runs it: a real process, a real SQLite file.
+
+Good rows are stored, bad ones are reported by line and never stop the good ones, a file
+that cannot be read at all is one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from livecommerce.store import open_store
+from tests.conftest import ROOT, SEEDS
+
+HEADER = ["id", "ts", "sku", "qty", "unit_price", "currency", "buyer_country", "buyer_lang", "show"]
+# Times well in the past: the import refuses orders from the future by the real clock.
+WHEN = "2024-05-01T10:00:00Z"
+
+
+def run(*args: str, data: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "livecommerce", *args, "--data-dir", str(data)]
+        + ["--seeds-dir", str(SEEDS)],
+        cwd=ROOT,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The error of a failed command: a single `livecommerce: …` line, no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("livecommerce: ")
+    return lines[0]
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A data folder holding the seeded demo world."""
+    folder = tmp_path / "var"
+    seeded = run("seed", data=folder)
+    assert seeded.returncode == 0, seeded.stderr
+    return folder
+
+
+def stored(data: Path) -> dict[str, Any]:
+    """The orders in the data folder's store, by id."""
+
+    async def read() -> dict[str, Any]:
+        store = open_store(f"sqlite:///{data / 'livecommerce.db'}")
+        await store.start()
+        try:
+            return {o.id: o for o in await store.orders()}
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def write_csv(path: Path, rows: list[list[Any]], header: list[str] = HEADER) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def good(order_id: str, **changes: Any) -> list[Any]:
+    row = {
+        "id": order_id,
+        "ts": WHEN,
+        "sku": "IT-LAP-14",
+        "qty": 1,
+        "unit_price": "199000",
+        "currency": "KZT",
+        "buyer_country": "KZ",
+        "buyer_lang": "kk",
+        "show": "",
+    }
+    row.update(changes)
+    return [row[column] for column in HEADER]
+
+
+def test_the_seeds_own_orders_file_is_all_known(data: Path) -> None:
+    result = run("orders", "import", str(SEEDS / "orders.csv"), "--json", data=data)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    with (SEEDS / "orders.csv").open(encoding="utf-8") as handle:
+        rows = sum(1 for _ in csv.DictReader(handle))
+    assert outcome == {"rows": rows, "accepted": 0, "duplicates": rows, "rejected": []}
+
+
+def test_a_good_file_is_added_and_a_second_run_adds_nothing(data: Path, tmp_path: Path) -> None:
+    before = stored(data)
+    path = write_csv(
+        tmp_path / "good.csv",
+        [
+            good("IMP-1"),
+            good("IMP-2", sku="IT-RTR-AX3", qty=2, unit_price="4090", currency="RUB"),
+            good("IMP-3", buyer_country="cn", buyer_lang="zh", currency="cny", show="KIT1120"),
+        ],
+    )
+    first = run("orders", "import", str(path), data=data)
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr
+    assert first.stdout.strip()  # a summary for people
+    after = stored(data)
+    assert set(after) - set(before) == {"IMP-1", "IMP-2", "IMP-3"}
+    assert after["IMP-2"].qty == 2
+    assert after["IMP-3"].currency == "CNY"
+    assert after["IMP-3"].show_ref == "KIT1120"
+
+    second = run("orders", "import", str(path), "--json", data=data)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout) == {"rows": 3, "accepted": 0, "duplicates": 3, "rejected": []}
+    assert stored(data).keys() == after.keys()
+
+
+def test_an_id_twice_in_one_file_is_stored_once(data: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "twice.csv", [good("IMP-T"), good("IMP-T", qty=9)])
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["accepted"] == 1
+    assert json.loads(result.stdout)["duplicates"] == 1
+    assert stored(data)["IMP-T"].qty == 1
+
+
+def test_bad_rows_are_reported_by_line_and_never_stop_the_good_ones(
+    data: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.csv"
+    lines = [
+        ",".join(HEADER),
+        ",".join(map(str, good("MIX-1"))),  # line 2
+        ",".join(map(str, good("MIX-BAD-SKU", sku="NO-SUCH-SKU"))),  # line 3
+        '"MIX-2","2024-05-01T10:01:00Z","IT-RTR-AX3",2,4090,RUB,RU,ru,KIT1120',  # line 4
+        ",".join(map(str, good("MIX-BAD-QTY", qty=-1))),  # line 5
+        ",".join(map(str, good("MIX-FUTURE", ts="2999-01-01T00:00:00Z"))),  # line 6
+        "",  # a blank line is no row
+        ",".join(map(str, good("MIX-BAD-CUR", currency="KZTT"))),  # line 8
+        ",".join(map(str, good("MIX-EXTRA"))) + ",surplus",  # line 9
+        ",".join(map(str, good("MIX-3"))),  # line 10
+        ",".join(map(str, good("MIX-BAD-LANG", buyer_lang="fr"))),  # line 11
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected_lines = {3: "sku", 5: "qty", 6: "ts", 8: "currency", 9: "row", 11: "buyer_lang"}
+
+    result = run("orders", "import", str(path), data=data)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert {"MIX-1", "MIX-2", "MIX-3"} <= set(stored(data))
+    assert not any(i.startswith("MIX-BAD") or i in ("MIX-FUTURE", "MIX-EXTRA") for i in stored(data))
+    reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
+    assert [int(line.split()[1].rstrip(":")) for line in reported] == sorted(expected_lines)
+    assert "NO-SUCH-SKU" in reported[0]
+    for line in reported:
+        assert len(line.split(":", 1)[1].strip()) > 5  # a reason, not just a number
+
+    again = run("orders", "import", str(path), "--json", data=data)
+    assert again.returncode == 1
+    outcome = json.loads(again.stdout)
+    assert outcome["rows"] == 10
+    assert outcome["accepted"] == 0
+    assert outcome["duplicates"] == 3
+    assert {r["line"]: r["field"] for r in outcome["rejected"]} == expected_lines
+    assert all(r["reason"].strip() for r in outcome["rejected"])
+
+
+def test_many_bad_rows_are_summed_up_on_the_terminal_and_all_listed_in_json(
+    data: Path, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "bad.csv", [good(f"BAD-{i}", qty=0) for i in range(250)])
+    result = run("orders", "import", str(path), data=data)
+    assert result.returncode == 1
+    reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
+    assert len(reported) == 200
+    assert "50" in result.stderr.splitlines()[-1]  # … and 50 more
+    listed = run("orders", "import", str(path), "--json", data=data)
+    assert len(json.loads(listed.stdout)["rejected"]) == 250
+
+
+def hostile(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.csv"
+    if kind == "missing_columns":
+        write_csv(path, [["X-1", WHEN, "IT-LAP-14"]], header=["id", "ts", "sku"])
+    elif kind == "not_utf8":
+        path.write_bytes(
+            (",".join(HEADER) + "\n").encode() + "X-1,Алматы,IT-LAP-14\n".encode("cp1251")
+        )
+    elif kind == "binary":
+        path.write_bytes(bytes(range(256)) * 40)
+    elif kind == "nul_bytes":
+        path.write_bytes((",".join(HEADER) + "\n").encode() + b"X-1,\x00\x00,IT\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "missing":
+        pass
+    elif kind == "huge_field":
+        path.write_text(",".join(HEADER) + '\n"' + "x" * 200_000 + '",a\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "missing_columns",
+        "not_utf8",
+        "binary",
+        "nul_bytes",
+        "empty",
+        "folder",
+        "missing",
+        "huge_field",
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_one_clear_line(
+    data: Path, tmp_path: Path, kind: str
+) -> None:
+    before = stored(data)
+    path = hostile(tmp_path, kind)
+    for flags in ((), ("--json",)):
+        result = run("orders", "import", str(path), *flags, data=data)
+        line = one_clear_line(result)
+        assert str(path.name) in line
+        assert result.stdout == ""
+    assert stored(data).keys() == before.keys()
+    if kind == "missing_columns":
+        assert "qty" in line
+        assert "buyer_lang" in line
+
+
+def test_a_header_alone_imports_nothing(data: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "header.csv", [])
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"rows": 0, "accepted": 0, "duplicates": 0, "rejected": []}
+
+
+def test_a_20000_row_file_finishes_with_progress_on_stderr(data: Path, tmp_path: Path) -> None:
+    rows = [good(f"BIG-{i:05d}", qty=1 + i % 3) for i in range(20_000)]
+    rows[12_345] = good("BIG-BROKEN", sku="NO-SUCH-SKU")
+    path = write_csv(tmp_path / "big.csv", rows)
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 1  # the one broken row
+    assert "Traceback" not in result.stderr
+    outcome = json.loads(result.stdout)  # progress never mixes into the JSON
+    assert outcome["rows"] == 20_000
+    assert outcome["accepted"] == 19_999
+    [rejected] = outcome["rejected"]
+    assert rejected["line"] == 12_347  # the header is line 1
+    assert rejected["field"] == "sku"
+    assert "NO-SUCH-SKU" in rejected["reason"]
+    progress = [line for line in result.stderr.splitlines() if "20,000" in line]
+    assert len(progress) >= 5
+    assert progress[-1].count("20,000") == 2  # 20,000 of 20,000
+    stored_ids = stored(data)
+    assert sum(1 for i in stored_ids if i.startswith("BIG-")) == 19_999
