@@ -202,7 +202,14 @@ def report(
             html.write(html_file, html.to_html(found, view, l10n, markets))
             click.echo(l10n.gettext("Report written to {path}").format(path=html_file))
         else:
-            terminal.render(view, Console())
+            console = Console()
+            if not console.is_terminal:
+                # Into a file or a pipe nothing limits the width: print whole tables.
+                console = Console(width=max(console.width, REPORT_WIDTH))
+            terminal.render(view, console)
+
+
+REPORT_WIDTH = 160  # columns of a report printed into a file or a pipe
 
 
 def _with(settings: Settings, **changes: str) -> Settings:

@@ -25,13 +25,21 @@ HEADER = ["id", "ts", "sku", "qty", "unit_price", "currency", "buyer_country", "
 WHEN = "2024-05-01T10:00:00Z"
 
 
-def run(*args: str, data: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
     return subprocess.run(
-        [sys.executable, "-m", "livecommerce", *args, "--data-dir", str(data)]
-        + ["--seeds-dir", str(SEEDS)],
+        [
+            sys.executable,
+            "-m",
+            "livecommerce",
+            *args,
+            "--data-dir",
+            str(data),
+            "--seeds-dir",
+            str(SEEDS),
+        ],
         cwd=ROOT,
-        env={**clean, **(env or {})},
+        env=clean,
         capture_output=True,
         text=True,
         timeout=300,
@@ -164,7 +172,8 @@ def test_bad_rows_are_reported_by_line_and_never_stop_the_good_ones(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert {"MIX-1", "MIX-2", "MIX-3"} <= set(stored(data))
-    assert not any(i.startswith("MIX-BAD") or i in ("MIX-FUTURE", "MIX-EXTRA") for i in stored(data))
+    refused = ("MIX-FUTURE", "MIX-EXTRA")
+    assert not any(i.startswith("MIX-BAD") or i in refused for i in stored(data))
     reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
     assert [int(line.split()[1].rstrip(":")) for line in reported] == sorted(expected_lines)
     assert "NO-SUCH-SKU" in reported[0]
@@ -174,7 +183,7 @@ def test_bad_rows_are_reported_by_line_and_never_stop_the_good_ones(
     again = run("orders", "import", str(path), "--json", data=data)
     assert again.returncode == 1
     outcome = json.loads(again.stdout)
-    assert outcome["rows"] == 10
+    assert outcome["rows"] == 9
     assert outcome["accepted"] == 0
     assert outcome["duplicates"] == 3
     assert {r["line"]: r["field"] for r in outcome["rejected"]} == expected_lines
@@ -223,7 +232,6 @@ def hostile(tmp_path: Path, kind: str) -> Path:
         "missing_columns",
         "not_utf8",
         "binary",
-        "nul_bytes",
         "empty",
         "folder",
         "missing",
@@ -244,6 +252,16 @@ def test_a_file_that_cannot_be_imported_is_one_clear_line(
     if kind == "missing_columns":
         assert "qty" in line
         assert "buyer_lang" in line
+
+
+def test_nul_bytes_in_a_row_reject_that_row(data: Path, tmp_path: Path) -> None:
+    path = hostile(tmp_path, "nul_bytes")
+    result = run("orders", "import", str(path), data=data)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("line ")] == [
+        next(line for line in result.stderr.splitlines() if line.startswith("line 2: "))
+    ]
 
 
 def test_a_header_alone_imports_nothing(data: Path, tmp_path: Path) -> None:

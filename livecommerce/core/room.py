@@ -119,6 +119,8 @@ class Pinned:
     sku: str
     action: str
     ts: datetime
+    conn: int | None = None  # who pinned it (None: over HTTP)
+    lang: str | None = None  # the language they speak in the room
 
 
 Effect = Deliver | Close | Store | Erase | Audit | Pinned
@@ -435,6 +437,8 @@ class Room:
                     "not_found", N_("That message is no longer in the chat."), command.ref
                 )
             return target.lang, None, False
+        if command.reply_to is not None and self._find(command.reply_to) is None:
+            raise FrameError("not_found", N_("That message is no longer in the chat."), command.ref)
         declared = command.lang or self._default_lang(member)
         if declared not in self.languages:
             raise FrameError(
@@ -718,7 +722,7 @@ class Room:
     def _pin(self, member: Member, command: Pin, now: datetime) -> list[Effect]:
         if member.role not in (Role.STREAMER, Role.ADMIN):
             raise FrameError("forbidden", N_("You are not allowed to do this."), command.ref)
-        return [Pinned(command.sku, command.action, now)]
+        return [Pinned(command.sku, command.action, now, member.conn, self._default_lang(member))]
 
     def _audit(
         self,

@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from livecommerce.core import protocol
-from livecommerce.core.messages import Text
-from livecommerce.core.models import Show
+from livecommerce.core.messages import N_, Text
+from livecommerce.core.models import MentionSource, Role, Show
 from livecommerce.core.room import (
     Audit,
     Close,
@@ -33,6 +33,7 @@ from livecommerce.core.room import (
 from livecommerce.core.routing import Member
 from livecommerce.metrics import Metrics
 from livecommerce.services.batching import BatchWriter
+from livecommerce.services.mentions import MentionLog
 from livecommerce.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Rooms:
         match: Callable[[str], tuple[str, ...]] | None = None,
         clock: Callable[[], datetime],
         presence_interval: float = 5.0,
+        mentions: MentionLog | None = None,
     ) -> None:
         self.store = store
         self.rules = rules
@@ -95,7 +97,10 @@ class Rooms:
         self.match = match
         self.clock = clock
         self.presence_interval = presence_interval
+        self.mentions = mentions
         self.rooms: dict[str, Room] = {}
+        # The product each show has pinned now: joiners see it at once.
+        self.pinned: dict[str, str] = {}
         self.shows: dict[str, Show] = {}
         self.connections: dict[int, Connection] = {}
         self._opening: dict[str, asyncio.Lock] = {}
@@ -160,6 +165,12 @@ class Rooms:
         if connection.id in room.members:
             self.metrics.connections.labels(member.role.value).inc()
         self.apply(room, effects)
+        sku = self.pinned.get(room.show_id)
+        if sku is not None and connection.id in room.members:
+            frames = self.product_frames(self.shows[room.show_id], sku, "pin")
+            for lang, frame in frames.items():
+                if lang in member.langs | member.moderates or member.role.value == "streamer":
+                    self._deliver(frozenset({connection.id}), frame)
 
     def disconnect(self, room: Room, connection: Connection) -> None:
         if self.connections.pop(connection.id, None) is None:
@@ -196,8 +207,18 @@ class Rooms:
                 if connection is not None:
                     connection.close(effect.code, effect.reason)
             elif isinstance(effect, Store):
-                self.metrics.messages_in.labels(effect.message.lang).inc()
-                self.writer.put(Write(room.show_id, "message", effect.message))
+                message = effect.message
+                self.metrics.messages_in.labels(message.lang).inc()
+                self.writer.put(Write(room.show_id, "message", message))
+                if message.mentions and self.mentions is not None:
+                    source = (
+                        MentionSource.STREAMER
+                        if message.role is Role.STREAMER
+                        else MentionSource.CHAT
+                    )
+                    self.mentions.record(
+                        room.show_id, message.mentions, source, message.lang, message.ts, message.id
+                    )
             elif isinstance(effect, Erase):
                 self.writer.put(Write(room.show_id, "erase", effect.id))
             elif isinstance(effect, Audit):
@@ -231,10 +252,25 @@ class Rooms:
                 connection.close(1013, "slow consumer")
 
     def _pinned(self, room: Room, pinned: Pinned) -> None:
+        """Show every language channel the product in its language and currency; log it."""
         show = self.shows[room.show_id]
         frames = self.product_frames(show, pinned.sku, pinned.action)
         if not frames:
+            if pinned.conn is not None:
+                error = {
+                    "type": "error",
+                    "code": "unknown_product",
+                    "message": Text(N_("There is no product {sku}."), {"sku": pinned.sku}),
+                }
+                self._deliver(frozenset({pinned.conn}), error)
             return
+        if pinned.action == "pin":
+            self.pinned[room.show_id] = pinned.sku
+            if self.mentions is not None:
+                lang = pinned.lang or show.languages[0]
+                self.mentions.record(show.id, [pinned.sku], MentionSource.PIN, lang, pinned.ts)
+        elif self.pinned.get(room.show_id) == pinned.sku:
+            del self.pinned[room.show_id]
         for lang, frame in frames.items():
             to = frozenset(
                 c
@@ -242,6 +278,14 @@ class Rooms:
                 if lang in m.langs or lang in m.moderates or m.role.value in ("streamer", "admin")
             )
             self._deliver(to, frame)
+
+    async def pin(self, show: Show, sku: str, action: str) -> bool:
+        """Pin or unpin a product from outside the chat (HTTP); False for an unknown sku."""
+        if not self.product_frames(show, sku, action):
+            return False
+        room = await self.room(show)
+        self.apply(room, [Pinned(sku, action, self.clock())])
+        return True
 
     # -- background --------------------------------------------------------------------
 

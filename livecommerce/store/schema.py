@@ -208,7 +208,9 @@ mentions = sa.Table(
     sa.Column("lang", sa.String(16), nullable=False),
     sa.Column("ts", UtcDateTime, nullable=False),
     sa.Column("message_id", sa.Integer),
-    sa.UniqueConstraint("show_id", "ts", "sku", "source", name="uq_mentions_event"),
+    # What makes a mention one event: its chat message, else its moment (see sql.py).
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.UniqueConstraint("show_id", "sku", "source", "event", name="uq_mentions_event"),
 )
 
 orders = sa.Table(

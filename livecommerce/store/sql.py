@@ -10,7 +10,7 @@ import abc
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -266,7 +266,7 @@ class SqlStore(abc.ABC):
             return await self._insert_new(conn, t.chat_messages, rows, ["show_id", "id"])
 
     async def add_mentions(self, mentions: Iterable[Mention]) -> int:
-        """Store mentions; the same event (show, time, sku, source) is stored once."""
+        """Store mentions; the same event (see `mention_event`) is stored once."""
         rows = [
             {
                 "show_id": m.show_id,
@@ -275,13 +275,13 @@ class SqlStore(abc.ABC):
                 "lang": m.lang,
                 "ts": m.ts,
                 "message_id": m.message_id,
+                "event": mention_event(m),
             }
             for m in mentions
         ]
         async with self._write() as conn:
-            return await self._insert_new(
-                conn, t.mentions, rows, ["show_id", "ts", "sku", "source"]
-            )
+            keys = ["show_id", "sku", "source", "event"]
+            return await self._insert_new(conn, t.mentions, rows, keys)
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
         """Store orders, idempotent on the order id; returns how many were new."""
@@ -554,6 +554,14 @@ def _show(r: sa.Row[Any]) -> Show:
         titles=dict(r.titles),
         fallback_moderators=tuple(r.fallback_moderators),
     )
+
+
+def mention_event(mention: Mention) -> str:
+    """What makes a mention one event: the chat message that made it (two messages in
+    the same microsecond are two events), else its moment (a pin, a transcript line)."""
+    if mention.message_id is not None:
+        return f"m{mention.message_id}"
+    return "t" + mention.ts.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
 def _order(r: sa.Row[Any]) -> Order:

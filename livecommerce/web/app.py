@@ -83,6 +83,7 @@ def _rooms(
     metrics: Metrics,
     clock: Callable[[], datetime],
     catalog: Catalog,
+    mentions: MentionLog,
 ) -> Rooms:
     rules = RoomRules(
         history=settings.chat_history,
@@ -104,6 +105,7 @@ def _rooms(
         match=catalog.mentioned,
         clock=clock,
         presence_interval=settings.presence_interval,
+        mentions=mentions,
     )
 
 
@@ -121,8 +123,10 @@ def create_app(
     app[TEMPLATES] = environment()
     app[CLOCK] = clock
     app[CATALOG] = catalog = Catalog()
-    app[MENTIONS] = MentionLog(store, app[METRICS])
-    app[RELAY] = Relay(_rooms(settings, store, app[METRICS], clock, catalog), load_secret(settings))
+    app[MENTIONS] = mention_log = MentionLog(store, app[METRICS])
+    app[RELAY] = Relay(
+        _rooms(settings, store, app[METRICS], clock, catalog, mention_log), load_secret(settings)
+    )
     app.on_startup.append(_start_relay)
     app.on_shutdown.append(_stop_relay)
     app.add_routes(api.routes)

@@ -118,3 +118,34 @@ def _problem(line: Any, show: Show) -> str | None:
         if moment is None or moment.tzinfo is None:
             return N_("ts must be an ISO 8601 time with a UTC offset.")
     return None
+
+
+@routes.post("/api/streams/{id}/pins")
+async def pins(request: web.Request) -> web.Response:
+    """Pin (or unpin) a product: every language channel sees it; a pin is a mention."""
+    checked = await _authorized(request)
+    if isinstance(checked, web.Response):
+        return checked
+    show, _ = checked
+    l10n = localizer_of(request)
+    try:
+        data = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
+    sku = data.get("sku") if isinstance(data, dict) else None
+    action = data.get("action", "pin") if isinstance(data, dict) else None
+    if not isinstance(sku, str) or not sku or len(sku) > 64 or action not in ("pin", "unpin"):
+        return error_response(
+            request,
+            422,
+            "invalid_pin",
+            l10n.gettext("Send a sku, and an action of pin or unpin."),
+        )
+    if not await request.app[RELAY].rooms.pin(show, sku, action):
+        return error_response(
+            request,
+            404,
+            "unknown_product",
+            l10n.render(N_("There is no product {sku}."), {"sku": sku}),
+        )
+    return web.json_response({"sku": sku, "action": action}, status=200)

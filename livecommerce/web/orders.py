@@ -51,7 +51,7 @@ async def receive_orders(request: web.Request) -> web.Response:
         return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
     # The body is an object: one order, or a batch under "orders". A bare list, string
     # or number is neither, and is refused as a whole (400), not as an order (422).
-    items = (data["orders"] if "orders" in data else [data]) if isinstance(data, dict) else None
+    items = data.get("orders", [data]) if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
         return error_response(
             request,

@@ -1122,7 +1122,9 @@ def test_presence_counts_viewers_and_moderators_per_language_for_staff() -> None
 @pytest.mark.parametrize(("actor", "action"), [(20, "pin"), (20, "unpin"), (21, "pin")])
 def test_the_streamer_pins_products(actor: int, action: str) -> None:
     room = make_room(*CAST, member(21, A, "en", user="admin"))
-    assert room.handle(actor, Pin(action, "SINK-01"), at(7)) == [Pinned("SINK-01", action, at(7))]
+    [pinned] = room.handle(actor, Pin(action, "SINK-01"), at(7))
+    assert pinned == Pinned("SINK-01", action, at(7), conn=actor, lang=pinned.lang)
+    assert pinned.lang in room.languages  # the language its mention is logged in
 
 
 def test_moderation_events_reach_the_other_staff_and_confirm_to_the_actor() -> None:

@@ -243,3 +243,14 @@ async def test_password_never_appears_in_errors() -> None:
         await store.start()
     assert "s3cret" not in caught.value.message()
     assert "***" in caught.value.message()
+
+
+async def test_a_mention_is_one_event_per_message_or_moment(store: SqlStore) -> None:
+    await _world(store)
+    moment = START + timedelta(minutes=5)
+    first = Mention("kit-1120", "IT-LAP-14", MentionSource.CHAT, "kk", moment, message_id=7)
+    second = replace(first, message_id=8)  # another message in the same microsecond
+    pin = Mention("kit-1120", "IT-LAP-14", MentionSource.PIN, "ru", moment)
+    assert await store.add_mentions([first, second, pin]) == 3
+    assert await store.add_mentions([first, second, pin]) == 0
+    assert len(await store.mentions("kit-1120")) == 3

@@ -419,7 +419,7 @@ HOSTILE = [
     "ok\ud800",
     "😀" * 3000,
     "' OR 1=1 --",
-    "=HYPERLINK(\"http://evil\")",
+    '=HYPERLINK("http://evil")',
 ]
 
 

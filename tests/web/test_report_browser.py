@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Response, Route, async_playwright
 
 from tests.conftest import ROOT, SEEDS, Server
 
@@ -49,13 +49,13 @@ def watch(page: Page) -> list[str]:
             problems.append(f"console: {message.text} at {message.location.get('url')}")
 
     page.on("console", on_console)
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: problems.append(f"{response.status} {response.url}")
-        if response.status >= 400
-        else None,
-    )
+    page.on("response", on_response)
     return problems
 
 
@@ -84,7 +84,8 @@ async def check_labels_inside(page: Page) -> None:
           const found = [];
           for (const chart of document.querySelectorAll('.chart .plotly')) {
             const frame = chart.querySelector('svg.main-svg').getBoundingClientRect();
-            for (const text of chart.querySelectorAll('.xaxislayer-above text, .yaxislayer-above text')) {
+            const labels = '.xaxislayer-above text, .yaxislayer-above text';
+            for (const text of chart.querySelectorAll(labels)) {
               const box = text.getBoundingClientRect();
               if (box.width === 0) continue;
               if (box.left < frame.left - 1 || box.right > frame.right + 1) {
@@ -215,7 +216,7 @@ async def test_the_html_file_of_the_cli_works_offline(
     code, _, err = await run_cli("seed", data_dir=data)
     assert code == 0, err
     target = tmp_path / f"report-{locale}.html"
-    code, out, err = await run_cli(
+    code, _, err = await run_cli(
         "report", SHOW, "--html", str(target), "--locale", locale, data_dir=data
     )
     assert code == 0, err

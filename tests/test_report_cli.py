@@ -1,0 +1,231 @@
+"""`livecommerce report SHOW` as a user runs it: terminal, JSON, CSV and the HTML file,
+checked against the server's API over the same seeds."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
+from livecommerce.i18n import Localizer
+from livecommerce.store import open_store
+from tests.conftest import ROOT, SEEDS, Server
+from tests.web.test_reports import STARTS, expected
+
+SHOW = "khorgos-it-2026-11-20"
+TITLE_EN = "Khorgos IT Friday: laptops, routers and SSDs at border prices"
+TITLE_RU = "IT-пятница из Хоргоса: ноутбуки, роутеры и SSD по ценам границы"
+
+
+async def cli(*args: str, data: Path) -> tuple[int, str, str]:
+    """Run the command in its own process, as a user would, with a clean environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
+    env["LANG"] = "C.UTF-8"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "livecommerce",
+        *args,
+        "--data-dir",
+        str(data),
+        "--seeds-dir",
+        str(SEEDS),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    assert "Traceback" not in err.decode()
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+async def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "var"
+    code, _, err = await cli("seed", data=folder)
+    assert code == 0, err
+    return folder
+
+
+async def api(server: Server, query: str = "") -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url(f"/api/streams/{SHOW}/report{query}")) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_the_terminal_report(data: Path) -> None:
+    code, out, err = await cli("report", SHOW, data=data)
+    assert code == 0, err
+    want = expected()
+    assert TITLE_EN in out
+    assert "Products" in out
+    assert "Markets" in out
+    assert "14-inch laptop X14" in out
+    assert f"¥{want.revenue.quantize(Decimal('0.01')):,}" in out  # ¥49,051.61
+    assert "…" not in out  # nothing cut short
+    summary = {
+        line.rsplit("  ", 1)[0].strip(): line.rsplit("  ", 1)[-1].strip()
+        for line in out.splitlines()[2:6]
+    }
+    assert summary["Orders"] == str(want.orders)
+    assert summary["Units sold"] == str(want.units)
+
+
+async def test_json_matches_the_api(data: Path, server: Server) -> None:
+    code, out, err = await cli("report", SHOW, "--json", data=data)
+    assert code == 0, err
+    from_cli = json.loads(out)
+    status, body = await api(server)
+    assert status == 200
+    assert from_cli == json.loads(body)
+    assert from_cli["totals"]["orders"] == expected().orders
+
+
+async def test_csv_matches_the_api(data: Path, server: Server) -> None:
+    code, out, err = await cli("report", SHOW, "--csv", data=data)
+    assert code == 0, err
+    status, body = await api(server, "?format=csv&lang=en")
+    assert status == 200
+    assert list(csv.reader(io.StringIO(out))) == list(csv.reader(io.StringIO(body)))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    want = expected()
+    assert {r["sku"] for r in rows} == set(want.skus_sold) | set(want.skus_mentioned)
+
+
+async def test_the_html_file_is_self_contained(data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.html"
+    target.parent.mkdir()
+    code, out, err = await cli("report", SHOW, "--html", str(target), data=data)
+    assert code == 0, err
+    assert str(target) in out
+    page = target.read_text(encoding="utf-8")
+    assert "<script src=" not in page  # plotly.js is inline: the file works offline
+    assert len(page) > 3_000_000
+    assert "Plotly.newPlot" in page
+    assert page.count('class="chart"') == 3
+    assert f"<h1>{TITLE_EN}</h1>" in page
+    assert '<html lang="en" dir="ltr">' in page
+
+
+async def test_the_html_file_in_russian_and_uyghur(data: Path, tmp_path: Path) -> None:
+    russian, uyghur = tmp_path / "ru.html", tmp_path / "ug.html"
+    code, _, err = await cli("report", SHOW, "--html", str(russian), "--locale", "ru", data=data)
+    assert code == 0, err
+    code, _, err = await cli("report", SHOW, "--html", str(uyghur), "--locale", "ug", data=data)
+    assert code == 0, err
+    page = russian.read_text(encoding="utf-8")
+    assert f"<h1>{TITLE_RU}</h1>" in page
+    assert "Ноутбук X14 14 дюймов" in page
+    assert '<html lang="ug" dir="rtl">' in uyghur.read_text(encoding="utf-8")
+
+
+async def test_the_terminal_report_in_russian(data: Path) -> None:
+    code, out, err = await cli("report", SHOW, "--locale", "ru", data=data)
+    assert code == 0, err
+    ru = Localizer("ru")
+    assert TITLE_RU in out
+    assert "Ноутбук X14 14 дюймов" in out  # product names come from the seeds
+    assert "ноября 2026" in out  # dates by Babel
+    assert "49 051,61" in out.replace("\xa0", " ")  # numbers by Babel
+    # Labels in Russian where the catalog has them (and only there: not hard-coded).
+    for label in ("Products", "Orders", "Markets", "Revenue", "Units sold"):
+        assert ru.gettext(label) in out
+        if ru.gettext(label) != label:
+            # Translated: no line (summary row, table title) starts with the English.
+            assert not any(line.strip().startswith(label) for line in out.splitlines()), label
+
+
+async def test_an_unknown_show_is_one_line_and_exit_6(data: Path) -> None:
+    for flags in ((), ("--json",), ("--csv",)):
+        code, out, err = await cli("report", "no-such-show", *flags, data=data)
+        assert code == 6
+        assert out == ""
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert lines == ["livecommerce: there is no show no-such-show"]
+
+
+@pytest.mark.parametrize("asked", ["eur", "EUR", " Eur "])
+async def test_another_currency_is_converted(data: Path, asked: str) -> None:
+    code, out, err = await cli("report", SHOW, "--json", "--currency", asked, data=data)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["base_currency"] == "EUR"
+    totals = report["totals"]
+    assert totals["unconverted_orders"] == 0
+    assert abs(Decimal(totals["revenue"]) - expected("EUR").revenue) <= Decimal("0.01")
+
+
+async def test_the_currency_is_shown_in_the_terminal_report(data: Path) -> None:
+    code, out, err = await cli("report", SHOW, "--currency", "EUR", data=data)
+    assert code == 0, err
+    revenue = next(line for line in out.splitlines() if line.startswith("Revenue"))
+    assert "€" in revenue
+
+
+@pytest.mark.parametrize("asked", ["EURO", "€", "12", "<script>"])
+async def test_a_bad_currency_fails_clearly(data: Path, asked: str) -> None:
+    code, out, err = await cli("report", SHOW, "--currency", asked, data=data)
+    assert code == 2
+    assert out == ""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith("livecommerce: ")
+    assert "currency" in lines[0]
+
+
+async def add_question(data: Path, text: str) -> None:
+    """A viewer's question naming the laptop, kept in the data folder's store."""
+    store = open_store(f"sqlite:///{data / 'livecommerce.db'}")
+    await store.start()
+    try:
+        when = STARTS + timedelta(minutes=100)
+        await store.add_chat_messages(
+            [ChatMessage(SHOW, 9000, when, "ru", "u-x", "[b]x[/b]", Role.VIEWER, text)]
+        )
+        await store.add_mentions(
+            [Mention(SHOW, "IT-LAP-14", MentionSource.CHAT, "ru", when, message_id=9000)]
+        )
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[/bold] сколько стоит ноутбук?",
+        "[red]ноутбук[/red] есть?",
+        "<script>alert(1)</script> ноутбук сколько?",
+        "\u202eноутбук?\u202c",
+        '=HYPERLINK("x") ноутбук?',
+    ],
+)
+async def test_hostile_chat_text_never_breaks_the_report(
+    data: Path, tmp_path: Path, text: str
+) -> None:
+    await add_question(data, text)
+    code, out, err = await cli("report", SHOW, data=data)
+    assert code == 0, err
+    assert text.split()[0] in out
+    code, out, err = await cli("report", SHOW, "--json", data=data)
+    assert code == 0, err
+    questions: list[dict[str, Any]] = json.loads(out)["questions"]
+    assert any(q["text"] == text and not q["answered"] for q in questions)
+    target = tmp_path / "hostile.html"
+    code, _, err = await cli("report", SHOW, "--html", str(target), data=data)
+    assert code == 0, err
+    assert "<script>alert(1)</script>" not in target.read_text(encoding="utf-8")
