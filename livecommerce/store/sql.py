@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -285,20 +286,7 @@ class SqlStore(abc.ABC):
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
         """Store orders, idempotent on the order id; returns how many were new."""
-        rows = [
-            {
-                "id": o.id,
-                "ts": o.ts,
-                "sku": o.sku,
-                "qty": o.qty,
-                "unit_price": o.unit_price,
-                "currency": o.currency,
-                "buyer_country": o.buyer_country,
-                "buyer_lang": o.buyer_lang,
-                "show_ref": o.show_ref,
-            }
-            for o in orders
-        ]
+        rows = [dataclasses.asdict(o) for o in orders]  # the fields are the columns
         async with self._write() as conn:
             return await self._insert_new(conn, t.orders, rows, ["id"])
 
@@ -565,33 +553,12 @@ def mention_event(mention: Mention) -> str:
 
 
 def _order(r: sa.Row[Any]) -> Order:
-    return Order(
-        id=r.id,
-        ts=r.ts,
-        sku=r.sku,
-        qty=r.qty,
-        unit_price=r.unit_price,
-        currency=r.currency,
-        buyer_country=r.buyer_country,
-        buyer_lang=r.buyer_lang,
-        show_ref=r.show_ref,
-    )
+    return Order(**r._mapping)  # the columns are the fields
 
 
 def _chat(r: sa.Row[Any]) -> ChatMessage:
-    return ChatMessage(
-        show_id=r.show_id,
-        id=r.id,
-        ts=r.ts,
-        lang=r.lang,
-        declared_lang=r.declared_lang,
-        user_id=r.user_id,
-        user_name=r.user_name,
-        role=Role(r.role),
-        text=r.text,
-        reply_to=r.reply_to,
-        broadcast=bool(r.broadcast),
-    )
+    row = r._mapping
+    return ChatMessage(**{**row, "role": Role(row["role"]), "broadcast": bool(row["broadcast"])})
 
 
 def _reason(error: BaseException) -> str:
