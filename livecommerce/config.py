@@ -166,7 +166,16 @@ PATH = Kind(N_("a folder path"), _path)
 DATABASE_URL = Kind(N_("empty, sqlite:///FILE or postgresql://USER@HOST/DB"), _database_url)
 REDIS_URL = Kind(N_("empty or redis://HOST:PORT/DB"), _redis_url)
 CURRENCY = Kind(N_("a three-letter ISO 4217 code such as CNY"), _currency)
-LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _choice(*LOCALES))
+def _locale(value: Any) -> str:
+    """One of LOCALES, also as people write it: zh, zh-Hans, uz, uz-Latn, RU."""
+    text = _text(value).strip().replace("-", "_").lower()
+    found = {loc.lower(): loc for loc in LOCALES} | {"zh": "zh_Hans", "uz": "uz_Latn"}
+    if text not in found:
+        raise Invalid
+    return found[text]
+
+
+LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _locale)
 LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
 SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
 COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))

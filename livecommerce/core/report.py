@@ -78,7 +78,9 @@ class MentionMoment:
     """A mention and what followed: «mention 20:14 Almaty / 18:14 Moscow → 12 orders»."""
 
     mention: Mention
-    orders: int  # credited to it as last touch
+    # Orders whose last touch is this mention, or the chat about the product that
+    # followed it, until the streamer named the product again.
+    orders: int
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,7 @@ def build(
     product_lines = _products(credits, mentions, questions, products)
     market_lines = _markets(credits, market_of, by_code)
     language_lines = _languages(credits, mentions)
-    last_touch = Counter(id(c.last_touch) for c in credits if c.last_touch is not None)
-    moments = [
-        MentionMoment(m, last_touch.get(id(m), 0))
-        for m in sorted(mentions, key=lambda m: m.ts)
-        if m.source is not MentionSource.CHAT
-    ]
+    moments = _moments(mentions, credits)
     return Report(
         show=show,
         base_currency=base_currency,
@@ -188,6 +185,26 @@ def build(
         timeline=_timeline(show, mentions, credits, window),
         questions=questions,
     )
+
+
+def _moments(mentions: Sequence[Mention], credits: Sequence[Credit]) -> list[MentionMoment]:
+    """The streamer's mentions (pins, lines, speech) and the orders each one led to."""
+    spoken: dict[str, list[Mention]] = defaultdict(list)
+    for mention in sorted(mentions, key=lambda m: m.ts):
+        if mention.source is not MentionSource.CHAT:
+            spoken[mention.sku].append(mention)
+    led: Counter[int] = Counter()
+    for credit in credits:
+        touch = credit.last_touch
+        if touch is None:
+            continue
+        earlier = [m for m in spoken.get(touch.sku, []) if m.ts <= touch.ts]
+        if earlier:
+            led[id(earlier[-1])] += 1
+    return [
+        MentionMoment(m, led.get(id(m), 0))
+        for m in sorted((m for ms in spoken.values() for m in ms), key=lambda m: m.ts)
+    ]
 
 
 def _base(credit: Credit) -> Decimal:

@@ -138,11 +138,9 @@ class SqlStore(abc.ABC):
         if not rows:
             return 0
         statement = self._insert(table).on_conflict_do_nothing(index_elements=keys)
-        added = 0
-        for row in rows:
-            result = await conn.execute(statement, row)
-            added += result.rowcount or 0
-        return added
+        # One statement for the lot; RETURNING counts the rows that were new.
+        result = await conn.execute(statement.returning(*(table.c[k] for k in keys)), rows)
+        return len(result.all())
 
     # -- writes --------------------------------------------------------------------------
 

@@ -124,6 +124,7 @@ def test_timeline_has_one_row_per_minute_with_counts() -> None:
     assert by_minute[at(5)].orders == 2
 
 
-def test_moments_count_last_touch_orders() -> None:
+def test_a_streamer_mention_counts_the_orders_its_chat_led_to() -> None:
+    # o2 (ru) was last touched by the pin itself; o1 (kk) by the kk chat that followed it.
     moments = report().moments
-    assert [(m.mention.source.value, m.orders) for m in moments] == [("pin", 1)]
+    assert [(m.mention.source.value, m.orders) for m in moments] == [("pin", 2)]
