@@ -256,6 +256,15 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:7]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def proc_cpus(pid: int) -> str:
+    """The cores a process may run on (Cpus_allowed_list), to check the pinning."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
 def proc_memory_kib(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (peak resident) of a process, in KiB."""
     found: dict[str, int] = {}
@@ -554,7 +563,11 @@ class LoadGen:
         log(f"[{config.label}] connecting {len(self.clients)} clients …")
         connect_seconds = await self.connect()
         memory_connected = proc_memory_kib(config.server_pid)
-        log(f"[{config.label}] connected in {connect_seconds:.1f} s")
+        cpus = {"server": proc_cpus(config.server_pid), "loadgen": proc_cpus(os.getpid())}
+        log(
+            f"[{config.label}] connected in {connect_seconds:.1f} s; cores: server "
+            f"{cpus['server']}, load generator {cpus['loadgen']}"
+        )
         steps: list[dict[str, Any]] = []
         stopped = "every rate passed"
         retries = config.retries
@@ -601,6 +614,7 @@ class LoadGen:
             "label": config.label,
             "clients": counts,
             "connect_seconds": round(connect_seconds, 2),
+            "cpus": cpus,
             "rss_connected_kib": memory_connected.get("VmRSS"),
             "rss_peak_kib": memory_end.get("VmHWM"),
             "steps": steps,

@@ -374,10 +374,15 @@ def step_table(result: dict[str, Any]) -> str:
 
 
 def measure(
-    label: str, server: Server, args: argparse.Namespace, plan: dict[str, Any], secret: str
+    label: str,
+    server: Server,
+    args: argparse.Namespace,
+    plan: dict[str, Any],
+    secret: str,
+    pinned: tuple[int | None, int | None],
 ) -> dict[str, Any]:
     """Start one server, run the load generator against it, stop the server."""
-    server_core, loadgen_core = cores()
+    server_core, loadgen_core = pinned
     wait_for_quiet(5.0 if args.quick else 60.0)
     log(f"[{label}] starting …")
     profiler = None
@@ -478,7 +483,8 @@ def main() -> None:
         try:
             for label, server in targets:
                 if not args.only or label == args.only:
-                    results[label] = measure(label, server, args, plan, secret)
+                    pinned = (server_core, loadgen_core)
+                    results[label] = measure(label, server, args, plan, secret, pinned)
         except KeyboardInterrupt:
             raise SystemExit("interrupted: the servers are stopped") from None
     elapsed = time.monotonic() - started
