@@ -166,6 +166,8 @@ PATH = Kind(N_("a folder path"), _path)
 DATABASE_URL = Kind(N_("empty, sqlite:///FILE or postgresql://USER@HOST/DB"), _database_url)
 REDIS_URL = Kind(N_("empty or redis://HOST:PORT/DB"), _redis_url)
 CURRENCY = Kind(N_("a three-letter ISO 4217 code such as CNY"), _currency)
+
+
 def _locale(value: Any) -> str:
     """One of LOCALES, also as people write it: zh, zh-Hans, uz, uz-Latn, RU."""
     text = _text(value).strip().replace("-", "_").lower()
