@@ -193,28 +193,28 @@ def chat_frame(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("frame", "l10n", "expected"),
     [
-        (chat_frame(), ALMATY, "#41 18:05 [ru] Айгерим (viewer): Сколько стоит ноутбук?"),
-        (chat_frame(), Localizer("ru", "Europe/Moscow"), "#41 16:05 [ru] Айгерим (viewer): "),
+        (chat_frame(), ALMATY, "#41 18:05 [ru] Айгерим (көрермен): Сколько стоит ноутбук?"),
+        (chat_frame(), Localizer("ru", "Europe/Moscow"), "#41 16:05 [ru] Айгерим (зритель): "),
         (chat_frame(), Localizer("en", "Europe/Berlin"), "#41 2:05\u202fPM [ru] "),
         (
             chat_frame(
                 lang="zh", text=CHINESE, user={"id": "m", "name": "李娜", "role": "moderator"}
             ),
             Localizer("zh_Hans", "Asia/Shanghai"),
-            f"#41 21:05 [zh] 李娜 (moderator): {CHINESE}",
+            f"#41 21:05 [zh] 李娜 (管理员): {CHINESE}",
         ),
         (
             chat_frame(
                 lang="ug", text=UYGHUR, user={"id": "u", "name": "ئەخمەت", "role": "viewer"}
             ),
             Localizer("ug", "Asia/Urumqi"),
-            f"#41 19:05 [ug] {FSI}ئەخمەت{PDI} (viewer): {FSI}{UYGHUR}{PDI}",
+            f"#41 19:05 [ug] {FSI}ئەخمەت{PDI} (كۆرۈرمەن): {FSI}{UYGHUR}{PDI}",
         ),
-        (chat_frame(reply_to=40), ALMATY, "(viewer) ↩#40: "),
+        (chat_frame(reply_to=40), ALMATY, "(көрермен) ↩#40: "),
         (chat_frame(declared_lang="kk"), ALMATY, "[ru←kk]"),
         (chat_frame(broadcast=True), ALMATY, "[ru→*]"),
         (chat_frame(mentions=["IT-LAP-14"]), ALMATY, "ноутбук? [IT-LAP-14]"),
-        (chat_frame(fallback=True), ALMATY, "(fallback: nobody moderates this language)"),
+        (chat_frame(fallback=True), ALMATY, "(резерв: бұл тілді ешкім модерацияламайды)"),
         (chat_frame(text="две\nстроки\x1b[2J"), ALMATY, ": две ↵ строки[2J"),
         (chat_frame(text="\u202eevil"), ALMATY, ": evil"),
         (
@@ -288,7 +288,7 @@ def chat_frame(**fields: Any) -> dict[str, Any]:
                 "uncovered": ["ru"],
             },
             Localizer("ru"),
-            "Viewers: kk 1\xa0200 · ru 3. Moderators: kk 1 · ru 0. No moderator: ru.",
+            "Зрителей: kk 1\xa0200 · ru 3. Модераторов: kk 1 · ru 0. Без модератора: ru.",
         ),
         (
             {
@@ -658,7 +658,7 @@ async def test_the_streamer_pins_a_product_with_prices(server: Server) -> None:
         assert pinned["sku"] == "IT-LAP-14"
         assert any("₸" in price["display"] for price in pinned["prices"])
         line = render(pinned, Localizer("kk", "Asia/Almaty")).plain
-        assert "Pinned:" in line
+        assert "Бекітілді:" in line  # "Pinned:" in Kazakh
         assert "(IT-LAP-14)" in line
         assert "₸" in line
         await streamer.type("/unpin IT-LAP-14")
