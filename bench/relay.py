@@ -228,9 +228,10 @@ def start_profiler(folder: Path, label: str, pid: int) -> subprocess.Popen[bytes
         "--output",
         str(folder / f"{label}.txt"),
     ]
-    return subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    with (folder / f"{label}.log").open("wb") as log_file:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT
+        )
 
 
 def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
