@@ -239,6 +239,11 @@ def _show(r: dict[str, Any]) -> Show:
         status=status,
         titles=_per_lang(r.get("titles", {}), "titles"),
         fallback_moderators=_langs(r.get("fallback_moderators", [])),
+        featured=tuple(_str(sku, "featured", 64) for sku in r.get("featured", [])),
+        moderators={
+            _lang(lang): tuple(_str(name, "moderators", 100) for name in names)
+            for lang, names in r.get("moderators", {}).items()
+        },
     )
 
 

@@ -90,6 +90,9 @@ class Show:
     status: ShowStatus
     titles: dict[str, str] = field(default_factory=dict, hash=False)
     fallback_moderators: tuple[str, ...] = ()
+    featured: tuple[str, ...] = ()  # skus the show presents
+    # Moderators per language (user ids or names), as the schedule names them.
+    moderators: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or self.titles.get("en") or self.id

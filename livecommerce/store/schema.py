@@ -142,6 +142,8 @@ shows = sa.Table(
     sa.Column("markets", sa.JSON, nullable=False),
     sa.Column("languages", sa.JSON, nullable=False),
     sa.Column("fallback_moderators", sa.JSON, nullable=False),
+    sa.Column("featured", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("moderators", sa.JSON, nullable=False, server_default="{}"),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("titles", sa.JSON, nullable=False),
 )

@@ -228,6 +228,8 @@ class SqlStore(abc.ABC):
                 "markets": list(s.markets),
                 "languages": list(s.languages),
                 "fallback_moderators": list(s.fallback_moderators),
+                "featured": list(s.featured),
+                "moderators": {lang: list(names) for lang, names in s.moderators.items()},
                 "status": s.status.value,
                 "titles": dict(s.titles),
             }
@@ -539,6 +541,8 @@ def _show(r: sa.Row[Any]) -> Show:
         status=ShowStatus(r.status),
         titles=dict(r.titles),
         fallback_moderators=tuple(r.fallback_moderators),
+        featured=tuple(r.featured),
+        moderators={lang: tuple(names) for lang, names in r.moderators.items()},
     )
 
 
