@@ -560,6 +560,7 @@ class LoadGen:
         started = time.monotonic()
         self.plan()
         resumer = asyncio.create_task(self._resume_reading())
+        memory_start = proc_memory_kib(config.server_pid)
         log(f"[{config.label}] connecting {len(self.clients)} clients …")
         connect_seconds = await self.connect()
         memory_connected = proc_memory_kib(config.server_pid)
@@ -615,6 +616,7 @@ class LoadGen:
             "clients": counts,
             "connect_seconds": round(connect_seconds, 2),
             "cpus": cpus,
+            "rss_start_kib": memory_start.get("VmRSS"),
             "rss_connected_kib": memory_connected.get("VmRSS"),
             "rss_peak_kib": memory_end.get("VmHWM"),
             "steps": steps,

@@ -356,7 +356,8 @@ def report(results: dict[str, dict[str, Any]]) -> str:
 def step_table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['label']}: {result['clients']}, connected in {result['connect_seconds']} s, "
-        f"RSS {_fmt((result['rss_connected_kib'] or 0) / 1024)} MiB connected, "
+        f"RSS {_fmt((result.get('rss_start_kib') or 0) / 1024)} MiB before the clients, "
+        f"{_fmt((result['rss_connected_kib'] or 0) / 1024)} MiB connected, "
         f"peak {_fmt((result['rss_peak_kib'] or 0) / 1024)} MiB",
         f"{'msg/s':>7}{'sent/s':>8}{'deliv/s':>10}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}"
         f"{'lost':>7}{'srv cpu':>9}{'gen cpu':>9}{'other':>7}{'srv wait':>10}  result",

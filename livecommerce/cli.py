@@ -499,6 +499,13 @@ def config_docs() -> None:
     click.echo(config.render_docs(), nl=False)
 
 
+# `plan` and `schedule apply|list` live in their own module, which uses the helpers above.
+from livecommerce.plan_commands import plan, schedule  # noqa: E402
+
+cli.add_command(plan)
+cli.add_command(schedule)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command; turn every expected failure into one line."""
     try:

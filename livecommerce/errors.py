@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from livecommerce.core.messages import N_
+from livecommerce.core.messages import N_, Text
 
 __all__ = ["N_"]
 
@@ -90,3 +90,35 @@ class ImportFileError(LivecommerceError):
 
 class ImportColumnsError(ImportFileError):
     template = N_("cannot import {path}: the header lacks the columns {columns}")
+
+
+class UnknownStreamerError(LivecommerceError):
+    template = N_("there is no streamer {streamer}")
+    exit_code = 6
+
+
+class UnknownMarketError(LivecommerceError):
+    template = N_("there is no market {market}; the markets are {known}")
+    exit_code = 6
+
+
+class CannotPlanError(LivecommerceError):
+    """The planner refused its inputs; `text` is the core's sentence, translated too."""
+
+    template = N_("cannot plan: {reason}")
+    exit_code = 2
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+        super().__init__(reason=text.template)
+
+    def message(self, gettext: Callable[[str], str] = str) -> str:
+        reason = gettext(self.text.template).format(**self.text.params)
+        return gettext(self.template).format(reason=reason)
+
+
+class ScheduleError(LivecommerceError):
+    """A schedule file is broken or names what the store does not know."""
+
+    template = N_("schedule file {path}, {where}: {reason}")
+    exit_code = 4

@@ -22,7 +22,7 @@ from livecommerce.services.catalog import Catalog
 from livecommerce.services.mentions import MentionLog
 from livecommerce.services.rooms import Rooms
 from livecommerce.store import SqlStore
-from livecommerce.web import api, mentions, orders, pages, relay, reports
+from livecommerce.web import announcements, api, mentions, orders, pages, relay, reports
 from livecommerce.web.context import (
     CATALOG,
     CLOCK,
@@ -135,5 +135,6 @@ def create_app(
     app.add_routes(orders.routes)
     app.add_routes(mentions.routes)
     app.add_routes(reports.routes)
+    app.add_routes(announcements.routes)
     app.router.add_static("/static", STATIC)
     return app

@@ -1,0 +1,540 @@
+"""The `plan` and `schedule apply|list` commands: when to go live, and the shows planned.
+
+Registered on the `livecommerce` group by livecommerce/cli.py; they use its settings
+decorator and JSON printer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from babel.dates import format_skeleton, format_timedelta
+from babel.numbers import format_percent
+
+from livecommerce import schedules
+from livecommerce.cli import REPORT_WIDTH, _emit, _l10n, with_settings
+from livecommerce.config import Settings
+from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
+from livecommerce.core.planner import Plan, PlanError, ZoneFit, compare_zones, plan_shows
+from livecommerce.errors import CannotPlanError, UnknownMarketError, UnknownStreamerError
+from livecommerce.i18n import Localizer
+from livecommerce.seeds import Bad
+from livecommerce.store import open_store
+
+COMPARE_ZONES = "Asia/Urumqi,Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class World:
+    markets: list[Market]
+    streamers: list[Streamer]
+    products: list[Product]
+
+
+async def _world(settings: Settings) -> World:
+    store = open_store(settings.resolved_database_url)
+    await store.start()
+    try:
+        return World(await store.markets(), await store.streamers(), await store.products())
+    finally:
+        await store.close()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _when(l10n: Localizer, moment: datetime, zone: str) -> str:
+    """A local date and time as the reader writes them: «Mon, Dec 7 20:00», «7 дек., пн 20:00»."""
+    day = format_skeleton("MMMEd", moment, tzinfo=ZoneInfo(zone), locale=l10n.locale)
+    return f"{day} {l10n.format_time(moment, zone=zone)}"
+
+
+def _codes(text: str) -> list[str]:
+    return list(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
+
+
+def _zones(l10n: Localizer, text: str, flag: str) -> list[str]:
+    zones = list(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    for zone in zones:
+        _check_zone(l10n, zone, flag)
+    return zones
+
+
+def _check_zone(l10n: Localizer, zone: str, flag: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise click.BadParameter(
+            l10n.gettext("Unknown time zone: {zone}.").format(zone=zone), param_hint=flag
+        ) from None
+
+
+def _span(l10n: Localizer, text: str, flag: str, zero: bool = False) -> timedelta:
+    if zero and text.strip() in {"0", "0m", "0h"}:
+        return timedelta(0)
+    try:
+        return schedules.parse_length(text)
+    except Bad:
+        raise click.BadParameter(
+            l10n.gettext("{value} is not a length from 1m to 24h, such as 90m or 2h").format(
+                value=repr(text)
+            ),
+            param_hint=flag,
+        ) from None
+
+
+def _markets(world: World, text: str | None) -> list[Market]:
+    known = {m.code: m for m in world.markets}
+    if text is None:
+        return list(world.markets)
+    chosen = []
+    for code in _codes(text):
+        if code not in known:
+            raise UnknownMarketError(market=code[:20], known=", ".join(sorted(known)))
+        chosen.append(known[code])
+    return chosen
+
+
+def _plan_data(
+    streamer: Streamer,
+    markets: Sequence[Market],
+    start: date,
+    days: int,
+    gap: timedelta,
+    found: Plan,
+    fits: Sequence[ZoneFit],
+    holidays: dict[str, frozenset[date]],
+) -> dict[str, Any]:
+    return {
+        "streamer": streamer.id,
+        "zone": found.zone,
+        "markets": [m.code for m in markets],
+        "from": start.isoformat(),
+        "days": days,
+        "horizon": {"start": _iso(found.start), "end": _iso(found.end)},
+        "length_minutes": found.length // timedelta(minutes=1),
+        "gap_minutes": gap // timedelta(minutes=1),
+        "holidays": {
+            code: sorted(d.isoformat() for d in days_) for code, days_ in holidays.items()
+        },
+        "slots": [
+            {
+                "rank": s.rank,
+                "start": _iso(s.start),
+                "end": _iso(s.end),
+                "score": s.score,
+                "shares": dict(s.shares),
+                "local": [
+                    {
+                        "market": lt.market,
+                        "zone": lt.zone,
+                        "start": lt.start.isoformat(timespec="seconds"),
+                        "end": lt.end.isoformat(timespec="seconds"),
+                    }
+                    for lt in s.local
+                ],
+                "streamer_start": s.streamer_start.isoformat(timespec="seconds"),
+                "streamer_end": s.streamer_end.isoformat(timespec="seconds"),
+                "night": s.night,
+            }
+            for s in found.slots
+        ],
+        "compare": [
+            {
+                "zone": f.zone,
+                "slots": f.slots,
+                "slots_awake": f.slots_awake,
+                "peak_hours": f.peak_hours,
+                "peak_hours_total": f.peak_hours_total,
+            }
+            for f in fits
+        ],
+    }
+
+
+def _planned_shows(
+    streamer: Streamer, markets: Sequence[Market], found: Plan, products: Sequence[Product]
+) -> list[Show]:
+    """The plan's slots as shows to write, in time order; titles default to the
+    streamer's name in each language, for the user to edit."""
+    languages = tuple(dict.fromkeys(lang for m in markets for lang in m.languages))
+    featured = tuple(sorted(p.sku for p in products if p.streamer_id == streamer.id))
+    fallback = ("ru",) if "ru" in languages else languages[:1]
+    return [
+        Show(
+            id=schedules.show_id(streamer.id, s.start),
+            code=schedules.show_code(streamer.id, s.start),
+            streamer_id=streamer.id,
+            starts_at=s.start,
+            ends_at=s.end,
+            markets=tuple(m.code for m in markets),
+            languages=languages,
+            status=ShowStatus.SCHEDULED,
+            titles={lang: streamer.names.get(lang) or streamer.name for lang in languages},
+            fallback_moderators=fallback,
+            featured=featured,
+        )
+        for s in sorted(found.slots, key=lambda s: s.start)
+    ]
+
+
+def _render_plan(
+    l10n: Localizer,
+    streamer: Streamer,
+    markets: Sequence[Market],
+    found: Plan,
+    fits: Sequence[ZoneFit],
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, REPORT_WIDTH))
+    lang = l10n.locale.split("_")[0]
+    number = l10n.format_number
+    table = Table(
+        title=l10n.gettext("When {streamer} should go live").format(
+            streamer=streamer.names.get(lang) or streamer.name
+        )
+    )
+    table.add_column("#", justify="right")
+    table.add_column(l10n.gettext("Score"), justify="right")
+    for m in markets:
+        cities = l10n.list([l10n.zone_name(z) for z in m.zones])
+        table.add_column(f"{m.names.get(lang) or m.code}\n{cities}")
+    table.add_column(l10n.gettext("Streamer ({city})").format(city=l10n.zone_name(streamer.zone)))
+    table.add_column(l10n.gettext("Audience share"))
+    for s in found.slots:
+        cells = []
+        for m in markets:
+            lines = [
+                f"{_when(l10n, lt.start, lt.zone)}–{l10n.format_time(lt.end, zone=lt.zone)}"
+                for lt in s.local
+                if lt.market == m.code
+            ]
+            cells.append("\n".join(dict.fromkeys(lines)))
+        mine = (
+            f"{_when(l10n, s.start, streamer.zone)}–{l10n.format_time(s.end, zone=streamer.zone)}"
+        )
+        if s.night:
+            mine += "\n" + l10n.gettext("night for the streamer")
+        shares = " · ".join(
+            f"{code} {format_percent(share, locale=l10n.locale)}"
+            for code, share in sorted(s.shares.items(), key=lambda item: -item[1])
+        )
+        table.add_row(str(s.rank), number(round(s.score, 2)), *cells, mine, shares)
+    console.print(table)
+
+    where = Table(title=l10n.gettext("Where to stream from"))
+    where.add_column(l10n.gettext("Streamer's zone"))
+    where.add_column(l10n.gettext("Shows in the waking day"), justify="right")
+    where.add_column(l10n.gettext("Buyer-peak hours in the waking day"), justify="right")
+    for f in fits:
+        where.add_row(
+            f"{l10n.zone_name(f.zone)} ({f.zone})",
+            l10n.gettext("{n} of {total}").format(n=number(f.slots_awake), total=number(f.slots)),
+            l10n.gettext("{n} of {total}").format(
+                n=number(round(f.peak_hours, 1)), total=number(round(f.peak_hours_total, 1))
+            ),
+        )
+    console.print(where)
+
+
+@click.command()
+@with_settings
+@click.option("--streamer", "streamer_id", required=True, help="The streamer's id.")
+@click.option(
+    "--markets", default=None, help="Market codes, comma-separated: KZ,UZ (default: all)."
+)
+@click.option(
+    "--from",
+    "start_text",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="First date, local to the streamer (default: tomorrow).",
+)
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
+@click.option("--shows", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--length", default="90m", show_default=True, help="Length of each show.")
+@click.option("--gap", default="2h", show_default=True, help="Least time between two shows.")
+@click.option(
+    "--compare",
+    default=COMPARE_ZONES,
+    show_default=True,
+    help="Other zones to stream from, comma-separated, to compare with the streamer's.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan, every field, as JSON.")
+@click.option(
+    "--write",
+    "write_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the planned shows to this schedule file (see `schedule apply`).",
+)
+def plan(
+    settings: Settings,
+    streamer_id: str,
+    markets: str | None,
+    start_text: str | None,
+    days: int,
+    shows: int,
+    length: str,
+    gap: str,
+    compare: str,
+    as_json: bool,
+    write_file: Path | None,
+) -> None:
+    """Plan shows when the buyers of each market are in their evening peak."""
+    from livecommerce.services.planning import market_holidays
+
+    l10n = _l10n(settings)
+    show_length = _span(l10n, length, "--length")
+    show_gap = _span(l10n, gap, "--gap", zero=True)
+    zones = _zones(l10n, compare, "--compare")
+    start: date | None = None
+    if start_text is not None:
+        try:
+            start = date.fromisoformat(start_text.strip())
+        except ValueError:
+            raise click.BadParameter(
+                l10n.gettext("{value} is not a date such as 2026-12-07").format(
+                    value=repr(start_text)
+                ),
+                param_hint="--from",
+            ) from None
+
+    world = asyncio.run(_world(settings))
+    streamer = next((s for s in world.streamers if s.id == streamer_id), None)
+    if streamer is None:
+        raise UnknownStreamerError(streamer=streamer_id[:100])
+    chosen = _markets(world, markets)
+    now = datetime.now(UTC)
+    try:
+        home = ZoneInfo(streamer.zone)
+        today = now.astimezone(home).date()
+        if start is None:
+            start = today + timedelta(days=1)
+        if start + timedelta(days=days) <= today:
+            raise click.BadParameter(
+                l10n.gettext("the {days} days from {date} are over").format(
+                    days=days, date=start.isoformat()
+                ),
+                param_hint="--from",
+            )
+        holidays = market_holidays(chosen, start, days)
+        found = plan_shows(
+            streamer,
+            chosen,
+            start=start,
+            shows=shows,
+            length=show_length,
+            gap=show_gap,
+            days=days,
+            now=now,
+            holidays=holidays,
+        )
+        fits = compare_zones(found, list(dict.fromkeys([streamer.zone, *zones])))
+    except PlanError as error:
+        raise CannotPlanError(error.text) from None
+
+    if write_file is not None:
+        planned = _planned_shows(streamer, chosen, found, world.products)
+        ranks = {schedules.show_id(streamer.id, s.start): s for s in found.slots}
+        notes = {
+            show.id: [
+                l10n.gettext("Rank {rank}, score {score}").format(
+                    rank=ranks[show.id].rank,
+                    score=l10n.format_number(round(ranks[show.id].score, 2)),
+                ),
+                *(
+                    f"{lt.market}: {_when(l10n, lt.start, lt.zone)} {l10n.zone_name(lt.zone)}"
+                    for lt in ranks[show.id].local
+                ),
+            ]
+            for show in planned
+        }
+        header = [
+            l10n.gettext("Shows planned by `livecommerce plan` for {streamer}.").format(
+                streamer=streamer.id
+            ),
+            l10n.gettext(
+                "Edit titles, featured products and moderators, then run "
+                "`livecommerce schedule apply {file}`."
+            ).format(file=write_file),
+        ]
+        schedules.write(write_file, schedules.render(planned, header, notes))
+
+    if as_json:
+        data = _plan_data(streamer, chosen, start, days, show_gap, found, fits, holidays)
+        data["written"] = str(write_file) if write_file is not None else None
+        _emit(data)
+        return
+    _render_plan(l10n, streamer, chosen, found, fits)
+    if write_file is not None:
+        click.echo(l10n.gettext("Schedule written to {path}").format(path=write_file))
+
+
+@click.group()
+def schedule() -> None:
+    """Schedule files: load planned shows, list the upcoming ones."""
+
+
+@schedule.command("apply")
+@with_settings
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+def schedule_apply(settings: Settings, file: Path, as_json: bool) -> None:
+    """Check a schedule file and load its shows into the store (twice changes nothing)."""
+    l10n = _l10n(settings)
+    entries = schedules.read(file)
+
+    async def run() -> dict[str, list[str]]:
+        store = open_store(settings.resolved_database_url)
+        await store.start()
+        try:
+            schedules.check(
+                file,
+                entries,
+                await store.streamers(),
+                await store.markets(),
+                await store.products(),
+            )
+            stored = {s.id: s for s in await store.shows()}
+            outcome: dict[str, list[str]] = {"added": [], "updated": [], "unchanged": []}
+            changed = []
+            for entry in entries:
+                before = stored.get(entry.show.id)
+                show = schedules.merge(entry, before)
+                if before is None:
+                    outcome["added"].append(show.id)
+                elif before == show:
+                    outcome["unchanged"].append(show.id)
+                    continue
+                else:
+                    outcome["updated"].append(show.id)
+                changed.append(show)
+            await store.put_shows(changed)
+            return outcome
+        finally:
+            await store.close()
+
+    outcome = asyncio.run(run())
+    if as_json:
+        _emit({"file": str(file), **outcome})
+        return
+    number = l10n.format_number
+    click.echo(
+        l10n.gettext("{file}: added {added} · updated {updated} · unchanged {unchanged}").format(
+            file=file,
+            added=number(len(outcome["added"])),
+            updated=number(len(outcome["updated"])),
+            unchanged=number(len(outcome["unchanged"])),
+        )
+    )
+
+
+@schedule.command("list")
+@with_settings
+@click.option("--zone", default=None, help="Show start times in this zone (default: yours).")
+@click.option("--json", "as_json", is_flag=True, help="Print the shows as JSON.")
+def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
+    """The upcoming shows: start in a zone and in every market's zone."""
+    from rich.console import Console
+    from rich.table import Table
+
+    l10n = _l10n(settings)
+    if zone is not None:
+        _check_zone(l10n, zone.strip(), "--zone")
+    shown_zone = zone.strip() if zone is not None else str(l10n.tzinfo.key)
+    now = datetime.now(UTC)
+
+    async def load() -> tuple[list[Show], list[Market], list[Streamer]]:
+        store = open_store(settings.resolved_database_url)
+        await store.start()
+        try:
+            # A show may start before now and still be on: ask from a day back.
+            upcoming = await store.shows(
+                starting_after=datetime.combine(now.date(), time(0), tzinfo=UTC) - timedelta(days=1)
+            )
+            return upcoming, await store.markets(), await store.streamers()
+        finally:
+            await store.close()
+
+    found, markets, streamers = asyncio.run(load())
+    upcoming = [
+        s for s in found if s.ends_at > now and s.status in (ShowStatus.SCHEDULED, ShowStatus.LIVE)
+    ]
+    zones = {m.code: m.zones for m in markets}
+    lang = l10n.locale.split("_")[0]
+    if as_json:
+        _emit(
+            [
+                {
+                    "id": s.id,
+                    "code": s.code,
+                    "streamer": s.streamer_id,
+                    "status": s.status.value,
+                    "title": s.title(lang),
+                    "starts_at": _iso(s.starts_at),
+                    "ends_at": _iso(s.ends_at),
+                    "zone": shown_zone,
+                    "local_start": s.starts_at.astimezone(ZoneInfo(shown_zone)).isoformat(
+                        timespec="seconds"
+                    ),
+                    "markets": [
+                        {
+                            "market": code,
+                            "zone": z,
+                            "start": s.starts_at.astimezone(ZoneInfo(z)).isoformat(
+                                timespec="seconds"
+                            ),
+                            "end": s.ends_at.astimezone(ZoneInfo(z)).isoformat(timespec="seconds"),
+                        }
+                        for code in s.markets
+                        for z in zones.get(code, ())
+                    ],
+                    "languages": list(s.languages),
+                    "featured": list(s.featured),
+                    "moderators": {k: list(v) for k, v in s.moderators.items()},
+                }
+                for s in upcoming
+            ]
+        )
+        return
+    names = {s.id: s.names.get(lang) or s.name for s in streamers}
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, REPORT_WIDTH))
+    if not upcoming:
+        click.echo(l10n.gettext("No upcoming shows."))
+        return
+    table = Table(title=l10n.gettext("Upcoming shows"))
+    table.add_column(l10n.gettext("Show"))
+    table.add_column(l10n.gettext("Streamer"))
+    table.add_column(l10n.gettext("Starts ({city})").format(city=l10n.zone_name(shown_zone)))
+    table.add_column(l10n.gettext("Length"), justify="right")
+    table.add_column(l10n.gettext("In the markets"))
+    for s in upcoming:
+        local = [
+            f"{code} {_when(l10n, s.starts_at, z)} {l10n.zone_name(z)}"
+            for code in s.markets
+            for z in zones.get(code, ())
+        ]
+        table.add_row(
+            f"{s.title(lang)}\n{s.id}",
+            names.get(s.streamer_id, s.streamer_id),
+            _when(l10n, s.starts_at, shown_zone),
+            # Minutes below three hours: a 90-minute show is not «2 hours».
+            format_timedelta(s.ends_at - s.starts_at, threshold=3, locale=l10n.locale),
+            "\n".join(local),
+        )
+    console.print(table)

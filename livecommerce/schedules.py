@@ -1,0 +1,347 @@
+"""Schedule files: the shows a streamer plans, as plain TOML in schedules/, one `[[show]]`
+table per show, written by `livecommerce plan --write` and editable by hand.
+
+    [[show]]
+    id = "khorgos-it-2026-12-07-1400"       # letters, digits, . _ -
+    code = "KI12071400"                      # short code for checkout links
+    streamer = "khorgos-it"
+    starts_at = 2026-12-07T14:00:00Z         # a UTC offset datetime, or a local one with
+    # zone = "Asia/Almaty"                   # the zone it is local to
+    length = "90m"                           # or ends_at = 2026-12-07T15:30:00Z
+    markets = ["KZ", "UZ"]
+    languages = ["kk", "ru", "uz"]
+    fallback_moderators = ["ru"]             # optional, among languages
+    featured = ["IT-LAP-14"]                 # optional, the streamer's skus
+    moderators = { ru = ["aigerim"] }        # optional, per language
+    titles = { en = "…", ru = "…" }          # optional, per language
+    # status = "scheduled"                   # optional; absent keeps the stored status
+
+Fields are read with the seed files' readers (livecommerce.seeds), so both kinds of file
+accept the same values; a broken file is reported as a ScheduleError naming the file,
+the entry and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
+from livecommerce.errors import ScheduleError, SeedError
+from livecommerce.seeds import Bad, _lang, _langs, _moment, _per_lang, _str, _toml, _zone
+
+T = TypeVar("T")
+
+KEY = "show"
+REQUIRED = ("id", "code", "streamer", "starts_at", "markets", "languages")
+OPTIONAL = (
+    "zone",
+    "length",
+    "ends_at",
+    "fallback_moderators",
+    "featured",
+    "moderators",
+    "titles",
+    "status",
+)
+MAX_LENGTH = timedelta(hours=24)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+_LENGTH = re.compile(r"\s*(?:(\d{1,3})\s*h)?\s*(?:(\d{1,5})\s*m(?:in)?)?\s*")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `[[show]]` of a file: where it is (for messages), the show, and whether the
+    file names its status (else applying keeps the stored one)."""
+
+    where: str
+    show: Show
+    status_given: bool
+
+
+# -- values --------------------------------------------------------------------------------
+
+
+def parse_length(value: Any) -> timedelta:
+    """A show's length: "90m", "2h", "1h30m"; from one minute to a day."""
+    match = _LENGTH.fullmatch(value) if isinstance(value, str) else None
+    if match is None or not any(match.groups()):
+        raise Bad(f"{value!r} is not a length such as 90m, 2h or 1h30m")
+    hours, minutes = (int(g) if g else 0 for g in match.groups())
+    length = timedelta(hours=hours, minutes=minutes)
+    if not timedelta(0) < length <= MAX_LENGTH:
+        raise Bad(f"{value!r} must be from 1m to 24h")
+    return length
+
+
+def format_length(length: timedelta) -> str:
+    """A length as a schedule file writes it: whole minutes, "90m"."""
+    return f"{int(length.total_seconds()) // 60}m"
+
+
+def show_id(streamer: str, start: datetime) -> str:
+    """The id of the streamer's show starting at `start`: stable, so writing the same
+    plan twice names the same shows and applying it twice changes nothing."""
+    return f"{streamer}-{start.astimezone(UTC):%Y-%m-%d-%H%M}"
+
+
+def show_code(streamer: str, start: datetime) -> str:
+    """A short code for checkout links: the initials of the streamer id and the UTC start."""
+    initials = "".join(part[:1] for part in re.split(r"[^A-Za-z0-9]+", streamer) if part)
+    return f"{initials.upper()[:8] or 'S'}{start.astimezone(UTC):%m%d%H%M}"
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+class _FieldBad(Bad):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def _field(r: Mapping[str, Any], name: str, read: Callable[[Any], T]) -> T:
+    try:
+        return read(r[name])
+    except (Bad, TypeError, AttributeError, ValueError) as error:
+        raise _FieldBad(name, str(error)) from None
+
+
+def _list(read: Callable[[Any], T]) -> Callable[[Any], tuple[T, ...]]:
+    def each(value: Any) -> tuple[T, ...]:
+        if not isinstance(value, list):
+            raise Bad("must be a list")
+        return tuple(read(v) for v in value)
+
+    return each
+
+
+def _match(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
+    def read(value: Any) -> str:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise Bad(f"{value!r} is not a valid {what}")
+        return value
+
+    return read
+
+
+def _start(r: Mapping[str, Any]) -> datetime:
+    value = r["starts_at"]
+    if "zone" in r:
+        zone = ZoneInfo(_field(r, "zone", _zone))
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise _FieldBad("starts_at", f"{value!r} is not an ISO 8601 time") from None
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=zone).astimezone(UTC)
+    return _field({"starts_at": value}, "starts_at", lambda v: _moment(v, "starts_at"))
+
+
+def _moderators(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise Bad("must be a table of language = [names]")
+    return {_lang(k): _list(lambda n: _str(n, "a moderator", 100))(v) for k, v in value.items()}
+
+
+def _show(r: Any) -> Entry:
+    if not isinstance(r, dict):
+        raise Bad("each [[show]] must be a table")
+    unknown = sorted(set(r) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise _FieldBad(unknown[0], "unknown field")
+    for name in REQUIRED:
+        if name not in r:
+            raise _FieldBad(name, "missing field")
+    if ("length" in r) == ("ends_at" in r):
+        raise _FieldBad("length", "give either length or ends_at")
+    starts = _start(r)
+    if "length" in r:
+        ends = starts + _field(r, "length", parse_length)
+    else:
+        ends = _field(r, "ends_at", lambda v: _moment(v, "ends_at"))
+        if not timedelta(0) < ends - starts <= MAX_LENGTH:
+            raise _FieldBad("ends_at", "must be after starts_at, by at most 24h")
+    markets = _field(r, "markets", _list(lambda m: _str(m, "a market", 8)))
+    languages = _field(r, "languages", _langs)
+    for name, values in (("markets", markets), ("languages", languages)):
+        if not values or len(set(values)) != len(values):
+            raise _FieldBad(name, "must name at least one, each once")
+    fallback = _field({"f": r.get("fallback_moderators", [])}, "f", _langs)
+    moderators = _field({"m": r.get("moderators", {})}, "m", _moderators)
+    for name, langs in (("fallback_moderators", fallback), ("moderators", tuple(moderators))):
+        stray = [lang for lang in langs if lang not in languages]
+        if stray:
+            raise _FieldBad(name, f"language {stray[0]!r} is not among the show's languages")
+    status = ShowStatus.SCHEDULED
+    if "status" in r:
+        status = _field(r, "status", ShowStatus)
+    return Entry(
+        where="",
+        show=Show(
+            id=_field(r, "id", _match(_ID, "id (letters, digits, '.', '_', '-')")),
+            code=_field(r, "code", _match(_CODE, "code (letters, digits, '_', '-')")),
+            streamer_id=_field(r, "streamer", lambda v: _str(v, "streamer", 64)),
+            starts_at=starts,
+            ends_at=ends,
+            markets=markets,
+            languages=languages,
+            status=status,
+            titles=_field({"titles": r.get("titles", {})}, "titles", _titles),
+            fallback_moderators=fallback,
+            featured=_field(
+                {"featured": r.get("featured", [])},
+                "featured",
+                _list(lambda s: _str(s, "a sku", 64)),
+            ),
+            moderators=moderators,
+        ),
+        status_given="status" in r,
+    )
+
+
+def _titles(value: Any) -> dict[str, str]:
+    return _per_lang(value, "titles")
+
+
+def read(path: Path) -> list[Entry]:
+    """Read and check a schedule file's entries; a ScheduleError names the first bad one."""
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    try:
+        rows = list(_toml(path, KEY))
+    except SeedError as error:
+        raise ScheduleError(**error.params) from None
+    except (IsADirectoryError, PermissionError, OSError) as error:
+        raise ScheduleError(
+            path=str(path), where="-", reason=error.strerror or str(error)
+        ) from None
+    for where, row in rows:
+        named = row.get("id") if isinstance(row, dict) else None
+        label = f"{where} ({named})" if isinstance(named, str) and len(named) <= 100 else where
+        try:
+            entry = _show(row)
+        except _FieldBad as error:
+            raise ScheduleError(
+                path=str(path), where=f"{label}, {error.field}", reason=str(error)
+            ) from None
+        except Bad as error:
+            raise ScheduleError(path=str(path), where=label, reason=str(error)) from None
+        if entry.show.id in seen:
+            raise ScheduleError(
+                path=str(path),
+                where=f"{label}, id",
+                reason=f"the same id as {seen[entry.show.id]}",
+            )
+        seen[entry.show.id] = where
+        entries.append(replace(entry, where=label))
+    return entries
+
+
+def check(
+    path: Path,
+    entries: Iterable[Entry],
+    streamers: Collection[Streamer],
+    markets: Collection[Market],
+    products: Collection[Product],
+) -> None:
+    """Refuse entries naming a streamer, market or sku the store does not know."""
+    streamer_ids = {s.id for s in streamers}
+    market_codes = {m.code for m in markets}
+    owners = {p.sku: p.streamer_id for p in products}
+    for entry in entries:
+        show = entry.show
+
+        def bad(field: str, reason: str, where: str = entry.where) -> ScheduleError:
+            return ScheduleError(path=str(path), where=f"{where}, {field}", reason=reason)
+
+        if show.streamer_id not in streamer_ids:
+            raise bad("streamer", f"unknown streamer {show.streamer_id!r}")
+        for code in show.markets:
+            if code not in market_codes:
+                raise bad("markets", f"unknown market {code!r}")
+        for sku in show.featured:
+            if sku not in owners:
+                raise bad("featured", f"unknown sku {sku!r}")
+            if owners[sku] != show.streamer_id:
+                raise bad("featured", f"{sku!r} is not a product of {show.streamer_id!r}")
+
+
+def merge(entry: Entry, stored: Show | None) -> Show:
+    """The show to store: the entry, keeping the stored status unless the file names one."""
+    if stored is not None and not entry.status_given:
+        return replace(entry.show, status=stored.status)
+    return entry.show
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _string(text: str) -> str:
+    # A JSON string is a TOML basic string, but for DEL, which TOML wants escaped.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _array(items: Iterable[str]) -> str:
+    return "[" + ", ".join(_string(i) for i in items) + "]"
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _string(key)
+
+
+def _table(items: Mapping[str, str]) -> str:
+    if not items:
+        return "{}"
+    return "{ " + ", ".join(f"{_key(k)} = {v}" for k, v in items.items()) + " }"
+
+
+def render(
+    shows: Sequence[Show],
+    header: Sequence[str] = (),
+    notes: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """A schedule file for `shows`, with comment lines: `header` on top, `notes[id]`
+    above each show."""
+    lines = [f"# {line}".rstrip() for line in header]
+    for show in shows:
+        lines.append("")
+        lines += [f"# {line}".rstrip() for line in (notes or {}).get(show.id, ())]
+        length = show.ends_at - show.starts_at
+        whole_minutes = not length % timedelta(minutes=1)
+        lines += [
+            f"[[{KEY}]]",
+            f"id = {_string(show.id)}",
+            f"code = {_string(show.code)}",
+            f"streamer = {_string(show.streamer_id)}",
+            f"starts_at = {show.starts_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+            f"length = {_string(format_length(length))}"
+            if whole_minutes
+            else f"ends_at = {show.ends_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+            f"markets = {_array(show.markets)}",
+            f"languages = {_array(show.languages)}",
+            f"fallback_moderators = {_array(show.fallback_moderators)}",
+            f"featured = {_array(show.featured)}",
+            "moderators = " + _table({k: _array(v) for k, v in show.moderators.items()}),
+            f"titles = {_table({k: _string(v) for k, v in show.titles.items()})}",
+        ]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def write(path: Path, text: str) -> None:
+    """Write a schedule file, creating its folder; a failure is a ScheduleError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ScheduleError(
+            path=str(path), where="-", reason=error.strerror or str(error)
+        ) from None

@@ -1,0 +1,151 @@
+"""Announcements: each market's local date, weekday, time and zone, in its languages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import get_day_names
+
+from livecommerce import seeds
+from livecommerce.announcements import announce, announcements
+from livecommerce.core.models import Market, Product, Show
+from livecommerce.i18n import chat_locale
+from tests.conftest import SEEDS
+
+WORLD = seeds.read(SEEDS)
+MARKETS = {m.code: m for m in WORLD.markets}
+PRODUCTS = {p.sku: p for p in WORLD.products}
+JIANGXI = next(s for s in WORLD.shows if s.id == "jiangxi-kitchen-2026-12-10")
+
+# The zone's city as CLDR names it in each language (written out by hand).
+CITY = {
+    ("KZ", "kk"): "Алматы",
+    ("KZ", "ru"): "Алматы",
+    ("RU", "ru"): "Москва",
+    ("EU", "en"): "Warsaw",
+    ("EU", "ru"): "Варшава",
+    ("CN", "zh"): "上海",
+}
+
+
+def clock_text(local: datetime, lang: str) -> str:
+    """The local time as the language writes it: 20:00, or 4:00 PM in English."""
+    if lang == "en":
+        half = "PM" if local.hour >= 12 else "AM"
+        return f"{local.hour % 12 or 12}:{local.minute:02d}\u202f{half}"
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def weekday(local: datetime, lang: str) -> str:
+    return get_day_names("wide", locale=chat_locale(lang))[local.weekday()]
+
+
+def pairs(show: Show) -> list[tuple[str, str]]:
+    return [(code, lang) for code in show.markets for lang in MARKETS[code].languages]
+
+
+def test_every_market_and_language_of_the_show_is_announced() -> None:
+    texts = announcements(JIANGXI, WORLD.markets, WORLD.products)
+    assert set(texts) == {"KZ", "RU", "EU", "CN"}
+    assert {(code, lang) for code, by_lang in texts.items() for lang in by_lang} == set(
+        pairs(JIANGXI)
+    )
+
+
+@pytest.mark.parametrize(("code", "lang"), pairs(JIANGXI))
+def test_local_time_weekday_and_zone(code: str, lang: str) -> None:
+    market = MARKETS[code]
+    local = JIANGXI.starts_at.astimezone(ZoneInfo(market.zones[0]))
+    text = announcements(JIANGXI, WORLD.markets, WORLD.products)[code][lang]
+    title, when = text.split("\n")[:2]
+    assert title == JIANGXI.titles[lang]
+    assert clock_text(local, lang).replace("\u202f", " ") in when.replace("\u202f", " ")
+    assert weekday(local, lang) in when
+    assert str(local.day) in when
+    assert CITY[(code, lang)] in when
+
+
+def test_the_seeded_show_is_an_evening_in_almaty_and_a_late_night_in_shanghai() -> None:
+    texts = announcements(JIANGXI, WORLD.markets, WORLD.products)
+    assert "20:00" in texts["KZ"]["ru"]
+    assert "четверг" in texts["KZ"]["ru"]
+    assert "18:00" in texts["RU"]["ru"]
+    assert "23:00" in texts["CN"]["zh"]
+    assert "星期四" in texts["CN"]["zh"]
+
+
+@pytest.mark.parametrize(
+    ("starts", "code", "expected"),
+    [
+        # Kazakhstan moved from UTC+6 to UTC+5 on 2024-03-01.
+        (datetime(2024, 2, 29, 14, 0, tzinfo=UTC), "KZ", "20:00"),
+        (datetime(2024, 3, 1, 14, 0, tzinfo=UTC), "KZ", "19:00"),
+        # Europe: summer time from 2026-03-29 01:00 UTC, winter time from 2026-10-25 01:00 UTC.
+        (datetime(2026, 3, 28, 17, 0, tzinfo=UTC), "EU", "18:00"),
+        (datetime(2026, 3, 29, 17, 0, tzinfo=UTC), "EU", "19:00"),
+        (datetime(2026, 10, 24, 17, 0, tzinfo=UTC), "EU", "19:00"),
+        (datetime(2026, 10, 25, 17, 0, tzinfo=UTC), "EU", "18:00"),
+        # Moscow keeps UTC+3 all year.
+        (datetime(2026, 7, 1, 16, 0, tzinfo=UTC), "RU", "19:00"),
+    ],
+)
+def test_local_time_across_zone_changes(starts: datetime, code: str, expected: str) -> None:
+    show = replace(JIANGXI, starts_at=starts, ends_at=starts.replace(hour=starts.hour + 1))
+    market = MARKETS[code]
+    assert starts.astimezone(ZoneInfo(market.zones[0])).strftime("%H:%M") == expected
+    assert expected in announce(show, market, "ru", PRODUCTS).split("\n")[1]
+
+
+def test_featured_products_have_local_names_and_prices() -> None:
+    show = replace(JIANGXI, featured=("SNK-SB-6045", "DH-LCK-SMT", "NO-SUCH-SKU"))
+    texts = announcements(show, WORLD.markets, WORLD.products)
+    sink, lock = PRODUCTS["SNK-SB-6045"], PRODUCTS["DH-LCK-SMT"]
+    kk = texts["KZ"]["kk"].split("\n")
+    assert sink.names["kk"] in kk[3]
+    assert "27\xa0900\xa0₸" in kk[3]  # KZT 27900: whole tenge, CLDR spaces
+    assert lock.names["kk"] in kk[4]
+    assert len(kk) == 5  # title, when, "on the show", two products: the unknown sku is left out
+    assert "€" in texts["EU"]["en"]
+    assert "52" in texts["EU"]["en"]
+    assert "₽" in texts["RU"]["ru"]
+    assert sink.names["zh"] in texts["CN"]["zh"]
+
+
+def test_a_product_without_a_price_in_the_currency_is_named_without_one() -> None:
+    product = Product(
+        sku="X-1",
+        category="kitchen",
+        streamer_id="jiangxi-kitchen",
+        names={"en": "Test ladle"},
+        aliases={},
+        prices={"CNY": Decimal(10)},
+    )
+    show = replace(JIANGXI, featured=("X-1",))
+    text = announce(show, MARKETS["EU"], "en", {"X-1": product})
+    assert text.split("\n")[-1] == "Test ladle"
+
+
+def test_unknown_markets_of_a_show_are_skipped() -> None:
+    show = replace(JIANGXI, markets=("KZ", "ZZ"))
+    assert set(announcements(show, WORLD.markets, [])) == {"KZ"}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "zh", "ug", "ky", "uz", "en"])
+def test_every_chat_language_can_announce(lang: str) -> None:
+    market = Market(
+        code="XX",
+        country="XX",
+        zones=("Asia/Bishkek",),
+        languages=(lang,),
+        currency="KGS",
+        weight=1.0,
+        peak_hours=(),
+    )
+    text = announce(JIANGXI, market, lang, PRODUCTS)
+    local = JIANGXI.starts_at.astimezone(ZoneInfo("Asia/Bishkek"))
+    assert weekday(local, lang) in text
+    assert clock_text(local, lang).replace("\u202f", " ") in text.replace("\u202f", " ")
