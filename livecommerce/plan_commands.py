@@ -280,6 +280,13 @@ def _render_plan(
     default=None,
     help="Write the planned shows to this schedule file (see `schedule apply`).",
 )
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the planned shows as a calendar (.ics) to this file.",
+)
 def plan(
     settings: Settings,
     streamer_id: str,
@@ -292,6 +299,7 @@ def plan(
     compare: str,
     as_json: bool,
     write_file: Path | None,
+    ics_file: Path | None,
 ) -> None:
     """Plan shows when the buyers of each market are in their evening peak."""
     from livecommerce.services.planning import market_holidays
@@ -346,6 +354,11 @@ def plan(
     except PlanError as error:
         raise CannotPlanError(error.text) from None
 
+    if ics_file is not None:
+        from livecommerce.calendars import write_ics
+
+        shows_planned = _planned_shows(streamer, chosen, found, world.products)
+        ics_file.write_bytes(write_ics(shows_planned, chosen, world.products, now=now))
     if write_file is not None:
         planned = _planned_shows(streamer, chosen, found, world.products)
         ranks = {schedules.show_id(streamer.id, s.start): s for s in found.slots}
@@ -381,6 +394,8 @@ def plan(
     _render_plan(l10n, streamer, chosen, found, fits)
     if write_file is not None:
         click.echo(l10n.gettext("Schedule written to {path}").format(path=write_file))
+    if ics_file is not None:
+        click.echo(l10n.gettext("Calendar written to {path}").format(path=ics_file))
 
 
 @click.group()

@@ -146,9 +146,7 @@ def test_table_speaks_the_readers_language(data_dir: Path) -> None:
         (["--days", "1", "--shows", "3", "--length", "12h"], 2, "cannot plan: Only"),
     ],
 )
-def test_bad_input_is_one_line(
-    data_dir: Path, args: list[str], status: int, expected: str
-) -> None:
+def test_bad_input_is_one_line(data_dir: Path, args: list[str], status: int, expected: str) -> None:
     base = {"--streamer": "khorgos-it", "--from": next_monday().isoformat()}
     given = dict(zip(args[::2], args[1::2], strict=True))
     flags = [item for key, value in {**base, **given}.items() for item in (key, value)]
@@ -199,3 +197,20 @@ def test_write_into_a_folder_is_one_line(data_dir: Path, tmp_path: Path) -> None
     )
     assert result.returncode != 0
     assert "plan.toml" in one_line_error(result)
+
+
+def test_ics_holds_the_planned_shows_at_their_instants(data_dir: Path, tmp_path: Path) -> None:
+    import vobject
+
+    start = next_monday()
+    ics = tmp_path / "plan.ics"
+    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it"]
+    args += ["--markets", ",".join(MARKETS), "--from", start.isoformat(), "--shows", "3"]
+    result = run(*args, "--json", "--ics", str(ics))
+    assert result.returncode == 0, result.stderr
+    slots = json.loads(result.stdout)["slots"]
+    calendar = vobject.readOne(ics.read_text(encoding="utf-8"))
+    events = sorted(calendar.vevent_list, key=lambda e: e.dtstart.value)
+    starts = sorted(datetime.fromisoformat(s["start"].replace("Z", "+00:00")) for s in slots)
+    assert [e.dtstart.value for e in events] == starts
+    assert all(e.uid.value.endswith("@livecommerce") for e in events)
