@@ -20,8 +20,10 @@ that the benchmark's few senders and many guests from one address are not refuse
     LIVECOMMERCE_GUEST_JOINS_PER_MINUTE=1000000  guests per IP per minute (default 30)
     LIVECOMMERCE_SEND_QUEUE=4096               frames behind before 1013 (default 512)
 
-Every loop is bounded in count and time: a per-server time budget, a connect timeout,
-bounded drains, and a hard timeout on every child process.
+The default run takes 3 to 5 minutes, `--quick` well under one. Every loop is bounded
+in count and time: a per-server time budget, a connect timeout, bounded drains, a
+bounded wait for a quiet machine, and a hard timeout on every child process. Results,
+method and analysis: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -385,7 +387,7 @@ def measure(
 ) -> dict[str, Any]:
     """Start one server, run the load generator against it, stop the server."""
     server_core, loadgen_core = pinned
-    wait_for_quiet(5.0 if args.quick else 60.0)
+    wait_for_quiet(3.0 if args.quick else 20.0)
     log(f"[{label}] starting …")
     profiler = None
     try:
@@ -454,20 +456,20 @@ def main() -> None:
             "rates": QUICK_RATES,
             "step_seconds": 2.0,
             "drain_seconds": 1.5,
-            "budget_seconds": 20.0,
+            "budget_seconds": 18.0,
             "connect_seconds": 30.0,
             "retries": 1,
-            "quiet_seconds": 5.0,
+            "quiet_seconds": 3.0,
         }
     else:
         plan = {
             "rates": RATES,
             "step_seconds": 6.0,
             "drain_seconds": 3.0,
-            "budget_seconds": 125.0,
+            "budget_seconds": 110.0,
             "connect_seconds": 60.0,
             "retries": 3,
-            "quiet_seconds": 20.0,
+            "quiet_seconds": 15.0,
         }
     if args.rates:
         plan["rates"] = [int(r) for r in args.rates.split(",") if r.strip()]

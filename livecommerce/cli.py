@@ -390,7 +390,8 @@ def token_create(
             "a moderator needs the languages they moderate", param_hint="--langs"
         )
     expires = datetime.now(UTC) + _duration(ttl)
-    user_id = user or "u-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "u-user"
+    slug = re.sub(r"[\W_]+", "-", name.casefold()).strip("-")[:40]  # any script's letters
+    user_id = user or ("u-" + slug if slug else "u-user")
     identity = tokens.Identity(
         user=user_id,
         name=name,

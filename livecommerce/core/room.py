@@ -165,6 +165,7 @@ class Room:
     senders: dict[int, _Sender] = field(default_factory=dict)
     gaps: frozenset[str] = frozenset()
     granted: dict[int, frozenset[str]] = field(default_factory=dict)
+    index: routing.MemberIndex = field(default_factory=routing.MemberIndex)
 
     BROADCAST = "*"
 
@@ -172,7 +173,9 @@ class Room:
         for lang in (*self.languages, self.BROADCAST):
             self.history.setdefault(lang, deque(maxlen=self.rules.history))
             self.evicted.setdefault(lang, 0)
-        self.gaps = routing.uncovered(self.members.values(), self.languages)
+        for member in self.members.values():
+            self.index.add(member)
+        self.gaps = self.index.uncovered(self.languages)
 
     # -- history -----------------------------------------------------------------------
 
@@ -220,7 +223,11 @@ class Room:
                 ),
                 Close(member.conn, CLOSE_POLICY, "banned"),
             ]
+        previous = self.members.get(member.conn)
+        if previous is not None:
+            self.index.remove(previous)
         self.members[member.conn] = member
+        self.index.add(member)
         if member.role is Role.MODERATOR:
             # Without a recorded grant, a narrower `subscribe` would lose the rest for good.
             self.granted.setdefault(member.conn, member.moderates)
@@ -263,13 +270,15 @@ class Room:
         return effects + coverage
 
     def leave(self, conn: int) -> list[Effect]:
-        self.members.pop(conn, None)
+        gone = self.members.pop(conn, None)
+        if gone is not None:
+            self.index.remove(gone)
         self.senders.pop(conn, None)
         self.granted.pop(conn, None)
         return self._coverage_changes()
 
     def _coverage_changes(self) -> list[Effect]:
-        gaps = routing.uncovered(self.members.values(), self.languages)
+        gaps = self.index.uncovered(self.languages)
         if gaps == self.gaps:
             return []
         lost, regained = gaps - self.gaps, self.gaps - gaps
@@ -507,7 +516,7 @@ class Room:
 
     def _deliver(self, message: ChatMessage) -> list[Effect]:
         lang = None if message.broadcast else message.lang
-        recipients = routing.route(lang, self.members, self.gaps, self._fallback())
+        recipients = self.index.route(lang, self.gaps, self._fallback())
         frame = _chat_frame(message)
         effects: list[Effect] = [Deliver(recipients.regular, frame)]
         if recipients.fallback:
@@ -515,7 +524,7 @@ class Room:
         return effects
 
     def _fallback(self) -> frozenset[int]:
-        return routing.fallback_moderators(self.members.values(), self.fallback_langs)
+        return self.index.fallback(self.fallback_langs)
 
     def _hold(
         self, member: Member, message: ChatMessage, reasons: tuple[str, ...], ref: str | None
@@ -523,9 +532,7 @@ class Room:
         hold_id = self._allocate()
         held = _Held(hold_id, message, reasons, member.conn)
         self.held[hold_id] = held
-        recipients = routing.route(
-            message.lang, self.members, self.gaps, self._fallback(), staff_only=True
-        )
+        recipients = self.index.route(message.lang, self.gaps, self._fallback(), staff_only=True)
         frame = _held_frame(held)
         ack: dict[str, Any] = {"type": "ack", "id": hold_id, "status": "held"}
         if ref is not None:
@@ -551,7 +558,9 @@ class Room:
             allowed = self.granted.get(member.conn, member.moderates)
             moderates = langs & allowed
         updated = replace(member, langs=langs, moderates=moderates)
+        self.index.remove(member)
         self.members[member.conn] = updated
+        self.index.add(updated)
         frame = {
             "type": "subscribed",
             "langs": sorted(updated.langs),
@@ -579,7 +588,7 @@ class Room:
                     if stored.id == command.id:
                         bucket.remove(stored)
             lang = None if message.broadcast else message.lang
-            recipients = routing.route(lang, self.members, self.gaps, self._fallback())
+            recipients = self.index.route(lang, self.gaps, self._fallback())
             frame = {"type": "deleted", "id": command.id}
             return [
                 Erase(command.id),
@@ -599,8 +608,8 @@ class Room:
             raise FrameError("not_found", N_("That message is no longer in the chat."), command.ref)
         self._require(member, held.message.lang, command.ref)
         del self.held[command.id]
-        recipients = routing.route(
-            held.message.lang, self.members, self.gaps, self._fallback(), staff_only=True
+        recipients = self.index.route(
+            held.message.lang, self.gaps, self._fallback(), staff_only=True
         )
         resolved = {"type": "resolved", "id": command.id, "action": command.action}
         effects: list[Effect] = [Deliver(recipients.regular | recipients.fallback, resolved)]
@@ -702,7 +711,7 @@ class Room:
             )
         self._require(member, command.lang, command.ref)
         self.slow[command.lang] = command.seconds
-        recipients = routing.route(command.lang, self.members, self.gaps, self._fallback())
+        recipients = self.index.route(command.lang, self.gaps, self._fallback())
         if command.seconds:
             notice = _notice(
                 "slow_mode",

@@ -8,7 +8,7 @@ online goes to the stream's fallback moderators too, flagged so.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from livecommerce.core.models import Role
 
@@ -70,3 +70,74 @@ def route(
             regular.add(member.conn)
     flagged = frozenset(fallback - regular) if lang is not None and lang in gaps else frozenset()
     return Recipients(frozenset(regular), flagged)
+
+
+@dataclass
+class MemberIndex:
+    """A room's members by what they receive and moderate, kept as they join, leave and
+    subscribe: routing one message costs in proportion to its audience, not to the room.
+
+    `route`, `fallback` and `uncovered` answer exactly as the functions above do over
+    all members (a property test holds them to it).
+    """
+
+    receivers: dict[str, set[int]] = field(default_factory=dict)
+    moderates: dict[str, set[int]] = field(default_factory=dict)
+    leads: set[int] = field(default_factory=set)  # the streamer and admins
+    moderators: set[int] = field(default_factory=set)
+    everyone: set[int] = field(default_factory=set)
+
+    def add(self, member: Member) -> None:
+        self.everyone.add(member.conn)
+        if member.role in (Role.STREAMER, Role.ADMIN):
+            self.leads.add(member.conn)
+            return
+        if member.role is Role.MODERATOR:
+            self.moderators.add(member.conn)
+        for lang in member.langs:
+            self.receivers.setdefault(lang, set()).add(member.conn)
+        for lang in member.moderates:
+            self.moderates.setdefault(lang, set()).add(member.conn)
+
+    def remove(self, member: Member) -> None:
+        for group in (self.everyone, self.leads, self.moderators):
+            group.discard(member.conn)
+        for index, langs in ((self.receivers, member.langs), (self.moderates, member.moderates)):
+            for lang in langs:
+                conns = index.get(lang)
+                if conns is not None:
+                    conns.discard(member.conn)
+                    if not conns:
+                        del index[lang]
+
+    def _moderating(self, lang: str) -> set[int]:
+        return self.moderates.get(lang, set()) & self.moderators
+
+    def uncovered(self, languages: Iterable[str]) -> frozenset[str]:
+        return frozenset(lang for lang in languages if not self._moderating(lang))
+
+    def fallback(self, fallback_langs: Iterable[str]) -> frozenset[int]:
+        found: set[int] = set()
+        for lang in fallback_langs:
+            found |= self._moderating(lang)
+        return frozenset(found)
+
+    def route(
+        self,
+        lang: str | None,
+        gaps: frozenset[str],
+        fallback: frozenset[int],
+        *,
+        staff_only: bool = False,
+    ) -> Recipients:
+        if lang is None:
+            regular = self.leads | self.moderators if staff_only else set(self.everyone)
+        else:
+            mods = self.moderates.get(lang, set())
+            regular = self.leads | (mods & self.moderators if staff_only else mods)
+            if not staff_only:
+                regular |= self.receivers.get(lang, set())
+        flagged = (
+            frozenset(fallback - regular) if lang is not None and lang in gaps else frozenset()
+        )
+        return Recipients(frozenset(regular), flagged)

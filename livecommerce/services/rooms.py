@@ -39,14 +39,25 @@ from livecommerce.store import SqlStore
 log = logging.getLogger(__name__)
 
 
+class Payload:
+    """One frame's JSON text, shared by every connection it goes to, so that the adapter
+    encodes it for the wire once (`wire`), however many readers it has."""
+
+    __slots__ = ("text", "wire")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.wire: bytes | None = None  # the adapter's encoded frame, cached
+
+
 class Connection(Protocol):
     """What the rooms need of a client connection; the web layer implements it."""
 
     id: int
     locale: str
 
-    def send(self, data: str) -> bool:
-        """Queue one frame without waiting; False when the connection cannot keep up."""
+    def send(self, payload: Payload) -> bool:
+        """Send or queue one frame without waiting; False when it cannot keep up."""
 
     def close(self, code: int, reason: str) -> None:
         """Close the connection (in the background)."""
@@ -237,17 +248,16 @@ class Rooms:
         elif kind == "error":
             self.metrics.rejected.labels(str(frame.get("code"))).inc()
         message = frame.get("message")
-        encoded: dict[str, str] = {}
+        encoded: dict[str, Payload] = {}
         for conn in to:
             connection = self.connections.get(conn)
             if connection is None:
                 continue
             locale = connection.locale if isinstance(message, Text) else ""
-            data = encoded.get(locale)
-            if data is None:
-                data = encode(frame, self.render, locale)
-                encoded[locale] = data
-            if not connection.send(data):
+            payload = encoded.get(locale)
+            if payload is None:
+                payload = encoded[locale] = Payload(encode(frame, self.render, locale))
+            if not connection.send(payload):
                 self.metrics.slow_consumers.inc()
                 connection.close(1013, "slow consumer")
 

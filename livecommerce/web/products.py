@@ -40,7 +40,7 @@ class ProductFrames:
             prices = [
                 {
                     "currency": currency,
-                    "amount": str(product.prices[currency]),
+                    "amount": format(product.prices[currency], "f"),
                     "display": l10n.format_money(product.prices[currency], currency),
                 }
                 for currency in currencies

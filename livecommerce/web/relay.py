@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import struct
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from livecommerce.core.messages import N_
 from livecommerce.core.models import Role, Show
 from livecommerce.core.routing import Member
 from livecommerce.i18n import chat_locale, negotiate, normalize
-from livecommerce.services.rooms import Rooms
+from livecommerce.services.rooms import Payload, Rooms
 from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
 
 log = logging.getLogger(__name__)
@@ -46,26 +47,57 @@ RELAY = web.AppKey("relay", Relay)
 _ids = itertools.count(1)
 
 
-class WsConnection:
-    """One client: an outbox drained by its own task, so the room never waits for it."""
+def text_frame(payload: Payload) -> bytes:
+    """The websocket text frame of a payload (server to client: unmasked, unfragmented),
+    built once and shared by every connection it goes to."""
+    if payload.wire is None:
+        body = payload.text.encode("utf-8")
+        size = len(body)
+        if size < 126:
+            header = bytes((0x81, size))
+        elif size < 65536:
+            header = struct.pack("!BBH", 0x81, 126, size)
+        else:
+            header = struct.pack("!BBQ", 0x81, 127, size)
+        payload.wire = header + body
+    return payload.wire
 
-    def __init__(self, ws: web.WebSocketResponse, locale: str, limit: int) -> None:
+
+class WsConnection:
+    """One client. A frame goes straight to the socket while the socket keeps up; when
+    its buffer is full, frames wait in a bounded outbox that a task drains, so the room
+    never waits for a slow reader (past the bound it is closed with 1013)."""
+
+    # Bytes the kernel and asyncio may hold for a reader before frames queue instead.
+    HIGH_WATER = 64 * 1024
+
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, locale: str, limit: int
+    ) -> None:
         self.id = next(_ids)
         self.locale = locale
         self.ws = ws
+        self.transport = request.transport
         self.limit = limit
-        self.outbox: deque[str] = deque()
+        self.outbox: deque[bytes] = deque()
         self._wake = asyncio.Event()
         self._close_with: tuple[int, str] | None = None
         self._pump_task = asyncio.create_task(self._pump(), name=f"ws-out-{self.id}")
         self._closer: asyncio.Task[None] | None = None
 
-    def send(self, data: str) -> bool:
+    def send(self, payload: Payload) -> bool:
         if self._close_with is not None:
+            return True
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return True  # going away: the handler's end cleans up
+        frame = text_frame(payload)
+        if not self.outbox and transport.get_write_buffer_size() <= self.HIGH_WATER:
+            transport.write(frame)  # the common case: no task, no queue
             return True
         if len(self.outbox) >= self.limit:
             return False
-        self.outbox.append(data)
+        self.outbox.append(frame)
         self._wake.set()
         return True
 
@@ -87,18 +119,28 @@ class WsConnection:
             async with asyncio.timeout(2):
                 await self.ws.close(code=code, message=reason.encode()[:120])
         except (TimeoutError, ConnectionError, RuntimeError):
-            request = self.ws._req
-            if request is not None and request.transport is not None:
-                request.transport.abort()
+            if self.transport is not None:
+                self.transport.abort()
 
     async def _pump(self) -> None:
+        """Drain the outbox as the reader makes room (a slow reader's path only)."""
         try:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
-                # Everything queued goes out in one wake-up: frames coalesce under load.
-                while self.outbox and not self.ws.closed:
-                    await self.ws.send_str(self.outbox.popleft())
+                while self.outbox:
+                    transport = self.transport
+                    if transport is None or transport.is_closing():
+                        self.outbox.clear()
+                        break
+                    if transport.get_write_buffer_size() > self.HIGH_WATER:
+                        await asyncio.sleep(0.005)  # the reader is behind: let it read
+                        continue
+                    # Everything that fits goes out in one write: frames coalesce.
+                    chunk: list[bytes] = []
+                    while self.outbox and len(chunk) < 64:
+                        chunk.append(self.outbox.popleft())
+                    transport.write(b"".join(chunk))
                 if self._close_with is not None:
                     await self._close()
                     return
@@ -242,7 +284,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         or (negotiate(request.headers.get("Accept-Language"), "") or None)
         or chat_locale(sorted(member_langs.langs)[0] if member_langs.langs else "en")
     )
-    connection = WsConnection(ws, locale, settings.send_queue)
+    connection = WsConnection(ws, request, locale, settings.send_queue)
     member = _member(connection.id, identity, show, asked)
     rooms = relay.rooms
     room = await rooms.room(show)

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from livecommerce.core.models import Role
-from livecommerce.core.routing import Member, Recipients, fallback_moderators, route, uncovered
+from livecommerce.core.routing import (
+    Member,
+    MemberIndex,
+    Recipients,
+    fallback_moderators,
+    route,
+    uncovered,
+)
 
 LANGS = ("kk", "ru", "zh", "ug", "ky", "uz", "en")
 
@@ -135,3 +144,45 @@ def test_fallback_moderators(
     members: list[Member], fallback_langs: list[str], expected: set[int]
 ) -> None:
     assert fallback_moderators(members, fallback_langs) == expected
+
+
+# -- the index the room routes with --------------------------------------------------------
+
+_LANGS = ["kk", "ru", "zh", "ug"]
+_members = st.lists(
+    st.builds(
+        Member,
+        conn=st.integers(1, 30),
+        user=st.just("u"),
+        name=st.just("n"),
+        role=st.sampled_from(list(Role)),
+        langs=st.frozensets(st.sampled_from(_LANGS)),
+        moderates=st.frozensets(st.sampled_from(_LANGS)),
+    ),
+    max_size=12,
+    unique_by=lambda m: m.conn,
+)
+
+
+@given(
+    members=_members,
+    leaving=st.sets(st.integers(1, 30)),
+    lang=st.sampled_from([None, *_LANGS]),
+    staff_only=st.booleans(),
+)
+def test_the_index_routes_exactly_as_a_scan_of_every_member(
+    members: list[Member], leaving: set[int], lang: str | None, staff_only: bool
+) -> None:
+    index = MemberIndex()
+    for member in members:
+        index.add(member)
+    for member in members:
+        if member.conn in leaving:
+            index.remove(member)
+    present = {m.conn: m for m in members if m.conn not in leaving}
+    gaps = uncovered(present.values(), _LANGS)
+    fallback = fallback_moderators(present.values(), ["ru"])
+    assert index.uncovered(_LANGS) == gaps
+    assert index.fallback(["ru"]) == fallback
+    expected = route(lang, present, gaps, fallback, staff_only=staff_only)
+    assert index.route(lang, gaps, fallback, staff_only=staff_only) == expected
