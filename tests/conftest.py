@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from playwright.async_api import Browser, async_playwright
 
 from livecommerce import seeds
 from livecommerce.config import Settings
@@ -147,6 +148,31 @@ async def server(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Se
         yield Server(runner, f"http://{host}:{port}")
     finally:
         await runner.cleanup()
+
+
+# Debian's chromium as the machine's probe starts it: headless, and quiet on a closed
+# network (no background fetches that would be refused).
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    """A real headless Chromium (Debian's, driven by Playwright; nothing downloaded)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ contexts, talking through the real relay of a real server."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +17,6 @@ from playwright.async_api import (
     ConsoleMessage,
     Dialog,
     Page,
-    async_playwright,
 )
 
 from livecommerce.config import Settings
@@ -25,7 +24,6 @@ from livecommerce.core.models import Role
 from livecommerce.core.tokens import Identity, issue
 from livecommerce.web.relay import RELAY
 from tests.conftest import NOW, Server
-from tests.web.test_pages_browser import ARGS
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh, fallback moderators: ru
 TIMEOUT = 10_000  # ms: the longest any single thing on a page may take
@@ -35,16 +33,6 @@ TIMEOUT = 10_000  # ms: the longest any single thing on a page may take
 def settings(settings: Settings) -> Settings:
     # Presence every 0.2 s instead of 5 s: the coverage test waits for it.
     return replace(settings, presence_interval=0.2)
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 class Trouble:

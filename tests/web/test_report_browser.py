@@ -6,38 +6,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Response, Route, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Response, Route
 
 from tests.conftest import ROOT, SEEDS, Server
 
 SHOW = "khorgos-it-2026-11-20"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHART_WAIT_MS = 20_000
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 def watch(page: Page) -> list[str]:
