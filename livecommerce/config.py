@@ -276,6 +276,15 @@ class Settings:
     hold_first_time_guests: bool = setting(
         False, BOOLEAN, "Hold the first message of every guest for review."
     )
+    scheduler_misfire_grace: float = setting(
+        300.0,
+        SECONDS,
+        "Seconds a show's job (reminder, start, close) may still run late, after a restart; "
+        "later ones are skipped.",
+    )
+    show_close_grace: float = setting(
+        1800.0, SECONDS, "Seconds after a show's end at which its chat closes."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from livecommerce import scheduler as show_scheduler
 from livecommerce import seeds
 from livecommerce.config import Settings
 from livecommerce.errors import PortInUseError, ServeError
@@ -27,6 +28,7 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
         loop.add_signal_handler(sig, stop.set)
     store = open_store(settings.resolved_database_url)
     runner: web.AppRunner | None = None
+    jobs: show_scheduler.ShowScheduler | None = None
     try:
         await store.start()
         app = create_app(settings, store)
@@ -52,9 +54,12 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
                 len(world.shows),
             )
             await load_catalog(app)
+        jobs = await show_scheduler.start(app)
         announce(_base_url(runner))
         await stop.wait()
     finally:
+        if jobs is not None:
+            jobs.shutdown()
         if runner is not None:
             await runner.cleanup()
         await store.close()

@@ -1,0 +1,233 @@
+"""Shows run on time: APScheduler jobs open, remind, start and close every planned show.
+
+The jobs live in the same database as the store (APScheduler's SQLAlchemy job store), so
+a restart keeps them. Each job is the module-level `run_job(show_id, kind)` with small
+picklable arguments; it finds the running app through `_registry`, set by `ShowScheduler`
+at start. The work itself is `perform(app, show_id, kind, now)`, which tests call directly.
+
+A restart neither fires a reminder twice (a date job is removed once it ran, and `sync`
+never re-adds a job whose time has passed) nor skips one still within
+`scheduler_misfire_grace` (APScheduler runs it late, once: `coalesce=True`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from apscheduler.jobstores.base import BaseJobStore  # type: ignore[import-untyped]
+from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+
+from livecommerce.config import Settings
+from livecommerce.core.messages import N_, Text
+from livecommerce.core.models import Show, ShowStatus
+from livecommerce.core.room import Deliver
+from livecommerce.web.context import CLOCK, SETTINGS, STORE
+from livecommerce.web.relay import RELAY
+
+log = logging.getLogger(__name__)
+
+OPEN_BEFORE = timedelta(minutes=15)
+# Reminder kinds, how long before the start each fires, and its whole sentence (one per
+# reminder, so every language words its own number without plural rules).
+REMINDERS: dict[str, tuple[timedelta, str]] = {
+    "remind-24h": (timedelta(hours=24), N_("The show starts in 24 hours.")),
+    "remind-1h": (timedelta(hours=1), N_("The show starts in one hour.")),
+    "remind-10m": (timedelta(minutes=10), N_("The show starts in 10 minutes.")),
+}
+KINDS = ("remind-24h", "remind-1h", "open", "remind-10m", "live", "close")
+LIVE_TEXT = N_("The show is live now.")
+CLOSED_TEXT = N_("The show has ended and this chat is closed. Thank you for watching!")
+ACTIVE = (ShowStatus.SCHEDULED, ShowStatus.LIVE)
+
+# The app whose shows the jobs act on; jobs carry only (show_id, kind).
+_registry: dict[str, ShowScheduler] = {}
+RESYNC_SECONDS = 60
+
+
+def job_id(show_id: str, kind: str) -> str:
+    """The stable id of a show's job: re-syncing replaces it, never duplicates it."""
+    return f"show-{show_id}-{kind}"
+
+
+def job_times(show: Show, close_grace: timedelta) -> dict[str, datetime]:
+    """When each job of a show runs (aware UTC instants), by kind."""
+    times = {kind: show.starts_at - before for kind, (before, _) in REMINDERS.items()}
+    times["open"] = show.starts_at - OPEN_BEFORE
+    times["live"] = show.starts_at
+    times["close"] = show.ends_at + close_grace
+    return {kind: times[kind] for kind in KINDS}
+
+
+def job_store_url(database_url: str) -> str | None:
+    """The synchronous SQLAlchemy URL for the job store, or None when there is none."""
+    if database_url.startswith("sqlite://"):
+        return database_url
+    if database_url.startswith(("postgresql://", "postgres://")):
+        if importlib.util.find_spec("psycopg2") is None:
+            return None
+        return "postgresql+psycopg2://" + database_url.split("://", 1)[1]
+    return None
+
+
+def make_scheduler(database_url: str | None, misfire_grace: float) -> AsyncIOScheduler:
+    """An AsyncIOScheduler with its jobs in `database_url` (a sync SQLAlchemy URL), or in
+    memory when None. Late jobs run once (coalesce) within `misfire_grace` seconds."""
+    store: BaseJobStore = (
+        MemoryJobStore() if database_url is None else SQLAlchemyJobStore(url=database_url)
+    )
+    return AsyncIOScheduler(
+        jobstores={"default": store},
+        job_defaults={
+            "misfire_grace_time": max(1, int(misfire_grace)),
+            "coalesce": True,
+            "max_instances": 1,
+        },
+        timezone="UTC",
+    )
+
+
+class ShowScheduler:
+    """The scheduler of one served app: started and stopped with it, fed by `sync`."""
+
+    def __init__(self, app: web.Application, settings: Settings) -> None:
+        self.app = app
+        self.close_grace = timedelta(seconds=settings.show_close_grace)
+        url = job_store_url(settings.resolved_database_url)
+        if url is None:
+            log.warning(
+                "no synchronous driver for the job store (psycopg2): scheduled show jobs "
+                "are kept in memory and rebuilt from the store at each start"
+            )
+        self.scheduler = make_scheduler(url, settings.scheduler_misfire_grace)
+
+    def start(self, *, paused: bool = False) -> None:
+        _registry["scheduler"] = self
+        self.scheduler.start(paused=paused)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if _registry.get("scheduler") is self:
+            del _registry["scheduler"]
+
+    async def resync(self) -> int:
+        """Sync with every show in the store (at start, after seeding, periodically)."""
+        return self.sync(await self.app[STORE].shows(), self.app[CLOCK]())
+
+    def sync(self, shows: Iterable[Show], now: datetime) -> int:
+        """Add, move or remove the jobs of `shows`; the number of jobs they now have.
+
+        A job still ahead is (re)placed at its time. A job whose time has passed is left
+        as it is: still in the store (not run yet), APScheduler runs it within its grace
+        time; gone (it ran), it is not added again. Cancelled and finished shows lose
+        their jobs."""
+        count = 0
+        for show in shows:
+            for kind, at in job_times(show, self.close_grace).items():
+                ident = job_id(show.id, kind)
+                existing = self.scheduler.get_job(ident)
+                if show.status not in ACTIVE or (kind == "live" and show.status is ShowStatus.LIVE):
+                    if existing is not None:
+                        existing.remove()
+                    continue
+                if at > now:
+                    self.scheduler.add_job(
+                        run_job,
+                        "date",
+                        run_date=at,
+                        args=(show.id, kind),
+                        id=ident,
+                        replace_existing=True,
+                    )
+                    count += 1
+                elif existing is not None:
+                    count += 1
+        return count
+
+
+async def run_job(show_id: str, kind: str) -> None:
+    """What APScheduler runs: `perform` on the registered app at the app's clock."""
+    scheduler = _registry.get("scheduler")
+    if scheduler is None:
+        log.warning("job %s of show %s ran with no app running", kind, show_id)
+        return
+    app = scheduler.app
+    await perform(app, show_id, kind, app[CLOCK]())
+
+
+async def perform(app: web.Application, show_id: str, kind: str, now: datetime) -> None:
+    """Do one job of a show: open its room, remind, go live or close. Acts only on a
+    show still planned (or live, to close it), so a stale job does nothing."""
+    store = app[STORE]
+    show = await store.show(show_id)
+    if show is None or show.status not in ACTIVE:
+        log.info("job %s of show %s skipped: the show is not planned", kind, show_id)
+        return
+    rooms = app[RELAY].rooms
+    if kind == "open":
+        await rooms.room(show)
+        log.info("opened the chat of show %s at %s", show_id, now.isoformat())
+    elif kind in REMINDERS:
+        minutes = int(REMINDERS[kind][0].total_seconds() // 60)
+        _notice(app, show_id, "reminder", Text(REMINDERS[kind][1], {}), minutes=minutes)
+    elif kind == "live":
+        if show.status is ShowStatus.SCHEDULED:
+            await store.put_shows([replace(show, status=ShowStatus.LIVE)])
+        await rooms.room(show)
+        _notice(app, show_id, "live", Text(LIVE_TEXT, {}))
+        log.info("show %s is live at %s", show_id, now.isoformat())
+    elif kind == "close":
+        await store.put_shows([replace(show, status=ShowStatus.FINISHED)])
+        _notice(app, show_id, "closed", Text(CLOSED_TEXT, {}))
+        room = rooms.rooms.get(show_id)
+        if room is not None:
+            for conn in list(room.members):
+                connection = rooms.connections.get(conn)
+                if connection is not None:
+                    connection.close(1000, "show finished")
+        log.info("closed the chat of show %s at %s", show_id, now.isoformat())
+    else:
+        log.warning("unknown job kind %r for show %s", kind, show_id)
+
+
+def _notice(app: web.Application, show_id: str, code: str, text: Text, **fields: Any) -> None:
+    """A `notice` to everyone in the show's room, in each reader's locale."""
+    rooms = app[RELAY].rooms
+    room = rooms.rooms.get(show_id)
+    if room is None or not room.members:
+        return
+    frame = {"type": "notice", "code": code, "message": text, **fields}
+    rooms.apply(room, [Deliver(frozenset(room.members), frame)])
+
+
+async def start(app: web.Application) -> ShowScheduler:
+    """Start a scheduler for a served app and sync every show in the store (for `serve`).
+
+    It also re-syncs every `RESYNC_SECONDS`, so shows that `schedule apply` (another
+    process) loads, edits or cancels get their jobs without a restart."""
+    scheduler = ShowScheduler(app, app[SETTINGS])
+    scheduler.start()
+    scheduler.scheduler.add_job(
+        run_resync,
+        "interval",
+        seconds=RESYNC_SECONDS,
+        id="shows-resync",
+        replace_existing=True,
+    )
+    await scheduler.resync()
+    return scheduler
+
+
+async def run_resync() -> None:
+    """What APScheduler runs every `RESYNC_SECONDS`."""
+    scheduler = _registry.get("scheduler")
+    if scheduler is not None:
+        await scheduler.resync()
