@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
-import json
 import logging
-import os
 import re
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from livecommerce import config, seeds
 from livecommerce.config import Settings
+from livecommerce.console import REPORT_WIDTH, emit, env_localizer, l10n_for, with_settings
 from livecommerce.core.models import Role
 from livecommerce.errors import LivecommerceError, ShowNotFoundError
-from livecommerce.i18n import Localizer, localizer
 from livecommerce.store import open_store
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 PAGES = (
     ("/", "shows"),
@@ -36,42 +30,6 @@ PAGES = (
     ("/metrics", "metrics"),
     ("/api/streams", "API"),
 )
-
-
-def _env_localizer() -> Localizer:
-    """The user's language before settings are read: LIVECOMMERCE_LOCALE, else LANG."""
-    tag = os.environ.get("LIVECOMMERCE_LOCALE") or os.environ.get("LANG", "")
-    return localizer(tag.split(".")[0] or None)
-
-
-def with_settings(command: F) -> F:
-    """Add a flag for every setting and hand the command the resolved `Settings`."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        flags = {row.name: kwargs.pop(row.name, None) for row in config.table()}
-        context = click.get_current_context()
-        config_file = context.find_root().params.get("config_file")
-        settings = config.load(config_file=config_file, flags=flags)
-        return command(*args, settings=settings, **kwargs)
-
-    for row in reversed(config.table()):
-        if row.kind is config.BOOLEAN:
-            option = click.option(
-                f"{row.flag}/--no-{row.flag[2:]}", row.name, default=None, help=row.help
-            )
-        else:
-            option = click.option(row.flag, row.name, default=None, metavar="VALUE", help=row.help)
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
-
-
-def _l10n(settings: Settings) -> Localizer:
-    return localizer(settings.locale)
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -93,7 +51,7 @@ def serve(settings: Settings) -> None:
     """Serve pages, API and chat until Ctrl-C or SIGTERM."""
     from livecommerce.web.server import serve as run
 
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -116,7 +74,7 @@ def serve(settings: Settings) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def seed(settings: Settings, as_json: bool) -> None:
     """Load the demo world from the seeds folder (twice changes nothing)."""
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
 
     async def load() -> dict[str, int]:
         store = open_store(settings.resolved_database_url)
@@ -129,7 +87,7 @@ def seed(settings: Settings, as_json: bool) -> None:
 
     counts = asyncio.run(load())
     if as_json:
-        _emit(counts)
+        emit(counts)
         return
     labels = {
         "markets": l10n.gettext("Markets"),
@@ -178,7 +136,7 @@ def report(
 
     if currency is not None:
         settings = _with(settings, base_currency=currency.strip().upper())
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
 
     async def load() -> tuple[Any, list[Any]]:
         store = open_store(settings.resolved_database_url)
@@ -193,7 +151,7 @@ def report(
     if found is None:
         raise ShowNotFoundError(show=show_id)
     if as_json:
-        _emit(data.to_data(found))
+        emit(data.to_data(found))
     elif as_csv:
         click.echo(csvfile.to_csv(found, settings.locale.split("_")[0]), nl=False)
     else:
@@ -207,9 +165,6 @@ def report(
                 # Into a file or a pipe nothing limits the width: print whole tables.
                 console = Console(width=max(console.width, REPORT_WIDTH))
             terminal.render(view, console)
-
-
-REPORT_WIDTH = 160  # columns of a report printed into a file or a pipe
 
 
 def _with(settings: Settings, **changes: str) -> Settings:
@@ -238,7 +193,7 @@ def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
 
     from livecommerce.imports import Outcome, count_rows, import_orders
 
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
     total = count_rows(file)
     stderr = _stderr()
     done = [0, -1]  # rows handled, tenths reported
@@ -277,7 +232,7 @@ def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
 
     outcome = asyncio.run(run())
     if as_json:
-        _emit(
+        emit(
             {
                 "rows": outcome.rows,
                 "accepted": outcome.accepted,
@@ -402,7 +357,7 @@ def token_create(
     )
     issued = tokens.issue(load_secret(settings), identity)
     if as_json:
-        _emit(
+        emit(
             {
                 "token": issued,
                 "user": user_id,
@@ -467,9 +422,9 @@ def i18n_check(as_json: bool) -> None:
     from livecommerce.catalogs import check
 
     problems = check()
-    l10n = _env_localizer()
+    l10n = env_localizer()
     if as_json:
-        _emit([{"locale": p.locale, "msgid": p.msgid, "reason": p.reason} for p in problems])
+        emit([{"locale": p.locale, "msgid": p.msgid, "reason": p.reason} for p in problems])
     else:
         for problem in problems:
             click.echo(str(problem), err=True)
@@ -491,7 +446,7 @@ def config_show(settings: Settings) -> None:
     shown = {row.name: getattr(settings, row.name) for row in config.table()}
     shown["secret"] = "***" if settings.secret else ""
     shown["shop_secrets"] = {shop: "***" for shop in settings.shop_secrets}
-    _emit(shown)
+    emit(shown)
 
 
 @config_group.command("docs")
@@ -512,7 +467,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="livecommerce", standalone_mode=False)
     except LivecommerceError as error:
-        l10n = _env_localizer()
+        l10n = env_localizer()
         click.echo(f"livecommerce: {error.message(l10n.gettext)}", err=True)
         raise SystemExit(error.exit_code) from None
     except click.exceptions.Abort:

@@ -19,8 +19,8 @@ from babel.dates import format_skeleton, format_timedelta
 from babel.numbers import format_percent
 
 from livecommerce import schedules
-from livecommerce.cli import REPORT_WIDTH, _emit, _l10n, with_settings
 from livecommerce.config import Settings
+from livecommerce.console import REPORT_WIDTH, emit, l10n_for, with_settings
 from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
 from livecommerce.core.planner import Plan, PlanError, ZoneFit, compare_zones, plan_shows
 from livecommerce.errors import CannotPlanError, UnknownMarketError, UnknownStreamerError
@@ -304,7 +304,7 @@ def plan(
     """Plan shows when the buyers of each market are in their evening peak."""
     from livecommerce.services.planning import market_holidays
 
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
     show_length = _span(l10n, length, "--length")
     show_gap = _span(l10n, gap, "--gap", zero=True)
     zones = _zones(l10n, compare, "--compare")
@@ -389,7 +389,7 @@ def plan(
     if as_json:
         data = _plan_data(streamer, chosen, start, days, show_gap, found, fits, holidays)
         data["written"] = str(write_file) if write_file is not None else None
-        _emit(data)
+        emit(data)
         return
     _render_plan(l10n, streamer, chosen, found, fits)
     if write_file is not None:
@@ -409,7 +409,7 @@ def schedule() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
 def schedule_apply(settings: Settings, file: Path, as_json: bool) -> None:
     """Check a schedule file and load its shows into the store (twice changes nothing)."""
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
     entries = schedules.read(file)
 
     async def run() -> dict[str, list[str]]:
@@ -444,7 +444,7 @@ def schedule_apply(settings: Settings, file: Path, as_json: bool) -> None:
 
     outcome = asyncio.run(run())
     if as_json:
-        _emit({"file": str(file), **outcome})
+        emit({"file": str(file), **outcome})
         return
     number = l10n.format_number
     click.echo(
@@ -466,7 +466,7 @@ def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    l10n = _l10n(settings)
+    l10n = l10n_for(settings)
     if zone is not None:
         _check_zone(l10n, zone.strip(), "--zone")
     shown_zone = zone.strip() if zone is not None else str(l10n.tzinfo.key)
@@ -491,7 +491,7 @@ def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
     zones = {m.code: m.zones for m in markets}
     lang = l10n.locale.split("_")[0]
     if as_json:
-        _emit(
+        emit(
             [
                 {
                     "id": s.id,

@@ -22,7 +22,7 @@ from livecommerce.services.catalog import Catalog
 from livecommerce.services.mentions import MentionLog
 from livecommerce.services.rooms import Rooms
 from livecommerce.store import SqlStore
-from livecommerce.web import announcements, api, mentions, orders, pages, relay, reports
+from livecommerce.web import announcements, api, mentions, orders, pages, plan, relay, reports
 from livecommerce.web.context import (
     CATALOG,
     CLOCK,
@@ -131,6 +131,7 @@ def create_app(
     app.on_shutdown.append(_stop_relay)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
+    app.add_routes(plan.routes)
     app.add_routes(relay.routes)
     app.add_routes(orders.routes)
     app.add_routes(mentions.routes)

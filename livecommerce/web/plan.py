@@ -1,0 +1,379 @@
+"""The planning page: when a streamer should go live, seen in every market's local time.
+
+`GET /plan` is a plain form (streamer, markets, first day, days, shows, length) whose
+answer is on the same page: a week grid per market (the heat of its audience curve by
+local hour, the planned shows on it), the ranked slots and where to stream from.
+`GET /plan.ics` gives the same plan as a calendar. The planner and its helpers are the
+`livecommerce plan` command's; this module only reads the form and lays the plan out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from babel.dates import format_skeleton
+from babel.numbers import format_percent
+from multidict import MultiMapping
+
+from livecommerce.core.models import Market, Streamer
+from livecommerce.core.planner import Plan, PlanError, ZoneFit, audience_curve, compare_zones
+from livecommerce.core.planner import plan_shows as make_plan
+from livecommerce.errors import CannotPlanError, UnknownMarketError, UnknownStreamerError
+from livecommerce.i18n import Localizer
+from livecommerce.plan_commands import COMPARE_ZONES, World, _markets, _planned_shows, _when
+from livecommerce.services.planning import market_holidays
+from livecommerce.web.context import CLOCK, STORE, localizer_of
+from livecommerce.web.middlewares import error_response
+from livecommerce.web.rendering import render
+
+routes = web.RouteTableDef()
+
+DAYS = (1, 31, 7)  # lowest, highest, default
+SHOWS = (1, 50, 5)
+LENGTH = (15, 480, 90)  # minutes
+LENGTH_STEP = 15
+GAP = timedelta(hours=2)  # the CLI's default least time between two shows
+
+# The heat scale: white for no audience, deep orange for the peak.
+_COLD = (255, 255, 255)
+_HOT = (232, 93, 4)
+
+
+class FormError(Exception):
+    """A form value the page cannot take; `message` is already in the reader's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the reader asked for, as typed (to fill the form again) and as read."""
+
+    streamer: str
+    markets: list[str]
+    start: str
+    days: str
+    shows: str
+    length: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    heat: float
+    color: str
+    title: str
+    outside: bool
+    rank: int | None  # the planned show on this hour, if any
+    first: bool  # the show starts in this hour
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One market's week in its main zone: columns = local dates, rows = local hours."""
+
+    code: str
+    name: str
+    zone: str
+    city: str
+    days: list[str]
+    hours: list[str]
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    rank: int
+    score: str
+    markets: list[list[str]]
+    streamer: str
+    night: bool
+
+
+@dataclass(frozen=True)
+class FitRow:
+    zone: str
+    shows: str
+    peak_hours: str
+    home: bool
+
+
+@dataclass(frozen=True)
+class Asked:
+    streamer: Streamer
+    markets: list[Market]
+    start: date
+    days: int
+    shows: int
+    length: timedelta
+
+
+async def _world(request: web.Request) -> World:
+    store = request.app[STORE]
+    return World(await store.markets(), await store.streamers(), await store.products())
+
+
+def _lang(l10n: Localizer) -> str:
+    return l10n.locale.split("_")[0]
+
+
+def _form(query: MultiMapping[str], world: World, now: datetime) -> Form:
+    streamer_id = query.get("streamer") or (world.streamers[0].id if world.streamers else "")
+    asked = [c.strip().upper() for v in query.getall("markets", []) for c in v.split(",")]
+    if "streamer" in query:  # the form was sent: no box ticked means no market
+        markets = [c for c in dict.fromkeys(asked) if c]
+    else:
+        markets = [c for c in dict.fromkeys(asked) if c] or [m.code for m in world.markets]
+    start = query.get("from")
+    if start is None:
+        streamer = next((s for s in world.streamers if s.id == streamer_id), None)
+        zone = ZoneInfo(streamer.zone) if streamer else UTC
+        start = (now.astimezone(zone).date() + timedelta(days=1)).isoformat()
+    return Form(
+        streamer=streamer_id,
+        markets=markets,
+        start=start,
+        days=query.get("days", str(DAYS[2])),
+        shows=query.get("shows", str(SHOWS[2])),
+        length=query.get("length", str(LENGTH[2])),
+    )
+
+
+def _whole(l10n: Localizer, text: str, label: str, bounds: tuple[int, int, int]) -> int:
+    low, high = bounds[0], bounds[1]
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+        raise FormError(
+            l10n.gettext("{label}: enter a whole number from {low} to {high}.").format(
+                label=label, low=l10n.format_number(low), high=l10n.format_number(high)
+            )
+        )
+    return int(value)
+
+
+def _read(l10n: Localizer, form: Form, world: World, now: datetime) -> Asked:
+    """The form's values checked, or FormError with one sentence for the reader."""
+    streamer = next((s for s in world.streamers if s.id == form.streamer), None)
+    if streamer is None:
+        raise FormError(UnknownStreamerError(streamer=form.streamer[:100]).message(l10n.gettext))
+    if not form.markets:
+        raise FormError(l10n.gettext("Choose at least one market."))
+    try:
+        markets = _markets(world, ",".join(form.markets))
+    except UnknownMarketError as error:
+        raise FormError(error.message(l10n.gettext)) from None
+    try:
+        start = date.fromisoformat(form.start.strip())
+    except ValueError:
+        raise FormError(
+            l10n.gettext("{value} is not a date such as 2026-12-07").format(
+                value=repr(form.start[:40])
+            )
+        ) from None
+    days = _whole(l10n, form.days, l10n.gettext("Days"), DAYS)
+    shows = _whole(l10n, form.shows, l10n.gettext("Shows"), SHOWS)
+    minutes = _whole(l10n, form.length, l10n.gettext("Length, minutes"), LENGTH)
+    if minutes % LENGTH_STEP:
+        raise FormError(
+            l10n.gettext("{label}: enter a multiple of {step}.").format(
+                label=l10n.gettext("Length, minutes"), step=l10n.format_number(LENGTH_STEP)
+            )
+        )
+    today = now.astimezone(ZoneInfo(streamer.zone)).date()
+    if start + timedelta(days=days) <= today:
+        raise FormError(
+            l10n.gettext("the {days} days from {date} are over").format(
+                days=l10n.format_number(days), date=l10n.format_date(_noon(start))
+            )
+        )
+    return Asked(streamer, markets, start, days, shows, timedelta(minutes=minutes))
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def _plan(asked: Asked, now: datetime) -> tuple[Plan, dict[str, frozenset[date]]]:
+    holidays = market_holidays(asked.markets, asked.start, asked.days)
+    found = make_plan(
+        asked.streamer,
+        asked.markets,
+        start=asked.start,
+        shows=asked.shows,
+        length=asked.length,
+        gap=GAP,
+        days=asked.days,
+        now=now,
+        holidays=holidays,
+    )
+    return found, holidays
+
+
+def _color(heat: float) -> str:
+    level = min(max(heat, 0.0), 1.0)
+    r, g, b = (round(c + (h - c) * level) for c, h in zip(_COLD, _HOT, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _grid(
+    l10n: Localizer, market: Market, found: Plan, holidays: frozenset[date], lang: str
+) -> Grid:
+    zone_name = market.zones[0]
+    zone = ZoneInfo(zone_name)
+    first = found.start.astimezone(zone).date()
+    last = (found.end - timedelta(microseconds=1)).astimezone(zone).date()
+    dates = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    # The hours each show touches, by local (date, hour).
+    marks: dict[tuple[date, int], tuple[int, bool]] = {}
+    for slot in found.slots:
+        moment = slot.start
+        while moment < slot.end:
+            local = moment.astimezone(zone)
+            marks.setdefault((local.date(), local.hour), (slot.rank, moment == slot.start))
+            moment += timedelta(minutes=60 - local.minute, seconds=-local.second)
+    curves = {d: audience_curve(market, d, holidays=holidays) for d in dates}
+    hour_labels = [l10n.format_time(_noon(first).replace(hour=h), zone="UTC") for h in range(24)]
+    rows = []
+    for hour in range(24):
+        row = []
+        for day in dates:
+            heat = curves[day][hour]
+            # The hour's first moment in the zone: outside the horizon, it is shaded.
+            moment = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+            outside = not (found.start <= moment.astimezone(UTC) < found.end)
+            rank, starts = marks.get((day, hour), (None, False))
+            title = l10n.gettext("{time}: audience {level}").format(
+                time=_when(l10n, moment, zone_name), level=format_percent(heat, locale=l10n.locale)
+            )
+            row.append(Cell(heat, _color(heat), title, outside, rank, starts))
+        rows.append(row)
+    return Grid(
+        code=market.code,
+        name=market.names.get(lang) or market.code,
+        zone=zone_name,
+        city=l10n.zone_name(zone_name),
+        days=[format_skeleton("MEd", _noon(d), tzinfo=UTC, locale=l10n.locale) for d in dates],
+        hours=hour_labels,
+        rows=rows,
+    )
+
+
+def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: str) -> list[SlotRow]:
+    rows = []
+    for s in found.slots:
+        cells = []
+        for m in markets:
+            shown = [
+                f"{_when(l10n, lt.start, lt.zone)} · {l10n.zone_name(lt.zone)}"
+                for lt in s.local
+                if lt.market == m.code
+            ]
+            cells.append(list(dict.fromkeys(shown)))
+        rows.append(
+            SlotRow(
+                rank=s.rank,
+                score=l10n.format_number(round(s.score, 2)),
+                markets=cells,
+                streamer=f"{_when(l10n, s.start, zone)}–{l10n.format_time(s.end, zone=zone)}",
+                night=s.night,
+            )
+        )
+    return rows
+
+
+def _fit_rows(l10n: Localizer, fits: Sequence[ZoneFit], home: str) -> list[FitRow]:
+    number = l10n.format_number
+    return [
+        FitRow(
+            zone=f"{l10n.zone_name(f.zone)} ({f.zone})",
+            shows=l10n.gettext("{n} of {total}").format(
+                n=number(f.slots_awake), total=number(f.slots)
+            ),
+            peak_hours=l10n.gettext("{n} of {total}").format(
+                n=number(round(f.peak_hours, 1)), total=number(round(f.peak_hours_total, 1))
+            ),
+            home=f.zone == home,
+        )
+        for f in fits
+    ]
+
+
+@routes.get("/plan")
+async def plan_page(request: web.Request) -> web.Response:
+    """The planning form and, for its values, the plan in every market's local time."""
+    l10n = localizer_of(request)
+    now: datetime = request.app[CLOCK]()
+    world = await _world(request)
+    form = _form(request.query, world, now)
+    lang = _lang(l10n)
+    context: dict[str, Any] = {
+        "form": form,
+        "streamers": [(s.id, s.names.get(lang) or s.name) for s in world.streamers],
+        "all_markets": [(m.code, m.names.get(lang) or m.code) for m in world.markets],
+        "bounds": {"days": DAYS, "shows": SHOWS, "length": LENGTH, "step": LENGTH_STEP},
+        "error": None,
+        "plan": None,
+    }
+    try:
+        asked = _read(l10n, form, world, now)
+        found, holidays = _plan(asked, now)
+    except FormError as error:
+        context["error"] = error.message
+        return render(request, "plan.html", status=400, **context)
+    except PlanError as error:
+        context["error"] = CannotPlanError(error.text).message(l10n.gettext)
+        return render(request, "plan.html", status=400, **context)
+    home = asked.streamer.zone
+    fits = compare_zones(found, list(dict.fromkeys([home, *COMPARE_ZONES.split(",")])))
+    context["plan"] = {
+        "title": l10n.gettext("When {streamer} should go live").format(
+            streamer=asked.streamer.names.get(lang) or asked.streamer.name
+        ),
+        "grids": [_grid(l10n, m, found, holidays[m.code], lang) for m in asked.markets],
+        "markets": [
+            (
+                m.names.get(lang) or m.code,
+                l10n.list(list(dict.fromkeys(l10n.zone_name(z) for z in m.zones))),
+            )
+            for m in asked.markets
+        ],
+        "streamer_column": l10n.gettext("Streamer ({city})").format(city=l10n.zone_name(home)),
+        "slots": _slot_rows(l10n, found, asked.markets, home),
+        "fits": _fit_rows(l10n, fits, home),
+        "ics": "/plan.ics?" + request.query_string if request.query_string else "/plan.ics",
+    }
+    return render(request, "plan.html", **context)
+
+
+@routes.get("/plan.ics")
+async def plan_calendar(request: web.Request) -> web.Response:
+    """The same plan as a calendar file, one event per planned show."""
+    from livecommerce.calendars import write_ics
+
+    l10n = localizer_of(request)
+    now: datetime = request.app[CLOCK]()
+    world = await _world(request)
+    try:
+        asked = _read(l10n, _form(request.query, world, now), world, now)
+        found, _ = _plan(asked, now)
+    except FormError as error:
+        return error_response(request, 400, message=error.message)
+    except PlanError as error:
+        return error_response(
+            request, 400, message=CannotPlanError(error.text).message(l10n.gettext)
+        )
+    shows = _planned_shows(asked.streamer, asked.markets, found, world.products)
+    body = write_ics(shows, asked.markets, world.products, lang=_lang(l10n), now=now)
+    name = f"{asked.streamer.id}-{asked.start.isoformat()}.ics"
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,147 @@
+"""The planning page over a real server: the form, the grids, the ranked slots, errors,
+and the page in real headless Chromium (Russian, right-to-left Uyghur)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import aiohttp
+import pytest
+from icalendar import Calendar
+from playwright.async_api import Browser
+
+from tests.conftest import Server
+
+MARKETS = 7  # the seeded markets: KZ UZ KG RU EU CN XJ
+
+
+async def _get(server: Server, query: str) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url("/plan" + query)) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_defaults_plan_every_market_for_the_first_streamer(server: Server) -> None:
+    status, body = await _get(server, "?lang=en")
+    assert status == 200
+    assert body.count('<figure class="grid"') == MARKETS
+    assert len(re.findall(r'<tr class="slot[^"]*" data-rank="\d+"', body)) == 5
+    # 24 local hours × the days of each market's grid.
+    assert body.count('<th scope="row">') == 24 * MARKETS
+    # Tomorrow in the streamer's zone (the clock is pinned at 2026-11-28 12:00Z).
+    assert 'name="from" value="2026-11-29"' in body
+    assert re.search(r"When .+ should go live", body)
+    assert "Where to stream from" in body
+    assert "Almaty" in body
+    # Every planned show is marked on the grids: 5 shows × 7 markets start cells.
+    assert body.count(" planned first") == 5 * MARKETS
+
+
+async def test_chosen_markets_and_length(server: Server) -> None:
+    status, body = await _get(
+        server,
+        "?lang=en&streamer=jiangxi-kitchen&markets=KZ&markets=RU&from=2026-12-07&days=3"
+        "&shows=2&length=60",
+    )
+    assert status == 200
+    assert re.findall(r'<figure class="grid" data-market="(\w+)"', body) == ["KZ", "RU"]
+    assert len(re.findall(r'<tr class="slot[^"]*" data-rank="\d+"', body)) == 2
+    assert "Jiangxi Steel Kitchen" in body
+
+
+async def test_russian_labels(server: Server) -> None:
+    status, body = await _get(server, "?lang=ru")
+    assert status == 200
+    assert '<html lang="ru"' in body
+    assert "Где вести эфир" in body or "Откуда" in body
+    assert "Where to stream from" not in body
+    assert "Plan shows" not in body
+
+
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        ("?lang=en&from=2026-13-40", "is not a date such as 2026-12-07"),
+        ("?lang=en&days=0", "Days: enter a whole number from 1 to 31."),
+        ("?lang=en&days=abc", "Days: enter a whole number from 1 to 31."),
+        ("?lang=en&shows=x", "Shows: enter a whole number from 1 to 50."),
+        ("?lang=en&length=50", "Length, minutes: enter a multiple of 15."),
+        ("?lang=en&markets=ZZ", "there is no market ZZ"),
+        ("?lang=en&streamer=khorgos-it", "Choose at least one market."),
+        ("?lang=en&streamer=nobody", "there is no streamer nobody"),
+        ("?lang=en&from=2026-01-01&days=3", "are over"),
+    ],
+)
+async def test_bad_input_is_one_message(server: Server, query: str, needle: str) -> None:
+    status, body = await _get(server, query)
+    assert status == 400
+    assert needle in body
+    assert body.count('role="alert"') == 1
+    assert "Traceback" not in body
+    assert '<figure class="grid"' not in body
+    # The form is there again, to fix the value.
+    assert '<form class="plan-form"' in body
+
+
+async def test_impossible_plan_says_so(server: Server) -> None:
+    status, body = await _get(server, "?lang=en&shows=50&days=1")
+    assert status == 400
+    assert "cannot plan: Only" in body
+    assert "of 50 shows fit in the horizon" in body
+    status, body = await _get(server, "?lang=ru&shows=50&days=1")
+    assert status == 400
+    assert "cannot plan" not in body
+    assert "50" in body
+
+
+async def test_calendar_download(server: Server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url("/plan.ics?lang=en&markets=KZ,UZ&shows=3")) as response:
+            assert response.status == 200
+            assert response.content_type == "text/calendar"
+            calendar = Calendar.from_ical(await response.read())
+        events = [c for c in calendar.walk("VEVENT")]
+        assert len(events) == 3
+        async with session.get(server.url("/plan.ics?lang=en&days=0")) as response:
+            assert response.status == 400
+
+
+@pytest.mark.parametrize(("locale", "direction"), [("ru", "ltr"), ("ug", "rtl")])
+async def test_plan_page_in_the_browser(
+    server: Server, browser: Browser, tmp_path: Path, locale: str, direction: str
+) -> None:
+    context = await browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    response = await page.goto(server.url(f"/plan?lang={locale}&markets=KZ,RU,EU"))
+    assert response is not None
+    assert response.status == 200
+    assert await page.get_attribute("html", "dir") == direction
+    computed = await page.evaluate("getComputedStyle(document.body).direction")
+    assert computed == direction
+    grids = page.locator("figure.grid")
+    assert await grids.count() == 3
+    for i in range(3):
+        assert await grids.nth(i).locator("tbody tr").count() == 24
+        # Each planned show is marked on each market's grid.
+        assert await grids.nth(i).locator("td.planned.first").count() == 5
+    assert await page.locator("tr.slot").count() == 5
+    heading = await page.locator("section.where h2").inner_text()
+    assert heading.strip()
+    assert heading != "Where to stream from"
+    # The hottest cells are coloured: the heat shows.
+    peak = (
+        await page.locator("figure.grid")
+        .first.locator("td.planned.first")
+        .first.evaluate("c => getComputedStyle(c).backgroundColor")
+    )
+    assert peak != "rgb(255, 255, 255)"
+    # The form works without script: change the shows and send it.
+    await page.fill("input[name=shows]", "3")
+    await page.click("form.plan-form button[type=submit]")
+    await page.wait_for_url(re.compile(r"shows=3"))
+    assert await page.locator("tr.slot").count() == 3
+    await page.screenshot(path=str(tmp_path / f"plan-{locale}.png"), full_page=True)
+    await context.close()
