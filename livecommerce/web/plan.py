@@ -126,7 +126,7 @@ def _lang(l10n: Localizer) -> str:
 def _form(query: MultiMapping[str], world: World, now: datetime) -> Form:
     streamer_id = query.get("streamer") or (world.streamers[0].id if world.streamers else "")
     asked = [c.strip().upper() for v in query.getall("markets", []) for c in v.split(",")]
-    if "streamer" in query:  # the form was sent: no box ticked means no market
+    if "form" in query:  # the form itself was sent: no box ticked means no market
         markets = [c for c in dict.fromkeys(asked) if c]
     else:
         markets = [c for c in dict.fromkeys(asked) if c] or [m.code for m in world.markets]

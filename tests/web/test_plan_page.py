@@ -70,7 +70,7 @@ async def test_russian_labels(server: Server) -> None:
         ("?lang=en&shows=x", "Shows: enter a whole number from 1 to 50."),
         ("?lang=en&length=50", "Length, minutes: enter a multiple of 15."),
         ("?lang=en&markets=ZZ", "there is no market ZZ"),
-        ("?lang=en&streamer=khorgos-it", "Choose at least one market."),
+        ("?lang=en&form=1&streamer=khorgos-it", "Choose at least one market."),
         ("?lang=en&streamer=nobody", "there is no streamer nobody"),
         ("?lang=en&from=2026-01-01&days=3", "are over"),
     ],
@@ -145,3 +145,13 @@ async def test_plan_page_in_the_browser(
     assert await page.locator("tr.slot").count() == 3
     await page.screenshot(path=str(tmp_path / f"plan-{locale}.png"), full_page=True)
     await context.close()
+
+
+async def test_a_link_naming_only_the_streamer_plans_for_every_market(server: Server) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url("/plan?lang=en&streamer=khorgos-it")) as response,
+    ):
+        assert response.status == 200
+        body = await response.text()
+    assert "Choose at least one market." not in body
