@@ -187,6 +187,17 @@ class Localizer:
         """A length of time in its largest whole unit: «5 минут», «1 сағат», «30秒钟»."""
         return babel_dates.format_timedelta(timedelta(seconds=seconds), locale=self.locale)
 
+    def format_day_time(self, moment: datetime, zone: str) -> str:
+        """A local date and time as the reader writes them: «Mon, Dec 7 20:00»."""
+        day = babel_dates.format_skeleton(
+            "MMMEd", moment, tzinfo=ZoneInfo(zone), locale=self.locale
+        )
+        return f"{day} {self.format_time(moment, zone=zone)}"
+
+    def format_span(self, start: datetime, end: datetime, zone: str) -> str:
+        """«Mon, Dec 7 20:00–21:30» in `zone`."""
+        return f"{self.format_day_time(start, zone)}–{self.format_time(end, zone=zone)}"
+
     def zone_name(self, zone: str | None = None) -> str:
         """The zone as the reader knows it: a city (Almaty) or, where CLDR has none, GMT+05:00."""
         return babel_dates.get_timezone_location(

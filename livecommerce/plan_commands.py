@@ -8,34 +8,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from babel.dates import format_skeleton, format_timedelta
+from babel.dates import format_timedelta
 from babel.numbers import format_percent
 
 from livecommerce import schedules
 from livecommerce.config import Settings
 from livecommerce.console import REPORT_WIDTH, emit, l10n_for, with_settings
-from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
+from livecommerce.core.models import Market, Show, ShowStatus, Streamer
 from livecommerce.core.planner import Plan, PlanError, ZoneFit, compare_zones, plan_shows
-from livecommerce.errors import CannotPlanError, UnknownMarketError, UnknownStreamerError
+from livecommerce.errors import CannotPlanError, UnknownStreamerError
 from livecommerce.i18n import Localizer
 from livecommerce.seeds import Bad
+from livecommerce.services.planning import (
+    COMPARE_ZONES,
+    World,
+    choose_markets,
+    planned_shows,
+)
 from livecommerce.store import open_store
-
-COMPARE_ZONES = "Asia/Urumqi,Asia/Shanghai"
-
-
-@dataclass(frozen=True)
-class World:
-    markets: list[Market]
-    streamers: list[Streamer]
-    products: list[Product]
 
 
 async def _world(settings: Settings) -> World:
@@ -49,16 +45,6 @@ async def _world(settings: Settings) -> World:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _when(l10n: Localizer, moment: datetime, zone: str) -> str:
-    """A local date and time as the reader writes them: «Mon, Dec 7 20:00», «7 дек., пн 20:00»."""
-    day = format_skeleton("MMMEd", moment, tzinfo=ZoneInfo(zone), locale=l10n.locale)
-    return f"{day} {l10n.format_time(moment, zone=zone)}"
-
-
-def _codes(text: str) -> list[str]:
-    return list(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
 
 
 def _zones(l10n: Localizer, text: str, flag: str) -> list[str]:
@@ -89,18 +75,6 @@ def _span(l10n: Localizer, text: str, flag: str, zero: bool = False) -> timedelt
             ),
             param_hint=flag,
         ) from None
-
-
-def _markets(world: World, text: str | None) -> list[Market]:
-    known = {m.code: m for m in world.markets}
-    if text is None:
-        return list(world.markets)
-    chosen = []
-    for code in _codes(text):
-        if code not in known:
-            raise UnknownMarketError(market=code[:20], known=", ".join(sorted(known)))
-        chosen.append(known[code])
-    return chosen
 
 
 def _plan_data(
@@ -160,32 +134,6 @@ def _plan_data(
     }
 
 
-def _planned_shows(
-    streamer: Streamer, markets: Sequence[Market], found: Plan, products: Sequence[Product]
-) -> list[Show]:
-    """The plan's slots as shows to write, in time order; titles default to the
-    streamer's name in each language, for the user to edit."""
-    languages = tuple(dict.fromkeys(lang for m in markets for lang in m.languages))
-    featured = tuple(sorted(p.sku for p in products if p.streamer_id == streamer.id))
-    fallback = ("ru",) if "ru" in languages else languages[:1]
-    return [
-        Show(
-            id=schedules.show_id(streamer.id, s.start),
-            code=schedules.show_code(streamer.id, s.start),
-            streamer_id=streamer.id,
-            starts_at=s.start,
-            ends_at=s.end,
-            markets=tuple(m.code for m in markets),
-            languages=languages,
-            status=ShowStatus.SCHEDULED,
-            titles={lang: streamer.names.get(lang) or streamer.name for lang in languages},
-            fallback_moderators=fallback,
-            featured=featured,
-        )
-        for s in sorted(found.slots, key=lambda s: s.start)
-    ]
-
-
 def _render_plan(
     l10n: Localizer,
     streamer: Streamer,
@@ -217,14 +165,10 @@ def _render_plan(
         cells = []
         for m in markets:
             lines = [
-                f"{_when(l10n, lt.start, lt.zone)}–{l10n.format_time(lt.end, zone=lt.zone)}"
-                for lt in s.local
-                if lt.market == m.code
+                l10n.format_span(lt.start, lt.end, lt.zone) for lt in s.local if lt.market == m.code
             ]
             cells.append("\n".join(dict.fromkeys(lines)))
-        mine = (
-            f"{_when(l10n, s.start, streamer.zone)}–{l10n.format_time(s.end, zone=streamer.zone)}"
-        )
+        mine = l10n.format_span(s.start, s.end, streamer.zone)
         if s.night:
             mine += "\n" + l10n.gettext("night for the streamer")
         shares = " · ".join(
@@ -324,7 +268,7 @@ def plan(
     streamer = next((s for s in world.streamers if s.id == streamer_id), None)
     if streamer is None:
         raise UnknownStreamerError(streamer=streamer_id[:100])
-    chosen = _markets(world, markets)
+    chosen = choose_markets(world, markets)
     now = datetime.now(UTC)
     try:
         home = ZoneInfo(streamer.zone)
@@ -357,10 +301,10 @@ def plan(
     if ics_file is not None:
         from livecommerce.calendars import write_ics
 
-        shows_planned = _planned_shows(streamer, chosen, found, world.products)
+        shows_planned = planned_shows(streamer, chosen, found, world.products)
         ics_file.write_bytes(write_ics(shows_planned, chosen, world.products, now=now))
     if write_file is not None:
-        planned = _planned_shows(streamer, chosen, found, world.products)
+        planned = planned_shows(streamer, chosen, found, world.products)
         ranks = {schedules.show_id(streamer.id, s.start): s for s in found.slots}
         notes = {
             show.id: [
@@ -369,7 +313,8 @@ def plan(
                     score=l10n.format_number(round(ranks[show.id].score, 2)),
                 ),
                 *(
-                    f"{lt.market}: {_when(l10n, lt.start, lt.zone)} {l10n.zone_name(lt.zone)}"
+                    f"{lt.market}: {l10n.format_day_time(lt.start, lt.zone)} "
+                    f"{l10n.zone_name(lt.zone)}"
                     for lt in ranks[show.id].local
                 ),
             ]
@@ -540,14 +485,14 @@ def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
     table.add_column(l10n.gettext("In the markets"))
     for s in upcoming:
         local = [
-            f"{code} {_when(l10n, s.starts_at, z)} {l10n.zone_name(z)}"
+            f"{code} {l10n.format_day_time(s.starts_at, z)} {l10n.zone_name(z)}"
             for code in s.markets
             for z in zones.get(code, ())
         ]
         table.add_row(
             f"{s.title(lang)}\n{s.id}",
             names.get(s.streamer_id, s.streamer_id),
-            _when(l10n, s.starts_at, shown_zone),
+            l10n.format_day_time(s.starts_at, shown_zone),
             # Minutes below three hours: a 90-minute show is not «2 hours».
             format_timedelta(s.ends_at - s.starts_at, threshold=3, locale=l10n.locale),
             "\n".join(local),

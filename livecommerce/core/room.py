@@ -761,13 +761,12 @@ class Room:
         ):
             if value is not None:
                 event[key] = value
-        done: dict[str, Any] = {"type": "done", "action": action}
-        if ref is not None:
-            done["ref"] = ref
+        # The actor gets the same `mod` frame, with their `ref`, as the confirmation.
+        confirmation = {**event, "ref": ref} if ref is not None else event
         return [
             Audit(now, member.user, member.role.value, action, user, message_id, lang, seconds),
             Deliver(staff, event),
-            Deliver(frozenset({member.conn}), {**event, **done, "type": "mod"}),
+            Deliver(frozenset({member.conn}), confirmation),
         ]
 
 

@@ -12,12 +12,16 @@ import functools
 import importlib.resources
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import holidays as holidays_package
 
-from livecommerce.core.models import Market
+from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
+from livecommerce.core.planner import Plan
+from livecommerce.errors import UnknownMarketError
+from livecommerce.schedules import show_code, show_id
 
 
 @functools.cache
@@ -79,3 +83,59 @@ def market_holidays(
 
 def _union(sets: Iterable[frozenset[date]]) -> frozenset[date]:
     return frozenset().union(*sets)
+
+
+# Zones a streamer is compared in ("where to stream from") besides their own.
+COMPARE_ZONES = "Asia/Urumqi,Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class World:
+    """What planning reads from the store."""
+
+    markets: list[Market]
+    streamers: list[Streamer]
+    products: list[Product]
+
+
+def codes(text: str) -> list[str]:
+    return list(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
+
+
+def choose_markets(world: World, text: str | None) -> list[Market]:
+    """The markets a comma-separated list names (all when None); unknown ones refused."""
+    known = {m.code: m for m in world.markets}
+    if text is None:
+        return list(world.markets)
+    chosen = []
+    for code in codes(text):
+        if code not in known:
+            raise UnknownMarketError(market=code[:20], known=", ".join(sorted(known)))
+        chosen.append(known[code])
+    return chosen
+
+
+def planned_shows(
+    streamer: Streamer, markets: Sequence[Market], found: Plan, products: Sequence[Product]
+) -> list[Show]:
+    """The plan's slots as shows to write, in time order; titles default to the
+    streamer's name in each language, for the user to edit."""
+    languages = tuple(dict.fromkeys(lang for m in markets for lang in m.languages))
+    featured = tuple(sorted(p.sku for p in products if p.streamer_id == streamer.id))
+    fallback = ("ru",) if "ru" in languages else languages[:1]
+    return [
+        Show(
+            id=show_id(streamer.id, s.start),
+            code=show_code(streamer.id, s.start),
+            streamer_id=streamer.id,
+            starts_at=s.start,
+            ends_at=s.end,
+            markets=tuple(m.code for m in markets),
+            languages=languages,
+            status=ShowStatus.SCHEDULED,
+            titles={lang: streamer.names.get(lang) or streamer.name for lang in languages},
+            fallback_moderators=fallback,
+            featured=featured,
+        )
+        for s in sorted(found.slots, key=lambda s: s.start)
+    ]

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
+from livecommerce.reports.csvfile import spreadsheet_safe
 from livecommerce.web.context import CLOCK, METRICS, STORE
 from livecommerce.web.middlewares import error_response
 from livecommerce.web.relay import RELAY
@@ -83,11 +84,6 @@ async def stream(request: web.Request) -> web.Response:
         zero = dict.fromkeys(show.languages, 0)
         body["presence"] = {"viewers": zero, "moderators": zero, "uncovered": list(show.languages)}
     return web.json_response(body)
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (=, +, -, @ first get a quote)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 CHAT_COLUMNS = ["id", "ts", "lang", "declared_lang", "user", "name", "role", "text", "reply_to"]

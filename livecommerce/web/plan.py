@@ -25,8 +25,13 @@ from livecommerce.core.planner import Plan, PlanError, ZoneFit, audience_curve, 
 from livecommerce.core.planner import plan_shows as make_plan
 from livecommerce.errors import CannotPlanError, UnknownMarketError, UnknownStreamerError
 from livecommerce.i18n import Localizer
-from livecommerce.plan_commands import COMPARE_ZONES, World, _markets, _planned_shows, _when
-from livecommerce.services.planning import market_holidays
+from livecommerce.services.planning import (
+    COMPARE_ZONES,
+    World,
+    choose_markets,
+    market_holidays,
+    planned_shows,
+)
 from livecommerce.web.context import CLOCK, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
 from livecommerce.web.rendering import render
@@ -165,7 +170,7 @@ def _read(l10n: Localizer, form: Form, world: World, now: datetime) -> Asked:
     if not form.markets:
         raise FormError(l10n.gettext("Choose at least one market."))
     try:
-        markets = _markets(world, ",".join(form.markets))
+        markets = choose_markets(world, ",".join(form.markets))
     except UnknownMarketError as error:
         raise FormError(error.message(l10n.gettext)) from None
     try:
@@ -249,7 +254,8 @@ def _grid(
             outside = not (found.start <= moment.astimezone(UTC) < found.end)
             rank, starts = marks.get((day, hour), (None, False))
             title = l10n.gettext("{time}: audience {level}").format(
-                time=_when(l10n, moment, zone_name), level=format_percent(heat, locale=l10n.locale)
+                time=l10n.format_day_time(moment, zone_name),
+                level=format_percent(heat, locale=l10n.locale),
             )
             row.append(Cell(heat, _color(heat), title, outside, rank, starts))
         rows.append(row)
@@ -270,7 +276,7 @@ def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: st
         cells = []
         for m in markets:
             shown = [
-                f"{_when(l10n, lt.start, lt.zone)} · {l10n.zone_name(lt.zone)}"
+                f"{l10n.format_day_time(lt.start, lt.zone)} · {l10n.zone_name(lt.zone)}"
                 for lt in s.local
                 if lt.market == m.code
             ]
@@ -280,7 +286,7 @@ def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: st
                 rank=s.rank,
                 score=l10n.format_number(round(s.score, 2)),
                 markets=cells,
-                streamer=f"{_when(l10n, s.start, zone)}–{l10n.format_time(s.end, zone=zone)}",
+                streamer=l10n.format_span(s.start, s.end, zone),
                 night=s.night,
             )
         )
@@ -368,7 +374,7 @@ async def plan_calendar(request: web.Request) -> web.Response:
         return error_response(
             request, 400, message=CannotPlanError(error.text).message(l10n.gettext)
         )
-    shows = _planned_shows(asked.streamer, asked.markets, found, world.products)
+    shows = planned_shows(asked.streamer, asked.markets, found, world.products)
     body = write_ics(shows, asked.markets, world.products, lang=_lang(l10n), now=now)
     name = f"{asked.streamer.id}-{asked.start.isoformat()}.ics"
     return web.Response(
