@@ -152,7 +152,7 @@ def _base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
 
 
-def real_server(workdir: Path, secret: str) -> Server:
+def real_server(workdir: Path, secret: str, extra: dict[str, str]) -> Server:
     env = {
         **_base_env(),
         "LIVECOMMERCE_HOST": "127.0.0.1",
@@ -163,6 +163,7 @@ def real_server(workdir: Path, secret: str) -> Server:
         "LIVECOMMERCE_LOCALE": "en",
         "LIVECOMMERCE_LOG_LEVEL": "warning",
         **SERVER_ENV,
+        **extra,
     }
     return Server("livecommerce", [sys.executable, "-m", "livecommerce", "serve"], env, workdir)
 
@@ -440,7 +441,20 @@ def main() -> None:
         default=None,
         help="record the servers with py-spy (from the venv) into this folder",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one more setting for livecommerce, e.g. --set send_coalesce=0.005",
+    )
     args = parser.parse_args()
+    extra: dict[str, str] = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            parser.error(f"--set wants NAME=VALUE, not {item!r}")
+        extra["LIVECOMMERCE_" + name.strip().upper()] = value.strip()
     # A stop signal unwinds like Ctrl-C, so the servers are stopped on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not 30 <= args.viewers <= 5000:
@@ -481,7 +495,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="livecommerce-bench-") as tmp:
         workdir = Path(tmp)
         targets = [
-            ("livecommerce", real_server(workdir, secret)),
+            ("livecommerce", real_server(workdir, secret, extra)),
             ("reference", reference_server(workdir)),
         ]
         try:
@@ -510,7 +524,7 @@ def main() -> None:
             json.dumps(
                 {
                     "args": vars(args) | {"json": str(args.json)},
-                    "server_env": SERVER_ENV,
+                    "server_env": SERVER_ENV | extra,
                     "results": results,
                 },
                 indent=2,

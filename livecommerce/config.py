@@ -252,6 +252,12 @@ class Settings:
         COUNT,
         "Frames a connection may fall behind before it is closed with 1013 (slow consumer).",
     )
+    send_coalesce: float = setting(
+        0.0,
+        SECONDS,
+        "Seconds the frames due to one connection may wait to leave together in one write "
+        "(0: those of one event-loop turn).",
+    )
     chat_rate: float = setting(1.0, RATE, "Messages per second a viewer may send, sustained.")
     chat_burst: int = setting(
         5, COUNT, "Messages a viewer may send at once before the rate applies."

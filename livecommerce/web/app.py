@@ -125,7 +125,9 @@ def create_app(
     app[CATALOG] = catalog = Catalog()
     app[MENTIONS] = mention_log = MentionLog(store, app[METRICS])
     app[RELAY] = Relay(
-        _rooms(settings, store, app[METRICS], clock, catalog, mention_log), load_secret(settings)
+        _rooms(settings, store, app[METRICS], clock, catalog, mention_log),
+        load_secret(settings),
+        relay.Coalescer(settings.send_coalesce),
     )
     app.on_startup.append(_start_relay)
     app.on_shutdown.append(_stop_relay)

@@ -34,12 +34,40 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
+class Coalescer:
+    """Gathers the frames due to each connection and writes each connection's in one
+    `write` (one `send()` for several frames): at the end of the event loop's turn, or
+    `window` seconds after the first one."""
+
+    def __init__(self, window: float = 0.0) -> None:
+        self.window = window
+        self.dirty: list[WsConnection] = []
+        self._scheduled = False
+
+    def mark(self, connection: WsConnection) -> None:
+        self.dirty.append(connection)
+        if not self._scheduled:
+            self._scheduled = True
+            loop = asyncio.get_running_loop()
+            if self.window > 0:
+                loop.call_later(self.window, self.flush)
+            else:
+                loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        dirty, self.dirty = self.dirty, []
+        self._scheduled = False
+        for connection in dirty:
+            connection.flush()
+
+
 @dataclass
 class Relay:
     """What the endpoint needs, built once at start-up."""
 
     rooms: Rooms
     secret: bytes
+    coalescer: Coalescer = field(default_factory=Coalescer)
     guest_joins: dict[str, deque[float]] = field(default_factory=dict)
 
 
@@ -64,21 +92,29 @@ def text_frame(payload: Payload) -> bytes:
 
 
 class WsConnection:
-    """One client. A frame goes straight to the socket while the socket keeps up; when
-    its buffer is full, frames wait in a bounded outbox that a task drains, so the room
-    never waits for a slow reader (past the bound it is closed with 1013)."""
+    """One client. Frames due to it gather in `pending` until the coalescer flushes them
+    in one write, straight to the socket while the socket keeps up; when its buffer is
+    full, they wait in a bounded outbox that a task drains, so the room never waits for
+    a slow reader (past the bound it is closed with 1013)."""
 
     # Bytes the kernel and asyncio may hold for a reader before frames queue instead.
     HIGH_WATER = 64 * 1024
 
     def __init__(
-        self, ws: web.WebSocketResponse, request: web.Request, locale: str, limit: int
+        self,
+        ws: web.WebSocketResponse,
+        request: web.Request,
+        locale: str,
+        limit: int,
+        coalescer: Coalescer,
     ) -> None:
         self.id = next(_ids)
         self.locale = locale
         self.ws = ws
         self.transport = request.transport
         self.limit = limit
+        self.coalescer = coalescer
+        self.pending: list[bytes] = []
         self.outbox: deque[bytes] = deque()
         self._wake = asyncio.Event()
         self._close_with: tuple[int, str] | None = None
@@ -88,18 +124,31 @@ class WsConnection:
     def send(self, payload: Payload) -> bool:
         if self._close_with is not None:
             return True
+        pending = self.pending
+        if not pending:
+            if len(self.outbox) >= self.limit:
+                return False
+            self.coalescer.mark(self)
+        elif len(pending) + len(self.outbox) >= self.limit:
+            return False
+        pending.append(text_frame(payload))
+        return True
+
+    def flush(self) -> None:
+        """Write what is pending in one go, or queue it behind a backlog."""
+        frames = self.pending
+        if not frames:
+            return
+        self.pending = []
         transport = self.transport
         if transport is None or transport.is_closing():
-            return True  # going away: the handler's end cleans up
-        frame = text_frame(payload)
+            return  # going away: the handler's end cleans up
         if not self.outbox and transport.get_write_buffer_size() <= self.HIGH_WATER:
-            transport.write(frame)  # the common case: no task, no queue
-            return True
-        if len(self.outbox) >= self.limit:
-            return False
-        self.outbox.append(frame)
+            # The common case: no task, no queue, one syscall for every frame.
+            transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+            return
+        self.outbox.extend(frames)
         self._wake.set()
-        return True
 
     def close(self, code: int, reason: str) -> None:
         """Close after what is queued has gone out; a slow consumer (1013) at once."""
@@ -108,9 +157,13 @@ class WsConnection:
         self._close_with = (code, reason)
         if code == WSCloseCode.TRY_AGAIN_LATER:
             # It cannot keep up: drop its backlog and stop waiting for it.
+            self.pending = []
             self.outbox.clear()
             self._pump_task.cancel()
             self._closer = asyncio.create_task(self._close(), name=f"ws-close-{self.id}")
+        else:
+            self.outbox.extend(self.pending)
+            self.pending = []
         self._wake.set()
 
     async def _close(self) -> None:
@@ -149,6 +202,7 @@ class WsConnection:
 
     async def stop(self) -> None:
         """The connection ended: stop the pump (and a close still under way)."""
+        self.pending = []
         for task in (self._pump_task, self._closer):
             if task is not None and not task.done():
                 task.cancel()
@@ -284,7 +338,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         or (negotiate(request.headers.get("Accept-Language"), "") or None)
         or chat_locale(sorted(member_langs.langs)[0] if member_langs.langs else "en")
     )
-    connection = WsConnection(ws, request, locale, settings.send_queue)
+    connection = WsConnection(ws, request, locale, settings.send_queue, relay.coalescer)
     member = _member(connection.id, identity, show, asked)
     rooms = relay.rooms
     room = await rooms.room(show)
