@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from livecommerce.errors import N_, ConfigError, ConfigFileError, UnknownSettingError
 
@@ -152,6 +153,24 @@ def _shop_secrets(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _webhook_url(value: Any) -> str:
+    """Empty, or an absolute http(s) URL with a host and no spaces."""
+    text = _text(value).strip()
+    if not text:
+        return text
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise Invalid
+    try:
+        parts = urlsplit(text)
+        # .port raises ValueError for a port out of range.
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        raise Invalid from None
+    if not valid:
+        raise Invalid
+    return text
+
+
 def _path(value: Any) -> Path:
     text = _text(value).strip()
     if not text:
@@ -180,6 +199,7 @@ def _locale(value: Any) -> str:
 LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _locale)
 LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
 SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
+MOMENT = Kind(N_("a number of seconds from 0 to 1"), _number(0, 1))
 COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
 RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))
 SHOP_SECRETS = Kind(
@@ -187,6 +207,7 @@ SHOP_SECRETS = Kind(
     _shop_secrets,
 )
 SECRET = Kind(N_("empty, or at least 32 characters"), _secret)
+WEBHOOK_URL = Kind(N_("empty, or an http:// or https:// URL"), _webhook_url)
 
 
 def setting(default: Any, kind: Kind, help: str) -> Any:
@@ -253,10 +274,10 @@ class Settings:
         "Frames a connection may fall behind before it is closed with 1013 (slow consumer).",
     )
     send_coalesce: float = setting(
-        0.0,
-        SECONDS,
+        0.005,
+        MOMENT,
         "Seconds the frames due to one connection may wait to leave together in one write "
-        "(0: those of one event-loop turn).",
+        "(one send() for several frames; 0: only those of one event-loop turn).",
     )
     chat_rate: float = setting(1.0, RATE, "Messages per second a viewer may send, sustained.")
     chat_burst: int = setting(
@@ -290,6 +311,28 @@ class Settings:
     )
     show_close_grace: float = setting(
         1800.0, SECONDS, "Seconds after a show's end at which its chat closes."
+    )
+    show_webhook_url: str = setting(
+        "",
+        WEBHOOK_URL,
+        "URL the scheduler posts show events to (reminders, live, closed, report ready) "
+        "as JSON. Empty: none.",
+    )
+    show_webhook_secret: str = setting(
+        "",
+        SECRET,
+        "Key that signs the show webhook's body (X-Signature: sha256=HMAC-SHA256). "
+        "Empty: unsigned.",
+    )
+    show_webhook_timeout: float = setting(
+        10.0,
+        Kind(N_("a number of seconds from 1 to 300"), _number(1, 300)),
+        "Seconds one post to the show webhook may take.",
+    )
+    show_webhook_retries: int = setting(
+        3,
+        Kind(N_("a whole number from 0 to 10"), _integer(0, 10)),
+        "Times a failed post to the show webhook is tried again (pauses of 1, 2, 4… seconds).",
     )
 
     @property

@@ -127,7 +127,7 @@ def create_app(
     app[RELAY] = Relay(
         _rooms(settings, store, app[METRICS], clock, catalog, mention_log),
         load_secret(settings),
-        relay.Coalescer(settings.send_coalesce),
+        relay.Coalescer(settings.send_coalesce, app[METRICS]),
     )
     app.on_startup.append(_start_relay)
     app.on_shutdown.append(_stop_relay)

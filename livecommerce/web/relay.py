@@ -27,6 +27,7 @@ from livecommerce.core.messages import N_
 from livecommerce.core.models import Role, Show
 from livecommerce.core.routing import Member
 from livecommerce.i18n import chat_locale, negotiate, normalize
+from livecommerce.metrics import Metrics
 from livecommerce.services.rooms import Payload, Rooms
 from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
 
@@ -39,10 +40,14 @@ class Coalescer:
     `write` (one `send()` for several frames): at the end of the event loop's turn, or
     `window` seconds after the first one."""
 
-    def __init__(self, window: float = 0.0) -> None:
+    def __init__(self, window: float = 0.0, metrics: Metrics | None = None) -> None:
         self.window = window
+        self.metrics = metrics
         self.dirty: list[WsConnection] = []
         self._scheduled = False
+        # Counted here and added to the metrics once a flush, not once a frame.
+        self.writes = 0
+        self.frames = 0
 
     def mark(self, connection: WsConnection) -> None:
         self.dirty.append(connection)
@@ -59,6 +64,13 @@ class Coalescer:
         self._scheduled = False
         for connection in dirty:
             connection.flush()
+        self.count()
+
+    def count(self) -> None:
+        if self.metrics is not None and self.writes:
+            self.metrics.socket_writes.inc(self.writes)
+            self.metrics.frames_written.inc(self.frames)
+        self.writes = self.frames = 0
 
 
 @dataclass
@@ -99,6 +111,8 @@ class WsConnection:
 
     # Bytes the kernel and asyncio may hold for a reader before frames queue instead.
     HIGH_WATER = 64 * 1024
+    # Frames that leave at once without waiting for the coalescer.
+    BATCH = 64
 
     def __init__(
         self,
@@ -129,9 +143,9 @@ class WsConnection:
             if len(self.outbox) >= self.limit:
                 return False
             self.coalescer.mark(self)
-        elif len(pending) + len(self.outbox) >= self.limit:
-            return False
         pending.append(text_frame(payload))
+        if len(pending) >= self.BATCH:
+            self.flush()  # a burst: no use holding more
         return True
 
     def flush(self) -> None:
@@ -146,6 +160,8 @@ class WsConnection:
         if not self.outbox and transport.get_write_buffer_size() <= self.HIGH_WATER:
             # The common case: no task, no queue, one syscall for every frame.
             transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+            self.coalescer.writes += 1
+            self.coalescer.frames += len(frames)
             return
         self.outbox.extend(frames)
         self._wake.set()
@@ -191,9 +207,12 @@ class WsConnection:
                         continue
                     # Everything that fits goes out in one write: frames coalesce.
                     chunk: list[bytes] = []
-                    while self.outbox and len(chunk) < 64:
+                    while self.outbox and len(chunk) < self.BATCH:
                         chunk.append(self.outbox.popleft())
                     transport.write(b"".join(chunk))
+                    self.coalescer.writes += 1
+                    self.coalescer.frames += len(chunk)
+                    self.coalescer.count()
                 if self._close_with is not None:
                     await self._close()
                     return

@@ -973,6 +973,42 @@ async def test_a_burst_from_one_sender_does_not_make_readers_slow(
             await client.close()
 
 
+def _sample(metrics: str, name: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in /metrics")
+
+
+async def test_frames_due_together_leave_in_one_write(
+    settings: Settings, seeded_store: SqlStore
+) -> None:
+    # A window far longer than the burst takes to arrive: its frames share writes.
+    async with running(settings, seeded_store, send_coalesce=1.0) as server:
+        boss = await streamer(server)
+        reader = await viewer(server, "u-reader", "kk")
+        before = await get_text(server, "/metrics")
+        count = 20
+        for n in range(count):
+            await boss.send({"type": "chat", "text": f"Жеңілдік {n}", "ref": str(n)})
+        chats = await reader.chats(count)
+        assert [c["text"] for c in chats] == [f"Жеңілдік {n}" for n in range(count)]
+        for n in range(count):
+            await boss.recv_until("ack", ref=str(n))
+        after = await get_text(server, "/metrics")
+        writes = _sample(after, "livecommerce_chat_socket_writes_total") - _sample(
+            before, "livecommerce_chat_socket_writes_total"
+        )
+        frames = _sample(after, "livecommerce_chat_frames_written_total") - _sample(
+            before, "livecommerce_chat_frames_written_total"
+        )
+        # The reader's 20 chats, the streamer's 20 chats and 20 acks at least.
+        assert frames >= 3 * count
+        assert 1 <= writes <= frames / 4
+        for client in (boss, reader):
+            await client.close()
+
+
 # -- presence ----------------------------------------------------------------------------
 
 
