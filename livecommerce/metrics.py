@@ -62,6 +62,16 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.socket_writes = Counter(
+            "livecommerce_chat_socket_writes",
+            "Socket writes to chat connections; frames due together leave in one write.",
+            registry=self.registry,
+        )
+        self.frames_written = Counter(
+            "livecommerce_chat_frames_written",
+            "Frames of every type written to chat connections.",
+            registry=self.registry,
+        )
         self.slow_consumers = Counter(
             "livecommerce_chat_slow_consumers",
             "Connections closed with 1013 because they could not keep up.",
@@ -95,6 +105,20 @@ class Metrics:
             "livecommerce_write_failures",
             "Failed batch writes (retried), by writer.",
             ["writer"],
+            registry=self.registry,
+        )
+
+        # Show events posted to show_webhook_url
+        self.webhook_deliveries = Counter(
+            "livecommerce_webhook_deliveries",
+            "Show events posted to the webhook, by event and outcome (delivered, failed).",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
+        self.webhook_retries = Counter(
+            "livecommerce_webhook_retries",
+            "Webhook posts tried again after a failed attempt, by event.",
+            ["event"],
             registry=self.registry,
         )
 

@@ -7,17 +7,24 @@ at start. The work itself is `perform(app, show_id, kind, now)`, which tests cal
 
 A restart neither fires a reminder twice (a date job is removed once it ran, and `sync`
 never re-adds a job whose time has passed) nor skips one still within
-`scheduler_misfire_grace` (APScheduler runs it late, once: `coalesce=True`).
+`scheduler_misfire_grace` (APScheduler runs it late, once: `coalesce=True`). The job
+store is SQLite through the standard library, or PostgreSQL through psycopg 3.
+
+Reminders, going live and closing are also posted to `show_webhook_url` when it is set
+(`show_event`: localized per language channel, in each market's time), in the
+background, so a slow or dead receiver never holds up a job. After the close the
+report is built and written under `<data_dir>/reports/`, and announced there too.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from apscheduler.jobstores.base import BaseJobStore  # type: ignore[import-untyped]
@@ -25,12 +32,18 @@ from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-u
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
+from livecommerce.announcements import WHEN, localizer_for, market_zone, when_params
 from livecommerce.config import Settings
 from livecommerce.core.messages import N_, Text
-from livecommerce.core.models import Show, ShowStatus
+from livecommerce.core.models import Market, Show, ShowStatus
 from livecommerce.core.room import Deliver
-from livecommerce.web.context import CLOCK, SETTINGS, STORE
+from livecommerce.i18n import Localizer, chat_locale, localizer
+from livecommerce.reports.data import iso, to_data
+from livecommerce.reports.files import ReportFiles, write_files
+from livecommerce.services.reporting import review
+from livecommerce.web.context import CLOCK, MENTIONS, METRICS, SETTINGS, STORE
 from livecommerce.web.relay import RELAY
+from livecommerce.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +58,8 @@ REMINDERS: dict[str, tuple[timedelta, str]] = {
 KINDS = ("remind-24h", "remind-1h", "open", "remind-10m", "live", "close")
 LIVE_TEXT = N_("The show is live now.")
 CLOSED_TEXT = N_("The show has ended and this chat is closed. Thank you for watching!")
+REPORT_TEXT = N_("The report of the show is ready.")
+REPORTS_FOLDER = "reports"  # under data_dir
 ACTIVE = (ShowStatus.SCHEDULED, ShowStatus.LIVE)
 
 # The app whose shows the jobs act on; jobs carry only (show_id, kind).
@@ -67,13 +82,12 @@ def job_times(show: Show, close_grace: timedelta) -> dict[str, datetime]:
 
 
 def job_store_url(database_url: str) -> str | None:
-    """The synchronous SQLAlchemy URL for the job store, or None when there is none."""
+    """The synchronous SQLAlchemy URL for the job store (SQLite, or PostgreSQL through
+    psycopg 3), or None for a database it cannot keep jobs in."""
     if database_url.startswith("sqlite://"):
         return database_url
     if database_url.startswith(("postgresql://", "postgres://")):
-        if importlib.util.find_spec("psycopg2") is None:
-            return None
-        return "postgresql+psycopg2://" + database_url.split("://", 1)[1]
+        return "postgresql+psycopg://" + database_url.split("://", 1)[1]
     return None
 
 
@@ -103,10 +117,11 @@ class ShowScheduler:
         url = job_store_url(settings.resolved_database_url)
         if url is None:
             log.warning(
-                "no synchronous driver for the job store (psycopg2): scheduled show jobs "
-                "are kept in memory and rebuilt from the store at each start"
+                "no job store for this database: scheduled show jobs are kept in memory "
+                "and rebuilt from the store at each start"
             )
         self.scheduler = make_scheduler(url, settings.scheduler_misfire_grace)
+        self.webhook = WebhookSender.from_settings(settings, app.get(METRICS))
 
     def start(self, *, paused: bool = False) -> None:
         _registry["scheduler"] = self
@@ -115,6 +130,8 @@ class ShowScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.webhook is not None:
+            self.webhook.cancel()
         if _registry.get("scheduler") is self:
             del _registry["scheduler"]
 
@@ -160,12 +177,19 @@ async def run_job(show_id: str, kind: str) -> None:
         log.warning("job %s of show %s ran with no app running", kind, show_id)
         return
     app = scheduler.app
-    await perform(app, show_id, kind, app[CLOCK]())
+    await perform(app, show_id, kind, app[CLOCK](), scheduler.webhook)
 
 
-async def perform(app: web.Application, show_id: str, kind: str, now: datetime) -> None:
-    """Do one job of a show: open its room, remind, go live or close. Acts only on a
-    show still planned (or live, to close it), so a stale job does nothing."""
+async def perform(
+    app: web.Application,
+    show_id: str,
+    kind: str,
+    now: datetime,
+    webhook: WebhookSender | None = None,
+) -> None:
+    """Do one job of a show: open its room, remind, go live or close (then write the
+    report). Acts only on a show still planned (or live, to close it), so a stale job
+    does nothing. Reminders, live and closed are also posted to `webhook`, if any."""
     store = app[STORE]
     show = await store.show(show_id)
     if show is None or show.status not in ACTIVE:
@@ -178,14 +202,18 @@ async def perform(app: web.Application, show_id: str, kind: str, now: datetime) 
     elif kind in REMINDERS:
         minutes = int(REMINDERS[kind][0].total_seconds() // 60)
         _notice(app, show_id, "reminder", Text(REMINDERS[kind][1], {}), minutes=minutes)
+        await _post(app, webhook, show, kind, "reminder", REMINDERS[kind][1], now, minutes=minutes)
     elif kind == "live":
         if show.status is ShowStatus.SCHEDULED:
-            await store.put_shows([replace(show, status=ShowStatus.LIVE)])
+            show = replace(show, status=ShowStatus.LIVE)
+            await store.put_shows([show])
         await rooms.room(show)
         _notice(app, show_id, "live", Text(LIVE_TEXT, {}))
         log.info("show %s is live at %s", show_id, now.isoformat())
+        await _post(app, webhook, show, kind, "live", LIVE_TEXT, now)
     elif kind == "close":
-        await store.put_shows([replace(show, status=ShowStatus.FINISHED)])
+        show = replace(show, status=ShowStatus.FINISHED)
+        await store.put_shows([show])
         _notice(app, show_id, "closed", Text(CLOSED_TEXT, {}))
         room = rooms.rooms.get(show_id)
         if room is not None:
@@ -194,6 +222,8 @@ async def perform(app: web.Application, show_id: str, kind: str, now: datetime) 
                 if connection is not None:
                     connection.close(1000, "show finished")
         log.info("closed the chat of show %s at %s", show_id, now.isoformat())
+        await _post(app, webhook, show, kind, "closed", CLOSED_TEXT, now)
+        await publish_report(app, show, now, webhook)
     else:
         log.warning("unknown job kind %r for show %s", kind, show_id)
 
@@ -206,6 +236,155 @@ def _notice(app: web.Application, show_id: str, code: str, text: Text, **fields:
         return
     frame = {"type": "notice", "code": code, "message": text, **fields}
     rooms.apply(room, [Deliver(frozenset(room.members), frame)])
+
+
+# -- the show webhook ----------------------------------------------------------------------
+
+
+def show_fields(show: Show) -> dict[str, Any]:
+    """What a webhook receiver is told about a show (times in UTC, ISO 8601)."""
+    return {
+        "id": show.id,
+        "code": show.code,
+        "streamer": show.streamer_id,
+        "title": show.title("en"),
+        "starts_at": iso(show.starts_at),
+        "ends_at": iso(show.ends_at),
+        "markets": list(show.markets),
+        "languages": list(show.languages),
+        "status": show.status.value,
+    }
+
+
+def local_starts(show: Show, lang: str, markets: Iterable[Market]) -> list[dict[str, str]]:
+    """The start of `show` for readers of `lang` in each of `markets`: local ISO time,
+    and date, time, zone and the announcement's sentence formatted by Babel."""
+    starts = []
+    for market in markets:
+        l10n = localizer_for(market, lang)
+        params = when_params(l10n, show.starts_at, market, lang)
+        starts.append(
+            {
+                "market": market.code,
+                "zone": market_zone(market),
+                "local_start": show.starts_at.astimezone(l10n.tzinfo).isoformat(),
+                "date": params["date"],
+                "time": params["time"],
+                "zone_name": params["zone"],
+                "text": l10n.render(WHEN, dict(params)),
+            }
+        )
+    return starts
+
+
+def show_event(
+    show: Show,
+    kind: str,
+    event: str,
+    template: str,
+    now: datetime,
+    markets: Mapping[str, Market],
+    **fields: Any,
+) -> dict[str, Any]:
+    """The webhook body of one job of a show: the show, and per language channel its
+    title, the job's sentence (`template`) and the start in the local time of each of
+    the show's markets that speaks the language (of all of them, if none does)."""
+    known = [markets[code] for code in show.markets if code in markets]
+    channels = {}
+    for lang in show.languages:
+        speaking = [m for m in known if lang in m.languages] or known
+        channels[lang] = {
+            "locale": chat_locale(lang),
+            "title": show.title(lang),
+            "message": Localizer(chat_locale(lang)).render(template, {}),
+            "starts": local_starts(show, lang, speaking),
+        }
+    return {
+        "id": job_id(show.id, kind),
+        "event": event,
+        "kind": kind,
+        "sent_at": iso(now),
+        "show": show_fields(show),
+        **fields,
+        "channels": channels,
+    }
+
+
+async def _post(
+    app: web.Application,
+    webhook: WebhookSender | None,
+    show: Show,
+    kind: str,
+    event: str,
+    template: str,
+    now: datetime,
+    **fields: Any,
+) -> None:
+    """Post a show event to the webhook in the background; a failure here is logged and
+    leaves the job (the room's notice, the show's status) as done."""
+    if webhook is None:
+        return
+    try:
+        markets = {m.code: m for m in await app[STORE].markets()}
+        payload = show_event(show, kind, event, template, now, markets, **fields)
+        webhook.send(event, job_id(show.id, kind), payload)
+    except Exception as error:  # the webhook is a courtesy: never fail the job for it
+        log.error("webhook %s of show %s not sent: %r", event, show.id, error)
+
+
+# -- the report after the close --------------------------------------------------------------
+
+
+async def publish_report(
+    app: web.Application, show: Show, now: datetime, webhook: WebhookSender | None = None
+) -> ReportFiles | None:
+    """Build the report of a closed show and write it under `<data_dir>/reports/` (JSON
+    and offline HTML, in the `locale` setting's language); announce it on the webhook.
+
+    A failure is logged and returns None: the show stays closed."""
+    settings = app[SETTINGS]
+    store = app[STORE]
+    folder = settings.data_dir / REPORTS_FOLDER
+    try:
+        # What the live parts still hold goes into the report.
+        await app[RELAY].rooms.writer.drain()
+        await app[MENTIONS].writer.drain()
+        window = timedelta(hours=settings.order_window_hours)
+        report = await review(store, show.id, settings.base_currency, window)
+        if report is None:
+            log.warning("no report for show %s: it is no longer in the store", show.id)
+            return None
+        markets = await store.markets()
+        # Rendering the page (charts, plotly.js) takes a while: off the event loop.
+        files = await asyncio.to_thread(
+            write_files, report, markets, localizer(settings.locale), folder
+        )
+    except Exception as error:  # a report that cannot be built must not undo the close
+        log.error("the report of show %s was not written: %r", show.id, error)
+        log.debug("the report of show %s failed", show.id, exc_info=True)
+        return None
+    log.info("wrote the report of show %s to %s and %s", show.id, files.json, files.html)
+    if webhook is not None:
+        path = quote(show.id, safe="")
+        delivery = job_id(show.id, "report")
+        payload = {
+            "id": delivery,
+            "event": "report",
+            "kind": "report",
+            "sent_at": iso(now),
+            "show": show_fields(show),
+            "message": localizer(settings.locale).gettext(REPORT_TEXT),
+            "report": {
+                "json": str(files.json),
+                "html": str(files.html),
+                "api": f"/api/streams/{path}/report",
+                "page": f"/streams/{path}/report",
+                "base_currency": report.base_currency,
+                "totals": to_data(report)["totals"],
+            },
+        }
+        webhook.send("report", delivery, payload)
+    return files
 
 
 async def start(app: web.Application) -> ShowScheduler:

@@ -61,6 +61,17 @@ def test_config_file_named_by_environment(tmp_path: Path) -> None:
         ("file", "locale", "7", "one of"),
         ("file", "data_dir", '""', "a folder path"),
         ("flag", "port", "8o8o", "a port number"),
+        ("env", "show_webhook_url", "ftp://hooks.example.net/x", "an http:// or https:// URL"),
+        ("env", "show_webhook_url", "https://", "an http:// or https:// URL"),
+        ("env", "show_webhook_url", "hooks.example.net/x", "an http:// or https:// URL"),
+        ("env", "show_webhook_url", "http://exa mple.net/", "an http:// or https:// URL"),
+        ("env", "show_webhook_url", "http://[::1/x", "an http:// or https:// URL"),
+        ("env", "show_webhook_url", "http://h:99999/x", "an http:// or https:// URL"),
+        ("env", "show_webhook_url", "javascript:alert(1)", "an http:// or https:// URL"),
+        ("env", "show_webhook_secret", "short", "at least 32 characters"),
+        ("env", "show_webhook_timeout", "0", "from 1 to 300"),
+        ("env", "show_webhook_retries", "11", "from 0 to 10"),
+        ("env", "show_webhook_retries", "-1", "from 0 to 10"),
     ],
 )
 def test_bad_values_name_key_value_and_expectation(
@@ -86,6 +97,17 @@ def test_bad_values_name_key_value_and_expectation(
     assert f"setting {key} = " in message
     assert expected in message
     assert "\n" not in message
+
+
+def test_a_show_webhook_url_is_taken_as_given() -> None:
+    env = {
+        "LIVECOMMERCE_SHOW_WEBHOOK_URL": " https://hooks.example.net:8443/shows?team=kz ",
+        "LIVECOMMERCE_SHOW_WEBHOOK_RETRIES": "0",
+    }
+    settings = config.load(environ=env)
+    assert settings.show_webhook_url == "https://hooks.example.net:8443/shows?team=kz"
+    assert settings.show_webhook_retries == 0
+    assert Settings().show_webhook_url == ""  # off unless set
 
 
 def test_oversized_value_is_shortened_in_the_message() -> None:

@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import aiohttp
+import pytest
 from aiohttp import web
 from apscheduler.events import EVENT_JOB_MISSED, JobEvent
+from babel.dates import format_time
 
 from livecommerce import scheduler
 from livecommerce.config import Settings
 from livecommerce.core.models import Show, ShowStatus
 from livecommerce.i18n import Localizer
-from livecommerce.scheduler import ShowScheduler, job_id, job_times, make_scheduler, perform
-from livecommerce.store import SqlStore
-from livecommerce.web.context import STORE
+from livecommerce.reports.data import to_data
+from livecommerce.scheduler import (
+    ShowScheduler,
+    job_id,
+    job_store_url,
+    job_times,
+    make_scheduler,
+    perform,
+)
+from livecommerce.services.reporting import review
+from livecommerce.store import SqlStore, open_store
+from livecommerce.web.context import METRICS, SETTINGS, STORE
+from livecommerce.webhooks import WebhookSender, signature
 from tests.conftest import NOW, Server
+from tests.receiver import Receiver, receiving, unreachable_url
 from tests.web.chat import TIMEOUT, Client, make_token
+from tests.web.test_reports import expected
 
 JIANGXI = "jiangxi-kitchen-2026-12-10"  # kk ru en zh, 15:00–17:00 UTC
 ZHEJIANG = "zhejiang-bedding-2026-12-12"
@@ -47,6 +67,16 @@ def test_job_times_are_exact() -> None:
         "close": datetime(2026, 12, 10, 17, 30, tzinfo=UTC),
     }
     assert job_id("demo", "remind-1h") == "show-demo-remind-1h"
+
+
+def test_the_job_store_is_in_the_same_database() -> None:
+    assert job_store_url("sqlite:///var/livecommerce.db") == "sqlite:///var/livecommerce.db"
+    assert (
+        job_store_url("postgresql://lc@127.0.0.1:5432/lc")
+        == "postgresql+psycopg://lc@127.0.0.1:5432/lc"
+    )
+    assert job_store_url("postgres://lc@db/lc") == "postgresql+psycopg://lc@db/lc"
+    assert job_store_url("mysql://lc@db/lc") is None
 
 
 def _settings(settings: Settings, tmp_path: Path, name: str = "jobs.db") -> Settings:
@@ -92,10 +122,10 @@ async def test_sync_adds_each_job_once_and_follows_edits(
 
 
 async def test_sync_never_re_adds_a_job_whose_time_passed(
-    settings: Settings, tmp_path: Path
+    settings: Settings, store_url: str
 ) -> None:
     """After T-24h a fresh sync leaves that reminder out: it ran, or it is too late."""
-    jobs = ShowScheduler(web.Application(), _settings(settings, tmp_path))
+    jobs = ShowScheduler(web.Application(), replace(settings, database_url=store_url))
     jobs.start(paused=True)
     try:
         now = SHOW.starts_at - timedelta(hours=2)
@@ -105,12 +135,17 @@ async def test_sync_never_re_adds_a_job_whose_time_passed(
         jobs.shutdown()
 
 
-async def test_jobs_survive_a_restart_exactly_once(settings: Settings, tmp_path: Path) -> None:
-    config = _settings(settings, tmp_path)
+async def test_jobs_survive_a_restart_exactly_once(settings: Settings, store_url: str) -> None:
+    """On SQLite and on PostgreSQL: the jobs are in the database, not in the process."""
+    config = replace(settings, database_url=store_url)
     first = ShowScheduler(web.Application(), config)
     first.start(paused=True)
     first.sync([SHOW], NOW)
     first.shutdown()
+    # serve opens (and migrates) the store beside the jobs' table at each start.
+    store = open_store(store_url)
+    await store.start()
+    await store.close()
 
     second = ShowScheduler(web.Application(), config)
     second.start(paused=True)
@@ -193,8 +228,9 @@ async def fired(name: str) -> None:
     _events[name].set()
 
 
-async def test_a_restart_runs_a_late_job_once_and_skips_a_missed_one(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'restart.db'}"
+async def test_a_restart_runs_a_late_job_once_and_skips_a_missed_one(store_url: str) -> None:
+    url = job_store_url(store_url)
+    assert url is not None
     _fired.clear()
     _events.clear()
     _events["late"] = asyncio.Event()
@@ -230,3 +266,233 @@ async def test_a_restart_runs_a_late_job_once_and_skips_a_missed_one(tmp_path: P
     finally:
         again.shutdown(wait=False)
     assert _fired == ["late"]
+
+
+# -- the show webhook ------------------------------------------------------------------------
+
+SECRET = "webhook-secret-" + "k" * 32
+KHORGOS = "khorgos-it-2026-11-20"  # the finished show of the seeds, with its orders
+
+
+def _hook(server: Server, url: str, **options: Any) -> WebhookSender:
+    return WebhookSender(
+        url, SECRET, metrics=server.runner.app[METRICS], backoff=0.01, timeout=5.0, **options
+    )
+
+
+def _bodies(receiver: Receiver) -> list[dict[str, Any]]:
+    """Every body the receiver got, after checking its signature."""
+    bodies = []
+    for got in receiver.received:
+        given = got.headers["X-Signature"].encode()
+        assert hmac.compare_digest(signature(SECRET, got.body).encode(), given)
+        bodies.append(json.loads(got.body))
+    return bodies
+
+
+def _local(moment: datetime, zone: str, locale: str) -> str:
+    return format_time(moment, "short", tzinfo=ZoneInfo(zone), locale=locale)
+
+
+async def test_a_reminder_is_posted_localized_per_language_channel(server: Server) -> None:
+    app = server.runner.app
+    async with receiving() as receiver:
+        hook = _hook(server, receiver.url)
+        await perform(app, JIANGXI, "remind-1h", NOW, hook)
+        await hook.drain()
+        [body] = _bodies(receiver)
+    assert receiver.received[0].headers["X-Livecommerce-Event"] == "reminder"
+    assert body["id"] == job_id(JIANGXI, "remind-1h")
+    assert (body["event"], body["kind"], body["minutes"]) == ("reminder", "remind-1h", 60)
+    assert body["sent_at"] == "2026-11-28T12:00:00Z"
+    show = body["show"]
+    assert show["id"] == JIANGXI
+    assert show["title"].startswith("Stainless steel live")
+    assert (show["starts_at"], show["ends_at"]) == ("2026-12-10T15:00:00Z", "2026-12-10T17:00:00Z")
+
+    channels = body["channels"]
+    assert list(channels) == ["kk", "ru", "en", "zh"]  # the show's language channels
+    template = scheduler.REMINDERS["remind-1h"][1]
+    for lang, locale in (("kk", "kk"), ("ru", "ru"), ("en", "en"), ("zh", "zh_Hans")):
+        assert channels[lang]["locale"] == locale
+        assert channels[lang]["message"] == Localizer(locale).render(template, {})
+    assert channels["ru"]["message"] != channels["kk"]["message"] != channels["en"]["message"]
+    assert channels["kk"]["title"].startswith("Тікелей эфирде")
+
+    # Each channel gets the start in the time of each market of the show that reads it.
+    starts = {lang: {s["market"]: s for s in c["starts"]} for lang, c in channels.items()}
+    assert {lang: list(by_market) for lang, by_market in starts.items()} == {
+        "kk": ["KZ"],
+        "ru": ["KZ", "RU", "EU"],
+        "en": ["EU"],
+        "zh": ["CN"],
+    }
+    starts_at = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
+    for lang, market, zone, local in (
+        ("kk", "KZ", "Asia/Almaty", "2026-12-10T20:00:00+05:00"),
+        ("ru", "KZ", "Asia/Almaty", "2026-12-10T20:00:00+05:00"),
+        ("ru", "RU", "Europe/Moscow", "2026-12-10T18:00:00+03:00"),
+        ("ru", "EU", "Europe/Warsaw", "2026-12-10T16:00:00+01:00"),
+        ("en", "EU", "Europe/Warsaw", "2026-12-10T16:00:00+01:00"),
+        ("zh", "CN", "Asia/Shanghai", "2026-12-10T23:00:00+08:00"),
+    ):
+        start = starts[lang][market]
+        assert (start["zone"], start["local_start"]) == (zone, local)
+        assert start["time"] == _local(starts_at, zone, channels[lang]["locale"])
+        assert start["time"] in start["text"]
+        assert start["zone_name"] in start["text"]
+    assert starts["ru"]["KZ"]["text"].startswith("Эфир:")
+    assert "Алматы" in starts["ru"]["KZ"]["text"]
+    assert "Москв" in starts["ru"]["RU"]["text"]
+    assert starts["en"]["EU"]["text"].startswith("Live on Thursday, December 10, 2026 at 4:00")
+    assert "Warsaw" in starts["en"]["EU"]["text"]
+
+
+async def test_live_and_closed_are_posted_too(server: Server) -> None:
+    app = server.runner.app
+    async with receiving() as receiver:
+        hook = _hook(server, receiver.url)
+        await perform(app, JIANGXI, "live", NOW, hook)
+        await hook.drain()
+        await perform(app, JIANGXI, "close", NOW, hook)
+        await hook.drain()
+        bodies = _bodies(receiver)
+    assert [b["event"] for b in bodies] == ["live", "closed", "report"]
+    live, closed, _ = bodies
+    assert live["show"]["status"] == "live"
+    assert live["channels"]["ru"]["message"] == Localizer("ru").render(scheduler.LIVE_TEXT, {})
+    assert closed["show"]["status"] == "finished"
+    assert closed["channels"]["zh"]["message"] == Localizer("zh_Hans").render(
+        scheduler.CLOSED_TEXT, {}
+    )
+
+
+async def test_a_dead_webhook_does_not_hold_up_the_room_reminder(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = server.runner.app
+    hook = _hook(server, unreachable_url(), retries=1)
+    kazakh = await _viewer(server, "aigerim", "kk")
+    try:
+        with caplog.at_level(logging.WARNING, logger="livecommerce.webhooks"):
+            await perform(app, JIANGXI, "remind-10m", NOW, hook)
+            notice = await kazakh.recv_until("notice", code="reminder")
+            assert notice["minutes"] == 10
+            await hook.drain()
+    finally:
+        await kazakh.close()
+    assert any("not delivered" in r.getMessage() for r in caplog.records)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url("/metrics")) as response,
+    ):
+        metrics = await response.text()
+    assert 'livecommerce_webhook_deliveries_total{event="reminder",outcome="failed"} 1.0' in metrics
+    assert 'livecommerce_webhook_retries_total{event="reminder"} 1.0' in metrics
+
+
+async def test_a_webhook_answering_500_gets_the_reminder_on_a_retry(server: Server) -> None:
+    app = server.runner.app
+    async with receiving([500]) as receiver:
+        hook = _hook(server, receiver.url)
+        await perform(app, JIANGXI, "remind-24h", NOW, hook)
+        await hook.drain()
+        first, second = _bodies(receiver)
+    assert first == second
+    assert first["kind"] == "remind-24h"
+
+
+def test_the_scheduler_has_a_webhook_only_when_a_url_is_set(
+    settings: Settings, tmp_path: Path
+) -> None:
+    plain = ShowScheduler(web.Application(), _settings(settings, tmp_path))
+    assert plain.webhook is None
+    hooked = replace(_settings(settings, tmp_path), show_webhook_url="http://127.0.0.1:9/hook")
+    assert ShowScheduler(web.Application(), hooked).webhook is not None
+
+
+# -- the report after the close --------------------------------------------------------------
+
+
+def _read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _is_file(path: str) -> bool:
+    return Path(path).is_file()
+
+
+async def _reopen(server: Server, show_id: str) -> None:
+    """Put a finished show of the seeds back on air, so its close job acts on it."""
+    store = server.runner.app[STORE]
+    show = await store.show(show_id)
+    assert show is not None
+    await store.put_shows([replace(show, status=ShowStatus.LIVE)])
+
+
+async def test_closing_writes_the_report_files(server: Server) -> None:
+    app = server.runner.app
+    settings = app[SETTINGS]
+    await _reopen(server, KHORGOS)
+    await perform(app, KHORGOS, "close", NOW)
+
+    folder = settings.data_dir / "reports"
+    written = _read_json(folder / f"{KHORGOS}.json")
+    direct = await review(
+        app[STORE],
+        KHORGOS,
+        settings.base_currency,
+        timedelta(hours=settings.order_window_hours),
+    )
+    assert direct is not None
+    assert written == to_data(direct)
+    want = expected()
+    assert written["totals"]["orders"] == want.orders > 0
+    assert written["totals"]["units"] == want.units
+    assert Decimal(written["totals"]["revenue"]) == want.revenue.quantize(Decimal("0.01"))
+
+    page = (folder / f"{KHORGOS}.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype")
+    assert "Khorgos IT Friday" in page
+    assert Localizer("en").format_money(direct.totals.revenue, "CNY") in page
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no leftovers
+    show = await app[STORE].show(KHORGOS)
+    assert show is not None
+    assert show.status is ShowStatus.FINISHED
+
+
+async def test_the_report_is_announced_on_the_webhook(server: Server) -> None:
+    app = server.runner.app
+    await _reopen(server, KHORGOS)
+    async with receiving() as receiver:
+        hook = _hook(server, receiver.url)
+        await perform(app, KHORGOS, "close", NOW, hook)
+        await hook.drain()
+        closed, report = _bodies(receiver)
+    assert closed["event"] == "closed"
+    assert report["id"] == job_id(KHORGOS, "report")
+    assert report["event"] == "report"
+    assert report["message"] == "The report of the show is ready."
+    files = report["report"]
+    assert files["page"] == f"/streams/{KHORGOS}/report"
+    assert files["api"] == f"/api/streams/{KHORGOS}/report"
+    written = _read_json(files["json"])
+    assert files["totals"] == written["totals"]
+    assert _is_file(files["html"])
+
+
+async def test_a_report_that_cannot_be_written_leaves_the_show_closed(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = server.runner.app
+    settings = app[SETTINGS]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "reports").write_text("a file where the folder should be")
+    await _reopen(server, KHORGOS)
+    with caplog.at_level(logging.ERROR, logger="livecommerce.scheduler"):
+        await perform(app, KHORGOS, "close", NOW)
+    show = await app[STORE].show(KHORGOS)
+    assert show is not None
+    assert show.status is ShowStatus.FINISHED
+    [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.scheduler"]
+    assert line.startswith(f"the report of show {KHORGOS} was not written")

@@ -8,7 +8,6 @@ answered 200 with the duplicates counted, nothing stored twice.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -18,15 +17,11 @@ from aiohttp import web
 from livecommerce.core.orders import OrderError, parse_order
 from livecommerce.web.context import CATALOG, CLOCK, SETTINGS, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
+from livecommerce.webhooks import signature
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 MAX_BATCH = 1000
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The `X-Signature` value a shop sends for `body`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @routes.post("/api/orders")
