@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from livecommerce.core import moderation, routing
+from livecommerce.core.changes import Change, Origin
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.core.protocol import (
@@ -123,7 +124,15 @@ class Pinned:
     lang: str | None = None  # the language they speak in the room
 
 
-Effect = Deliver | Close | Store | Erase | Audit | Pinned
+@dataclass(frozen=True)
+class Replicate:
+    """A decided change for every copy of the room (other processes too): the adapter
+    hands it to the bus, which gives it its id and hands it back to each `Room.apply`."""
+
+    change: Change
+
+
+Effect = Deliver | Close | Store | Erase | Audit | Pinned | Replicate
 
 
 @dataclass
@@ -131,7 +140,7 @@ class _Held:
     hold_id: int
     message: ChatMessage
     reasons: tuple[str, ...]
-    conn: int
+    origin: Origin | None
 
 
 @dataclass
@@ -166,6 +175,10 @@ class Room:
     gaps: frozenset[str] = frozenset()
     granted: dict[int, frozenset[str]] = field(default_factory=dict)
     index: routing.MemberIndex = field(default_factory=routing.MemberIndex)
+    # Which process this copy of the room lives in, and whether its changes go through a
+    # bus to every copy (several processes) or apply here at once (one process).
+    process: str = "local"
+    replicated: bool = False
 
     BROADCAST = "*"
 
@@ -498,16 +511,14 @@ class Room:
             effects += self._publish(member, message, command.ref)
         return effects
 
+    def _origin(self, conn: int, ref: str | None) -> Origin:
+        return Origin(self.process, conn, ref)
+
     def _publish(self, member: Member, message: ChatMessage, ref: str | None) -> list[Effect]:
-        message = replace(message, id=self._allocate())
-        self._remember(message)
-        effects: list[Effect] = [Store(message)]
-        effects += self._deliver(message)
-        ack: dict[str, Any] = {"type": "ack", "id": message.id, "status": "sent"}
-        if ref is not None:
-            ack["ref"] = ref
-        effects.append(Deliver(frozenset({member.conn}), ack))
-        return effects
+        change = Change(
+            "message", self._origin(member.conn, ref), store=self.process, message=message
+        )
+        return self._emit(change)
 
     def _allocate(self) -> int:
         allocated = self.next_id
@@ -529,19 +540,176 @@ class Room:
     def _hold(
         self, member: Member, message: ChatMessage, reasons: tuple[str, ...], ref: str | None
     ) -> list[Effect]:
-        hold_id = self._allocate()
-        held = _Held(hold_id, message, reasons, member.conn)
+        change = Change("held", self._origin(member.conn, ref), message=message, reasons=reasons)
+        return self._emit(change)
+
+    # -- changes -----------------------------------------------------------------------
+
+    def _emit(self, change: Change) -> list[Effect]:
+        """A decided change: applied here at once, or handed to every copy of the room."""
+        if self.replicated:
+            return [Replicate(change)]
+        return self.apply(change)
+
+    def _here(self, origin: Origin | None) -> int | None:
+        """The connection of `origin` when it is a member in this process."""
+        if origin is not None and origin.process == self.process and origin.conn in self.members:
+            return origin.conn
+        return None
+
+    def _sequenced(self, message: ChatMessage) -> ChatMessage:
+        """The message with its id: the bus's, or the next of this room's own."""
+        if message.id == 0:
+            return replace(message, id=self._allocate())
+        self.next_id = max(self.next_id, message.id + 1)
+        return message
+
+    def apply(self, change: Change) -> list[Effect]:
+        """Apply a decided change, this room's own or a peer's; deliver it to the members
+        connected here. Every copy applies the same changes in the same order."""
+        kind = change.kind
+        if kind == "message":
+            effects = self._apply_message(change)
+        elif kind == "held":
+            effects = self._apply_held(change)
+        elif kind == "resolved":
+            effects = self._apply_resolved(change)
+        elif kind == "erase":
+            effects = self._apply_erase(change)
+        elif kind in ("timeout", "ban", "unban"):
+            effects = self._apply_restriction(change)
+        elif kind == "slow":
+            effects = self._apply_slow(change)
+        else:
+            return []
+        if change.mod is not None:
+            actor = (
+                change.origin.conn
+                if change.origin is not None and change.origin.process == self.process
+                else None
+            )
+            staff = frozenset(
+                c for c, m in self.members.items() if m.role is not Role.VIEWER and c != actor
+            )
+            effects.append(Deliver(staff, change.mod))
+        return effects
+
+    def _apply_message(self, change: Change) -> list[Effect]:
+        assert change.message is not None
+        message = self._sequenced(change.message)
+        self.seen_users.add(message.user_id)
+        self._remember(message)
+        effects: list[Effect] = []
+        if change.store == self.process:
+            effects.append(Store(message))
+        effects += self._deliver(message)
+        sender = self._here(change.origin)
+        if sender is not None:
+            ack: dict[str, Any] = {"type": "ack", "id": message.id}
+            if change.held_id:
+                ack["held_id"] = change.held_id
+            ack["status"] = "sent"
+            if change.origin is not None and change.origin.ref is not None and not change.held_id:
+                ack["ref"] = change.origin.ref
+            effects.append(Deliver(frozenset({sender}), ack))
+        return effects
+
+    def _apply_held(self, change: Change) -> list[Effect]:
+        assert change.message is not None
+        hold_id = self._sequenced(change.message).id
+        message = replace(change.message, id=0)
+        self.seen_users.add(message.user_id)
+        held = _Held(hold_id, message, change.reasons, change.origin)
         self.held[hold_id] = held
         recipients = self.index.route(message.lang, self.gaps, self._fallback(), staff_only=True)
         frame = _held_frame(held)
-        ack: dict[str, Any] = {"type": "ack", "id": hold_id, "status": "held"}
-        if ref is not None:
-            ack["ref"] = ref
         effects: list[Effect] = [Deliver(recipients.regular, frame)]
         if recipients.fallback:
             effects.append(Deliver(recipients.fallback, {**frame, "fallback": True}))
-        effects.append(Deliver(frozenset({member.conn}), ack))
+        sender = self._here(change.origin)
+        if sender is not None:
+            ack: dict[str, Any] = {"type": "ack", "id": hold_id, "status": "held"}
+            if change.origin is not None and change.origin.ref is not None:
+                ack["ref"] = change.origin.ref
+            effects.append(Deliver(frozenset({sender}), ack))
         return effects
+
+    def _apply_resolved(self, change: Change) -> list[Effect]:
+        held = self.held.pop(change.id, None)
+        if held is None:
+            return []
+        recipients = self.index.route(
+            held.message.lang, self.gaps, self._fallback(), staff_only=True
+        )
+        resolved = {"type": "resolved", "id": change.id, "action": change.action}
+        effects: list[Effect] = [Deliver(recipients.regular | recipients.fallback, resolved)]
+        sender = self._here(held.origin)
+        if change.action == "reject" and sender is not None:
+            effects.append(
+                Deliver(frozenset({sender}), {"type": "ack", "id": change.id, "status": "rejected"})
+            )
+        return effects
+
+    def _apply_erase(self, change: Change) -> list[Effect]:
+        for bucket in self.history.values():
+            for stored in list(bucket):
+                if stored.id == change.id:
+                    bucket.remove(stored)
+        recipients = self.index.route(change.lang, self.gaps, self._fallback())
+        effects: list[Effect] = []
+        if change.store == self.process:
+            effects.append(Erase(change.id))
+        frame = {"type": "deleted", "id": change.id}
+        effects.append(Deliver(recipients.regular | recipients.fallback, frame))
+        return effects
+
+    def _apply_restriction(self, change: Change) -> list[Effect]:
+        user = change.user or ""
+        targets = [m for m in self.members.values() if m.user == user]
+        effects: list[Effect] = []
+        if change.kind == "timeout":
+            self.timeouts[user] = change.until or 0.0
+            for target in targets:
+                effects.append(
+                    Deliver(
+                        frozenset({target.conn}),
+                        _notice(
+                            "timed_out",
+                            N_("A moderator timed you out for {seconds} seconds."),
+                            seconds=change.seconds,
+                        ),
+                    )
+                )
+        elif change.kind == "ban":
+            self.bans.add(user)
+            for target in targets:
+                effects.append(
+                    Deliver(
+                        frozenset({target.conn}),
+                        _error("banned", N_("You are banned from this chat.")),
+                    )
+                )
+                effects.append(Close(target.conn, CLOSE_POLICY, "banned"))
+        else:
+            self.bans.discard(user)
+            self.timeouts.pop(user, None)
+        return effects
+
+    def _apply_slow(self, change: Change) -> list[Effect]:
+        lang = change.lang or ""
+        seconds = change.seconds or 0
+        self.slow[lang] = seconds
+        recipients = self.index.route(lang, self.gaps, self._fallback())
+        if seconds:
+            notice = _notice(
+                "slow_mode",
+                N_("Slow mode: one message every {seconds} seconds."),
+                seconds=seconds,
+                lang=lang,
+            )
+        else:
+            notice = _notice("slow_mode_off", N_("Slow mode is off."), seconds=0, lang=lang)
+        return [Deliver(recipients.regular | recipients.fallback, notice)]
 
     def _subscribe(self, member: Member, command: Subscribe) -> list[Effect]:
         unknown = [lang for lang in command.langs if lang not in self.languages]
@@ -583,37 +751,29 @@ class Room:
                     "not_found", N_("That message is no longer in the chat."), command.ref
                 )
             self._require(member, message.lang, command.ref)
-            for bucket in self.history.values():
-                for stored in list(bucket):
-                    if stored.id == command.id:
-                        bucket.remove(stored)
-            lang = None if message.broadcast else message.lang
-            recipients = self.index.route(lang, self.gaps, self._fallback())
-            frame = {"type": "deleted", "id": command.id}
-            return [
-                Erase(command.id),
-                Deliver(recipients.regular | recipients.fallback, frame),
-                *self._audit(
-                    member,
-                    "delete",
-                    now,
-                    message_id=command.id,
-                    lang=message.lang,
-                    user=message.user_id,
-                    ref=command.ref,
-                ),
-            ]
+            audit, mod, confirmation = self._audit(
+                member,
+                "delete",
+                now,
+                message_id=command.id,
+                lang=message.lang,
+                user=message.user_id,
+                ref=command.ref,
+            )
+            erase = Change(
+                "erase",
+                self._origin(member.conn, command.ref),
+                store=self.process,
+                id=command.id,
+                lang=None if message.broadcast else message.lang,
+                mod=mod,
+            )
+            return [*self._emit(erase), audit, confirmation]
         held = self.held.get(command.id)
         if held is None:
             raise FrameError("not_found", N_("That message is no longer in the chat."), command.ref)
         self._require(member, held.message.lang, command.ref)
-        del self.held[command.id]
-        recipients = self.index.route(
-            held.message.lang, self.gaps, self._fallback(), staff_only=True
-        )
-        resolved = {"type": "resolved", "id": command.id, "action": command.action}
-        effects: list[Effect] = [Deliver(recipients.regular | recipients.fallback, resolved)]
-        effects += self._audit(
+        audit, mod, confirmation = self._audit(
             member,
             command.action,
             now,
@@ -622,25 +782,19 @@ class Room:
             user=held.message.user_id,
             ref=command.ref,
         )
+        resolved = Change(
+            "resolved",
+            self._origin(member.conn, command.ref),
+            id=command.id,
+            action=command.action,
+            mod=mod,
+        )
+        effects = [*self._emit(resolved), audit, confirmation]
         if command.action == "approve":
-            message = replace(held.message, id=self._allocate())
-            self._remember(message)
-            effects.append(Store(message))
-            effects += self._deliver(message)
-            if held.conn in self.members:
-                effects.append(
-                    Deliver(
-                        frozenset({held.conn}),
-                        {"type": "ack", "id": message.id, "held_id": command.id, "status": "sent"},
-                    )
-                )
-        elif held.conn in self.members:
-            effects.append(
-                Deliver(
-                    frozenset({held.conn}),
-                    {"type": "ack", "id": command.id, "status": "rejected"},
-                )
+            approved = Change(
+                "message", held.origin, store=self.process, message=held.message, held_id=command.id
             )
+            effects += self._emit(approved)
         return effects
 
     def _require(self, member: Member, lang: str, ref: str | None) -> None:
@@ -664,34 +818,7 @@ class Room:
         targets = [m for m in self.members.values() if m.user == command.user]
         if any(moderation.is_staff(t.role) for t in targets):
             raise FrameError("forbidden", N_("You are not allowed to do this."), command.ref)
-        effects: list[Effect] = []
-        if command.action == "timeout":
-            self.timeouts[command.user] = now.timestamp() + command.seconds
-            for target in targets:
-                effects.append(
-                    Deliver(
-                        frozenset({target.conn}),
-                        _notice(
-                            "timed_out",
-                            N_("A moderator timed you out for {seconds} seconds."),
-                            seconds=command.seconds,
-                        ),
-                    )
-                )
-        elif command.action == "ban":
-            self.bans.add(command.user)
-            for target in targets:
-                effects.append(
-                    Deliver(
-                        frozenset({target.conn}),
-                        _error("banned", N_("You are banned from this chat.")),
-                    )
-                )
-                effects.append(Close(target.conn, CLOSE_POLICY, "banned"))
-        else:
-            self.bans.discard(command.user)
-            self.timeouts.pop(command.user, None)
-        return effects + self._audit(
+        audit, mod, confirmation = self._audit(
             member,
             command.action,
             now,
@@ -699,6 +826,15 @@ class Room:
             seconds=command.seconds or None,
             ref=command.ref,
         )
+        change = Change(
+            command.action,
+            self._origin(member.conn, command.ref),
+            user=command.user,
+            until=now.timestamp() + command.seconds if command.action == "timeout" else None,
+            seconds=command.seconds,
+            mod=mod,
+        )
+        return [*self._emit(change), audit, confirmation]
 
     def _slow(self, member: Member, command: Slow, now: datetime) -> list[Effect]:
         self._require_moderator(member, command.ref)
@@ -710,23 +846,17 @@ class Room:
                 language=command.lang,
             )
         self._require(member, command.lang, command.ref)
-        self.slow[command.lang] = command.seconds
-        recipients = self.index.route(command.lang, self.gaps, self._fallback())
-        if command.seconds:
-            notice = _notice(
-                "slow_mode",
-                N_("Slow mode: one message every {seconds} seconds."),
-                seconds=command.seconds,
-                lang=command.lang,
-            )
-        else:
-            notice = _notice("slow_mode_off", N_("Slow mode is off."), seconds=0, lang=command.lang)
-        return [
-            Deliver(recipients.regular | recipients.fallback, notice),
-            *self._audit(
-                member, "slow", now, lang=command.lang, seconds=command.seconds, ref=command.ref
-            ),
-        ]
+        audit, mod, confirmation = self._audit(
+            member, "slow", now, lang=command.lang, seconds=command.seconds, ref=command.ref
+        )
+        change = Change(
+            "slow",
+            self._origin(member.conn, command.ref),
+            lang=command.lang,
+            seconds=command.seconds,
+            mod=mod,
+        )
+        return [*self._emit(change), audit, confirmation]
 
     def _pin(self, member: Member, command: Pin, now: datetime) -> list[Effect]:
         if member.role not in (Role.STREAMER, Role.ADMIN):
@@ -744,10 +874,9 @@ class Room:
         lang: str | None = None,
         seconds: int | None = None,
         ref: str | None = None,
-    ) -> list[Effect]:
-        staff = frozenset(
-            c for c, m in self.members.items() if m.role is not Role.VIEWER and c != member.conn
-        )
+    ) -> tuple[Audit, dict[str, Any], Deliver]:
+        """The audit record, the `mod` frame the other staff get (with the change, in
+        every process) and the actor's confirmation (the same frame, with their `ref`)."""
         event: dict[str, Any] = {
             "type": "mod",
             "action": action,
@@ -761,13 +890,12 @@ class Room:
         ):
             if value is not None:
                 event[key] = value
-        # The actor gets the same `mod` frame, with their `ref`, as the confirmation.
         confirmation = {**event, "ref": ref} if ref is not None else event
-        return [
+        return (
             Audit(now, member.user, member.role.value, action, user, message_id, lang, seconds),
-            Deliver(staff, event),
+            event,
             Deliver(frozenset({member.conn}), confirmation),
-        ]
+        )
 
 
 # -- frames ------------------------------------------------------------------------------
