@@ -171,6 +171,13 @@ def _webhook_url(value: Any) -> str:
     return text
 
 
+def _key_prefix(value: Any) -> str:
+    text = _text(value).strip()
+    if not text or len(text) > 64 or not all(c.isalnum() or c in "-_." for c in text):
+        raise Invalid
+    return text
+
+
 def _path(value: Any) -> Path:
     text = _text(value).strip()
     if not text:
@@ -184,6 +191,7 @@ HOST = Kind(N_("an IP address or localhost"), _host)
 PATH = Kind(N_("a folder path"), _path)
 DATABASE_URL = Kind(N_("empty, sqlite:///FILE or postgresql://USER@HOST/DB"), _database_url)
 REDIS_URL = Kind(N_("empty or redis://HOST:PORT/DB"), _redis_url)
+KEY_PREFIX = Kind(N_("up to 64 letters, digits, '-', '_' or '.'"), _key_prefix)
 CURRENCY = Kind(N_("a three-letter ISO 4217 code such as CNY"), _currency)
 
 
@@ -234,7 +242,15 @@ class Settings:
         "postgresql://… for PostgreSQL.",
     )
     redis_url: str = setting(
-        "", REDIS_URL, "Redis for chat fan-out across processes. Empty: in-process."
+        "",
+        REDIS_URL,
+        "Redis shared by several serve processes: chat fan-out, message ids, history for "
+        "resume, moderation state. Empty: one process, all in memory.",
+    )
+    redis_prefix: str = setting(
+        "livecommerce",
+        KEY_PREFIX,
+        "Prefix of every Redis key and channel, so deployments can share one Redis.",
     )
     seeds_dir: Path = setting(Path("seeds"), PATH, "Folder of the demo world's seed files.")
     seed_on_start: bool = setting(
@@ -260,6 +276,12 @@ class Settings:
     )
     guest_joins_per_minute: int = setting(
         30, COUNT, "Guest connections one IP address may open per minute."
+    )
+    connections_per_ip: int = setting(
+        50,
+        COUNT,
+        "Chat connections one IP address may hold open at once; more are refused with 429. "
+        "Raise it when many viewers share one address (a carrier's NAT, a proxy).",
     )
     chat_history: int = setting(
         500, COUNT, "Messages kept per language channel for replay after a reconnect."
@@ -311,6 +333,14 @@ class Settings:
     )
     show_close_grace: float = setting(
         1800.0, SECONDS, "Seconds after a show's end at which its chat closes."
+    )
+    leader_ttl: float = setting(
+        15.0,
+        Kind(N_("a number of seconds from 1 to 300"), _number(1, 300)),
+        "Seconds the scheduler's leader lock lasts unless renewed (every third of it): when "
+        "the process running the jobs dies, another takes over within about this time. "
+        "The lock is in Redis when redis_url is set, else a PostgreSQL advisory lock; "
+        "on SQLite the one process always leads.",
     )
     show_webhook_url: str = setting(
         "",

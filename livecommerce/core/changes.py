@@ -53,6 +53,9 @@ class Change:
     action: str | None = None
     reasons: tuple[str, ...] = ()
     mod: dict[str, Any] | None = None
+    # The change's place in the show's sequence, given by the bus (0: not through one).
+    # A message's or held message's id is its place.
+    seq: int = 0
 
     @property
     def sequenced(self) -> bool:

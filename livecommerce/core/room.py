@@ -179,6 +179,7 @@ class Room:
     # bus to every copy (several processes) or apply here at once (one process).
     process: str = "local"
     replicated: bool = False
+    applied: int = 0  # the place in the bus's sequence of the last change applied
 
     BROADCAST = "*"
 
@@ -229,7 +230,7 @@ class Room:
 
     def join(self, member: Member, now: datetime, since: int | None = None) -> list[Effect]:
         """A connection joins: `hello`, what it missed, and coverage changes."""
-        if member.user in self.bans:
+        if self._banned(member):
             return [
                 Deliver(
                     frozenset({member.conn}), _error("banned", N_("You are banned from this chat."))
@@ -382,7 +383,7 @@ class Room:
     def _chat(self, member: Member, command: Chat, now: datetime) -> list[Effect]:
         stamp = now.timestamp()
         ref = command.ref
-        if member.user in self.bans:
+        if self._banned(member):
             return [Close(member.conn, CLOSE_POLICY, "banned")]
         until = self.timeouts.get(member.user)
         if until is not None and until > stamp and not moderation.is_staff(member.role):
@@ -566,7 +567,12 @@ class Room:
 
     def apply(self, change: Change) -> list[Effect]:
         """Apply a decided change, this room's own or a peer's; deliver it to the members
-        connected here. Every copy applies the same changes in the same order."""
+        connected here. Every copy applies the same changes in the same order; one it
+        has already applied (by its place in the sequence) is ignored."""
+        if change.seq:
+            if change.seq <= self.applied:
+                return []
+            self.applied = change.seq
         kind = change.kind
         if kind == "message":
             effects = self._apply_message(change)
@@ -665,7 +671,11 @@ class Room:
 
     def _apply_restriction(self, change: Change) -> list[Effect]:
         user = change.user or ""
-        targets = [m for m in self.members.values() if m.user == user]
+        # Staff are never restricted, also when the ban came while they were away or
+        # connected to another process: their role is signed in their token.
+        targets = [
+            m for m in self.members.values() if m.user == user and not moderation.is_staff(m.role)
+        ]
         effects: list[Effect] = []
         if change.kind == "timeout":
             self.timeouts[user] = change.until or 0.0
@@ -808,6 +818,11 @@ class Room:
         """A fallback moderator acts for a language while nobody else moderates it: they
         are shown its messages and held queue, so they must be able to act on them."""
         return lang in self.gaps and member.conn in self._fallback()
+
+    def _banned(self, member: Member) -> bool:
+        """Bans keep viewers out; a ban naming a staff member's id (say, given while they
+        were offline) must not lock the streamer or a moderator out of their own show."""
+        return member.user in self.bans and not moderation.is_staff(member.role)
 
     def _require_moderator(self, member: Member, ref: str | None) -> None:
         if not moderation.is_staff(member.role):

@@ -8,6 +8,7 @@ closes what it closes, and hands what must be kept to a batched writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -17,6 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from livecommerce.core import protocol
+from livecommerce.core.changes import Change
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import MentionSource, Role, Show
 from livecommerce.core.room import (
@@ -26,6 +28,7 @@ from livecommerce.core.room import (
     Effect,
     Erase,
     Pinned,
+    Replicate,
     Room,
     RoomRules,
     Store,
@@ -33,6 +36,7 @@ from livecommerce.core.room import (
 from livecommerce.core.routing import Member
 from livecommerce.metrics import Metrics
 from livecommerce.services.batching import BatchWriter
+from livecommerce.services.bus import Bus, BusError
 from livecommerce.services.mentions import MentionLog
 from livecommerce.store import SqlStore
 
@@ -96,6 +100,7 @@ class Rooms:
         clock: Callable[[], datetime],
         presence_interval: float = 5.0,
         mentions: MentionLog | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self.store = store
         self.rules = rules
@@ -109,6 +114,11 @@ class Rooms:
         self.clock = clock
         self.presence_interval = presence_interval
         self.mentions = mentions
+        # With a bus, each room is one copy of a show's room shared by every process.
+        self.bus = bus
+        self._outgoing: dict[str, asyncio.Queue[Change]] = {}
+        self._publishers: dict[str, asyncio.Task[None]] = {}
+        self._early: dict[str, list[Change]] = {}
         self.rooms: dict[str, Room] = {}
         # The product each show has pinned now: joiners see it at once.
         self.pinned: dict[str, str] = {}
@@ -122,7 +132,9 @@ class Rooms:
 
     # -- life cycle --------------------------------------------------------------------
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        if self.bus is not None:
+            await self.bus.start()
         self.writer.start()
         self._ticker = asyncio.create_task(self._tick_presence(), name="presence")
 
@@ -131,6 +143,14 @@ class Rooms:
             self._ticker.cancel()
         for connection in list(self.connections.values()):
             connection.close(1001, "server shutting down")
+        if self.bus is not None:
+            # What was decided here still reaches the other processes, then the bus stops.
+            for show_id, queue in self._outgoing.items():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(grace):
+                        await queue.join()
+                self._publishers[show_id].cancel()
+            await self.bus.close()
         await self.writer.close(grace)
 
     async def room(self, show: Show) -> Room:
@@ -141,6 +161,11 @@ class Rooms:
         async with lock:
             if show.id not in self.rooms:
                 room = Room(show.id, show.languages, show.fallback_moderators, rules=self.rules)
+                if self.bus is not None:
+                    room.process = self.bus.process
+                    room.replicated = True
+                    self._early[show.id] = []
+                    await self.bus.subscribe(show.id, self._heard_for(show.id))
                 if self.identify is not None:
                     room.identify = self.identify
                 if self.blocked is not None:
@@ -149,7 +174,14 @@ class Rooms:
                     room.match = self.match
                 limit = self.rules.history * (len(show.languages) + 1)
                 recent = await self.store.recent_chat_messages(show.id, limit)
+                kept, last = await self._kept(show.id)
+                if kept:
+                    # The bus keeps the newest changes, some not yet in the store.
+                    recent = [m for m in recent if m.id < kept[0].seq]
                 room.restore(recent)
+                for change in kept:
+                    room.apply(change)
+                room.next_id = max(room.next_id, last + 1)
                 if len(recent) >= limit:
                     # Older messages stay in the store but not in the room: a client that
                     # last saw one of them may have missed any channel's, so `since`
@@ -160,7 +192,60 @@ class Rooms:
                 room.next_id = max(room.next_id, await self.store.last_chat_id(show.id) + 1)
                 self.shows[show.id] = show
                 self.rooms[show.id] = room
+                if self.bus is not None:
+                    # Changes heard while the room was loading, in order; applied ones
+                    # are skipped by their place in the sequence.
+                    for change in self._early.pop(show.id, []):
+                        self.apply(room, room.apply(change))
         return self.rooms[show.id]
+
+    async def _kept(self, show_id: str) -> tuple[list[Change], int]:
+        if self.bus is None:
+            return [], 0
+        try:
+            return await self.bus.history(show_id)
+        except BusError as error:
+            log.warning("the bus has no history of show %s now (%s)", show_id, error)
+            return [], 0
+
+    # -- the bus -----------------------------------------------------------------------
+
+    def _heard_for(self, show_id: str) -> Callable[[Change], None]:
+        def heard(change: Change) -> None:
+            room = self.rooms.get(show_id)
+            if room is None:
+                self._early.setdefault(show_id, []).append(change)
+                return
+            self.apply(room, room.apply(change))
+
+        return heard
+
+    def _replicate(self, room: Room, change: Change) -> None:
+        """Queue a change for the bus: one publisher per show keeps this process's
+        changes in the order they were decided."""
+        queue = self._outgoing.get(room.show_id)
+        if queue is None:
+            queue = self._outgoing[room.show_id] = asyncio.Queue()
+            self._publishers[room.show_id] = asyncio.create_task(
+                self._publish(room, queue), name=f"bus-out-{room.show_id}"
+            )
+        queue.put_nowait(change)
+
+    async def _publish(self, room: Room, queue: asyncio.Queue[Change]) -> None:
+        assert self.bus is not None
+        while True:
+            change = await queue.get()
+            try:
+                await self.bus.publish(room.show_id, change, room.next_id - 1)
+            except BusError as error:
+                # The other processes cannot hear it now: this one still serves its own
+                # members, with ids of its own that the sequence skips past later.
+                log.warning("bus unreachable (%s): show %s continues locally", error, room.show_id)
+                self.apply(room, room.apply(change))
+            except Exception:
+                log.exception("could not publish a change of show %s", room.show_id)
+            finally:
+                queue.task_done()
 
     # -- connections -------------------------------------------------------------------
 
@@ -236,6 +321,8 @@ class Rooms:
                 self.writer.put(Write(room.show_id, "audit", effect))
             elif isinstance(effect, Pinned):
                 self._pinned(room, effect)
+            elif isinstance(effect, Replicate):
+                self._replicate(room, effect.change)
 
     def _deliver(self, to: frozenset[int], frame: dict[str, Any]) -> None:
         if not to:

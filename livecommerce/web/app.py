@@ -18,6 +18,7 @@ from livecommerce.core.room import RoomRules
 from livecommerce.i18n import Localizer
 from livecommerce.metrics import Metrics
 from livecommerce.secret import load_secret
+from livecommerce.services.bus import Bus, RedisBus
 from livecommerce.services.catalog import Catalog
 from livecommerce.services.mentions import MentionLog
 from livecommerce.services.rooms import Rooms
@@ -62,7 +63,7 @@ async def _start_relay(app: web.Application) -> None:
         return detection.lang, detection.confident
 
     app[RELAY].rooms.identify = identify
-    app[RELAY].rooms.start()
+    await app[RELAY].rooms.start()
     app[MENTIONS].start()
 
 
@@ -106,6 +107,16 @@ def _rooms(
         clock=clock,
         presence_interval=settings.presence_interval,
         mentions=mentions,
+        bus=_bus(settings),
+    )
+
+
+def _bus(settings: Settings) -> Bus | None:
+    """The Redis bus that shares rooms between processes, when `redis_url` is set."""
+    if not settings.redis_url:
+        return None
+    return RedisBus(
+        settings.redis_url, prefix=settings.redis_prefix, keep=settings.chat_history * 8
     )
 
 

@@ -1,0 +1,310 @@
+"""The bus that shares each show's room between processes.
+
+Every decided change of a room (see `core/changes.py`) is published on the bus; the bus
+gives messages their id from one sequence per show, keeps the recent changes (so a
+process that opens the room late, or a client that resumes on another process, finds
+the history), and hands every change to every subscribed process in one order.
+
+Two backends with one contract (tests/services/test_bus.py runs the same suite on both):
+
+- `LocalBroker` / `LocalBus`: in one process, for tests and for several rooms of one
+  process sharing a show;
+- `RedisBus`: Redis, for several `serve` processes. One Lua script allocates the id
+  (INCR, never below the caller's floor), appends to a capped stream (the history) and
+  PUBLISHes, atomically, so every subscriber sees the changes in id order.
+
+A payload on the wire is the id, one space, then the change as JSON (`to_json`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from livecommerce.core.changes import Change, ChangeError, from_json, to_json
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Change], None]
+# Called with True when the bus reaches its backend again, False when it loses it.
+Status = Callable[[bool], None]
+
+
+class BusError(Exception):
+    """The bus could not publish (its backend is unreachable)."""
+
+
+class Bus(Protocol):
+    """What the rooms need of a bus."""
+
+    process: str
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, show_id: str, change: Change, floor: int) -> Change:
+        """Hand `change` to every subscriber of the show, at the next place of the show's
+        sequence (never at or below `floor`; a message takes it as its id). Returns the
+        change as published. Raises `BusError` when the backend is unreachable."""
+        ...
+
+    async def subscribe(self, show_id: str, handler: Handler) -> None: ...
+
+    async def unsubscribe(self, show_id: str) -> None: ...
+
+    async def history(self, show_id: str) -> tuple[list[Change], int]:
+        """The show's kept changes, oldest first, and the last place of its sequence."""
+        ...
+
+
+def encode(change: Change) -> str:
+    return json.dumps(to_json(change), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(payload: str | bytes) -> Change:
+    """A published payload back to its change, with the id the bus gave it."""
+    text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    head, _, body = text.partition(" ")
+    try:
+        ident = int(head)
+        change = from_json(json.loads(body))
+    except (ValueError, json.JSONDecodeError) as error:
+        raise ChangeError(f"not a bus payload: {error}") from None
+    return _numbered(change, ident)
+
+
+def _numbered(change: Change, seq: int) -> Change:
+    """The change at its place in the sequence; a message takes the place as its id."""
+    if change.sequenced and change.message is not None:
+        return replace(change, seq=seq, message=replace(change.message, id=seq))
+    return replace(change, seq=seq)
+
+
+def new_process_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+# -- in one process ----------------------------------------------------------------------
+
+
+class LocalBroker:
+    """The shared state of in-process buses: one sequence, history and subscriber list
+    per show."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self.keep = keep
+        self.last: dict[str, int] = {}
+        self.kept: dict[str, deque[Change]] = {}
+        self.handlers: dict[str, dict[str, Handler]] = {}
+
+
+class LocalBus:
+    """A bus whose processes are objects of one process (tests, one-process rooms)."""
+
+    def __init__(self, broker: LocalBroker | None = None, process: str | None = None) -> None:
+        self.broker = broker or LocalBroker()
+        self.process = process or new_process_id()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        for handlers in self.broker.handlers.values():
+            handlers.pop(self.process, None)
+
+    async def publish(self, show_id: str, change: Change, floor: int) -> Change:
+        broker = self.broker
+        seq = max(broker.last.get(show_id, 0), floor) + 1
+        broker.last[show_id] = seq
+        published = _numbered(change, seq)
+        broker.kept.setdefault(show_id, deque(maxlen=broker.keep)).append(published)
+        for handler in list(broker.handlers.get(show_id, {}).values()):
+            handler(published)
+        return published
+
+    async def subscribe(self, show_id: str, handler: Handler) -> None:
+        self.broker.handlers.setdefault(show_id, {})[self.process] = handler
+
+    async def unsubscribe(self, show_id: str) -> None:
+        self.broker.handlers.get(show_id, {}).pop(self.process, None)
+
+    async def history(self, show_id: str) -> tuple[list[Change], int]:
+        return list(self.broker.kept.get(show_id, ())), self.broker.last.get(show_id, 0)
+
+
+# -- Redis ---------------------------------------------------------------------------------
+
+# KEYS: sequence, history stream. ARGV: channel, change JSON, floor, keep.
+PUBLISH = """
+local seq = redis.call('INCR', KEYS[1])
+local floor = tonumber(ARGV[3])
+if seq <= floor then
+  seq = floor + 1
+  redis.call('SET', KEYS[1], seq)
+end
+local payload = seq .. ' ' .. ARGV[2]
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], '*', 'c', payload)
+redis.call('PUBLISH', ARGV[1], payload)
+return seq
+"""
+
+
+class RedisBus:
+    """The bus over Redis: a Lua script sequences and publishes, pub/sub delivers, a capped
+    stream per show keeps the history. Lost connections are retried with backoff; the
+    `status` callback hears when the bus goes down and comes back."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "livecommerce",
+        keep: int = 10_000,
+        process: str | None = None,
+        status: Status | None = None,
+    ) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.keep = keep
+        self.process = process or new_process_id()
+        self.status = status
+        self.redis: aioredis.Redis = aioredis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
+        )
+        self._script = self.redis.register_script(PUBLISH)
+        self.handlers: dict[str, Handler] = {}
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        self.connected = False
+
+    def _key(self, show_id: str, what: str) -> str:
+        return f"{self.prefix}:show:{{{show_id}}}:{what}"
+
+    def channel(self, show_id: str) -> str:
+        return self._key(show_id, "changes")
+
+    async def start(self) -> None:
+        self._reader = asyncio.create_task(self._read(), name="bus-reader")
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.aclose()
+
+    async def publish(self, show_id: str, change: Change, floor: int) -> Change:
+        try:
+            ident = await self._script(
+                keys=[self._key(show_id, "seq"), self._key(show_id, "history")],
+                args=[self.channel(show_id), encode(change), floor, self.keep],
+            )
+        except (RedisError, OSError) as error:
+            raise BusError(str(error)) from None
+        return _numbered(change, int(ident))
+
+    async def subscribe(self, show_id: str, handler: Handler) -> None:
+        self.handlers[self.channel(show_id)] = handler
+        self._changed.set()
+
+    async def unsubscribe(self, show_id: str) -> None:
+        self.handlers.pop(self.channel(show_id), None)
+        self._changed.set()
+
+    async def history(self, show_id: str) -> tuple[list[Change], int]:
+        try:
+            entries = await self.redis.xrange(self._key(show_id, "history"))
+            last = await self.redis.get(self._key(show_id, "seq"))
+        except (RedisError, OSError) as error:
+            raise BusError(str(error)) from None
+        changes: list[Change] = []
+        for _, fields in entries or ():
+            try:
+                changes.append(decode((fields or {})[b"c"]))
+            except (ChangeError, KeyError) as error:
+                log.warning("skipped a kept change of show %s: %s", show_id, error)
+        return changes, int(last or 0)
+
+    async def _read(self) -> None:
+        """Deliver published changes to the handlers; resubscribe after a lost connection,
+        with backoff (0.1 s doubling to 5 s)."""
+        delay = 0.1
+        subscribed: set[str] = set()
+        while True:
+            try:
+                if self._pubsub is None:
+                    self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    subscribed = set()
+                    # PING first: subscribing to nothing would not notice Redis is gone.
+                    await self.redis.ping()
+                    self._up(True)
+                    delay = 0.1
+                wanted = set(self.handlers)
+                if wanted - subscribed:
+                    await self._pubsub.subscribe(*(wanted - subscribed))
+                if subscribed - wanted:
+                    await self._pubsub.unsubscribe(*(subscribed - wanted))
+                subscribed = wanted
+                if not subscribed:
+                    self._changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(1.0):
+                            await self._changed.wait()
+                    await self.redis.ping()
+                    continue
+                message = await self._pubsub.get_message(timeout=0.2)
+                if message is None:
+                    continue
+                handler = self.handlers.get(message["channel"].decode())
+                if handler is None:
+                    continue
+                try:
+                    change = decode(message["data"])
+                except ChangeError as error:
+                    log.warning("skipped a change from the bus: %s", error)
+                    continue
+                handler(change)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                if self.connected:
+                    log.warning("lost Redis (%s): retrying", error)
+                self._up(False)
+                if self._pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await self._pubsub.aclose()
+                self._pubsub = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception:  # a handler's bug must not stop the bus
+                log.exception("a bus handler failed")
+
+    def _up(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            if connected:
+                log.info("connected to Redis at %s", _safe(self.url))
+            if self.status is not None:
+                self.status(connected)
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for the log."""
+    _, sep, tail = url.rpartition("@")
+    return f"redis://…@{tail}" if sep else url

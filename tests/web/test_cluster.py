@@ -1,0 +1,151 @@
+"""Two servers share a show through the machine's Redis, as two `serve` processes would:
+a viewer on one and a moderator on the other are in the same room.
+
+Each server has its own bus (its own process id), so everything that crosses between them
+goes through Redis: message ids, delivery, history for resume and moderation state."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from livecommerce.config import Settings
+from livecommerce.store import SqlStore
+from tests.conftest import REDIS_TEST_URL, Server, unavailable
+from tests.web.chat import Client, moderator, running, streamer, viewer
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own, removed afterwards."""
+    client = aioredis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except (OSError, aioredis.RedisError):
+        await client.aclose()
+        unavailable(f"Redis is not reachable at {REDIS_TEST_URL}")
+    name = f"lc-test-{uuid.uuid4().hex[:10]}"
+    yield name
+    keys = [k async for k in client.scan_iter(match=f"{name}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def cluster(
+    settings: Settings, store: SqlStore, prefix: str, **changes: object
+) -> AsyncIterator[tuple[Server, Server]]:
+    shared = {"redis_url": REDIS_TEST_URL, "redis_prefix": prefix, **changes}
+    async with running(settings, store, **shared) as a, running(settings, store, **shared) as b:
+        yield a, b
+
+
+async def test_a_message_on_one_process_reaches_the_room_on_the_other(
+    settings: Settings, seeded_store: SqlStore, prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, prefix) as (a, b):
+        writer = await viewer(a, "u-aigerim", "kk")
+        reader = await viewer(b, "u-dana", "kk")
+        mod = await moderator(b, "mod-kk", "kk")
+        other = await viewer(b, "u-ivan", "ru")
+        ack = await writer.say("Раковина қанша тұрады?", lang="kk")
+        assert ack["status"] == "sent"
+        for client in (reader, mod, writer):
+            chat = await client.recv_until("chat")
+            assert chat["id"] == ack["id"]
+            assert chat["text"] == "Раковина қанша тұрады?"
+        await other.assert_silent(ignore=("presence", "notice"))
+        for client in (writer, reader, mod, other):
+            await client.close()
+
+
+async def test_ids_grow_in_one_order_across_processes_and_resume_anywhere(
+    settings: Settings, seeded_store: SqlStore, prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, prefix) as (a, b):
+        on_a, on_b = await viewer(a, "u-a", "kk"), await viewer(b, "u-b", "kk")
+        watch_a, watch_b = await viewer(a, "u-wa", "kk"), await viewer(b, "u-wb", "kk")
+        acks = []
+        for n in range(10):
+            sender = on_a if n % 2 else on_b
+            acks.append(await sender.say(f"Сұрақ {n}", lang="kk"))
+        ids = [ack["id"] for ack in acks]
+        assert ids == sorted(ids)
+        assert len(set(ids)) == 10
+        seen_a = [c["id"] for c in await watch_a.chats(10)]
+        seen_b = [c["id"] for c in await watch_b.chats(10)]
+        assert seen_a == seen_b == ids
+        # The reader on A drops after the fourth message and comes back on B.
+        await watch_a.close()
+        back = await Client.open(b, token=watch_a_token(a), lang="kk", since=ids[3])
+        assert back.hello["recovered"] is True
+        replay = [c["text"] for c in await back.chats(6)]
+        assert replay == [f"Сұрақ {n}" for n in range(4, 10)]
+        for client in (on_a, on_b, watch_b, back):
+            await client.close()
+
+
+def watch_a_token(server: Server) -> str:
+    from tests.web.chat import make_token
+
+    return make_token(server, "u-wa", "viewer", ["kk"])
+
+
+async def test_moderation_on_one_process_applies_on_the_other(
+    settings: Settings, seeded_store: SqlStore, prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, prefix, hold_links=True) as (a, b):
+        guest = await viewer(a, "u-guest", "kk")
+        reader = await viewer(a, "u-reader", "kk")
+        mod = await moderator(b, "mod-kk", "kk")
+        # Held on A, approved on B: the author on A gets the approval, the room the message.
+        held_ack = await guest.say("Қараңыз https://shop.kz/sink", lang="kk")
+        assert held_ack["status"] == "held"
+        held = await mod.recv_until("held")
+        assert held["id"] == held_ack["id"]
+        await mod.send({"type": "approve", "id": held["id"], "ref": "ok"})
+        await mod.recv_until("mod", ref="ok")
+        approved = await guest.recv_until("ack", held_id=held["id"])
+        chat = await reader.recv_until("chat")
+        assert chat["id"] == approved["id"]
+        assert chat["text"] == "Қараңыз https://shop.kz/sink"
+        # Deleted on B: gone on A.
+        await mod.send({"type": "delete", "id": chat["id"], "ref": "del"})
+        assert (await reader.recv_until("deleted"))["id"] == chat["id"]
+        # Slow mode set on B holds back a viewer on A.
+        await mod.send({"type": "slow", "lang": "kk", "seconds": 60, "ref": "slow"})
+        await mod.recv_until("mod", ref="slow")
+        assert (await reader.recv_until("notice", code="slow_mode"))["seconds"] == 60
+        first = await reader.say("Бірінші", lang="kk")
+        assert first["status"] == "sent"
+        await reader.send({"type": "chat", "text": "Екінші", "lang": "kk", "ref": "again"})
+        assert (await reader.recv_until("error", ref="again"))["code"] == "slow_mode"
+        # Banned on B: closed on A.
+        await mod.send({"type": "ban", "user": "u-guest", "ref": "ban"})
+        await mod.recv_until("mod", ref="ban")
+        code, _ = await guest.closed()
+        assert code == 1008
+        for client in (reader, mod):
+            await client.close()
+
+
+async def test_a_streamer_on_one_process_reaches_every_language_on_the_other(
+    settings: Settings, seeded_store: SqlStore, prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, prefix) as (a, b):
+        boss = await streamer(a)
+        readers = {lang: await viewer(b, f"u-{lang}", lang) for lang in ("kk", "ru", "zh")}
+        ack = await boss.say("Жеңілдік! Скидка! 折扣!")
+        for reader in readers.values():
+            chat = await reader.recv_until("chat")
+            assert chat["id"] == ack["id"]
+            assert chat.get("broadcast") is True
+        for client in (boss, *readers.values()):
+            await client.close()
