@@ -5,12 +5,20 @@ reading English; the translated catalogs turn it into «Эфир: четверг
 2026 г., в 20:00 по времени Алматы». Every sentence goes through gettext with named
 placeholders, so a translator may reorder them; dates, times, zone names and prices
 come from CLDR through the Localizer.
+
+The pack is the same texts as files to hand out: one plain-text file per market (each
+language under its code) and a zip of one file per market and language, with the JSON
+of them all.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import re
+import zipfile
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from babel.dates import format_skeleton
 
@@ -96,3 +104,36 @@ def announcements(
         for code in show.markets
         if code in by_code
     }
+
+
+def market_text(texts: Mapping[str, str]) -> str:
+    """One market's announcements as one plain-text file: each language under a line
+    with its code, `[kk]`, a blank line between them."""
+    return "\n\n".join(f"[{lang}]\n{text}" for lang, text in texts.items()) + "\n"
+
+
+def safe_name(text: str) -> str:
+    """`text` as one file name, never a path: letters, digits, '.', '_' and '-'."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "_"
+
+
+def pack_zip(show: Show, texts: Mapping[str, Mapping[str, str]]) -> bytes:
+    """The announcement pack as a zip: `KZ/kk.txt` for every market and language, and
+    `announcements.json` with them all. Entries carry the show's start as their date,
+    so the same pack is the same bytes."""
+    stamp = show.starts_at.astimezone(UTC)
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, 0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+
+        def add(name: str, text: str) -> None:
+            info = zipfile.ZipInfo(f"{safe_name(show.id)}/{name}", date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            pack.writestr(info, text.encode("utf-8"))
+
+        for code, by_lang in texts.items():
+            for lang, text in by_lang.items():
+                add(f"{safe_name(code)}/{safe_name(lang)}.txt", text + "\n")
+        data = {"stream": show.id, "announcements": texts}
+        add("announcements.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    return buffer.getvalue()

@@ -10,35 +10,42 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from babel.dates import format_timedelta
 from babel.numbers import format_percent
 
-from livecommerce import schedules
+from livecommerce import schedules, seeds
 from livecommerce.config import Settings
 from livecommerce.console import REPORT_WIDTH, emit, l10n_for, with_settings
 from livecommerce.core.models import Market, Show, ShowStatus, Streamer
-from livecommerce.core.planner import Plan, PlanError, ZoneFit, compare_zones, plan_shows
+from livecommerce.core.planner import Coverage, PlanError, ZoneFit, compare_zones
 from livecommerce.errors import CannotPlanError, UnknownStreamerError
 from livecommerce.i18n import Localizer
 from livecommerce.seeds import Bad
 from livecommerce.services.planning import (
     COMPARE_ZONES,
+    Planned,
     World,
     choose_markets,
+    coverage_lines,
+    load_world,
+    make_plan,
     planned_shows,
 )
 from livecommerce.store import open_store
 
+if TYPE_CHECKING:
+    from rich.text import Text
 
-async def _world(settings: Settings) -> World:
+
+async def _world(settings: Settings, now: datetime) -> World:
     store = open_store(settings.resolved_database_url)
     await store.start()
     try:
-        return World(await store.markets(), await store.streamers(), await store.products())
+        return await load_world(store, now)
     finally:
         await store.close()
 
@@ -77,16 +84,25 @@ def _span(l10n: Localizer, text: str, flag: str, zero: bool = False) -> timedelt
         ) from None
 
 
+def _coverage_data(coverage: Coverage | None) -> dict[str, Any] | None:
+    if coverage is None:
+        return None
+    return {
+        "covered": {lang: list(names) for lang, names in coverage.covered.items()},
+        "missing": list(coverage.missing),
+    }
+
+
 def _plan_data(
     streamer: Streamer,
     markets: Sequence[Market],
     start: date,
     days: int,
     gap: timedelta,
-    found: Plan,
+    planned: Planned,
     fits: Sequence[ZoneFit],
-    holidays: dict[str, frozenset[date]],
 ) -> dict[str, Any]:
+    found, holidays = planned.plan, planned.holidays
     return {
         "streamer": streamer.id,
         "zone": found.zone,
@@ -99,6 +115,13 @@ def _plan_data(
         "holidays": {
             code: sorted(d.isoformat() for d in days_) for code, days_ in holidays.items()
         },
+        "past_orders": {
+            code: {"orders": past.orders, "weight": past.weight}
+            for code, past in planned.past_orders().items()
+        },
+        "moderators": [m.name for m in planned.moderators]
+        if planned.moderators is not None
+        else None,
         "slots": [
             {
                 "rank": s.rank,
@@ -118,6 +141,7 @@ def _plan_data(
                 "streamer_start": s.streamer_start.isoformat(timespec="seconds"),
                 "streamer_end": s.streamer_end.isoformat(timespec="seconds"),
                 "night": s.night,
+                "coverage": _coverage_data(s.coverage),
             }
             for s in found.slots
         ],
@@ -134,11 +158,24 @@ def _plan_data(
     }
 
 
+def _coverage_cell(l10n: Localizer, coverage: Coverage) -> Text:
+    from rich.text import Text
+
+    nobody = l10n.gettext("nobody on shift")
+    lines = [
+        Text(f"{line.language}: {line.names}")
+        if line.names is not None
+        else Text(f"{line.language}: {nobody}", "bold red")
+        for line in coverage_lines(l10n, coverage)
+    ]
+    return Text("\n").join(lines)
+
+
 def _render_plan(
     l10n: Localizer,
     streamer: Streamer,
     markets: Sequence[Market],
-    found: Plan,
+    planned: Planned,
     fits: Sequence[ZoneFit],
 ) -> None:
     from rich.console import Console
@@ -147,6 +184,8 @@ def _render_plan(
     console = Console()
     if not console.is_terminal:
         console = Console(width=max(console.width, REPORT_WIDTH))
+    found = planned.plan
+    staffed = planned.moderators is not None
     lang = l10n.locale.split("_")[0]
     number = l10n.format_number
     table = Table(
@@ -161,6 +200,8 @@ def _render_plan(
         table.add_column(f"{m.names.get(lang) or m.code}\n{cities}")
     table.add_column(l10n.gettext("Streamer ({city})").format(city=l10n.zone_name(streamer.zone)))
     table.add_column(l10n.gettext("Audience share"))
+    if staffed:
+        table.add_column(l10n.gettext("Moderators"))
     for s in found.slots:
         cells = []
         for m in markets:
@@ -175,8 +216,23 @@ def _render_plan(
             f"{code} {format_percent(share, locale=l10n.locale)}"
             for code, share in sorted(s.shares.items(), key=lambda item: -item[1])
         )
-        table.add_row(str(s.rank), number(round(s.score, 2)), *cells, mine, shares)
+        staff = [_coverage_cell(l10n, s.coverage)] if staffed and s.coverage is not None else []
+        table.add_row(str(s.rank), number(round(s.score, 2)), *cells, mine, shares, *staff)
     console.print(table)
+
+    past = Table(title=l10n.gettext("Past orders blended into the audience curves"))
+    past.add_column(l10n.gettext("Market"))
+    past.add_column(l10n.gettext("Orders"), justify="right")
+    past.add_column(l10n.gettext("Share of the curve"), justify="right")
+    for m in markets:
+        counted = planned.past_orders().get(m.code)
+        if counted is not None:
+            past.add_row(
+                m.names.get(lang) or m.code,
+                number(counted.orders),
+                format_percent(counted.weight, locale=l10n.locale),
+            )
+    console.print(past)
 
     where = Table(title=l10n.gettext("Where to stream from"))
     where.add_column(l10n.gettext("Streamer's zone"))
@@ -216,6 +272,14 @@ def _render_plan(
     show_default=True,
     help="Other zones to stream from, comma-separated, to compare with the streamer's.",
 )
+@click.option(
+    "--moderators",
+    "moderators_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Moderators file ([[moderator]] tables) whose shifts are checked for every slot "
+    "(default: moderators.toml in the seeds folder, if there).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan, every field, as JSON.")
 @click.option(
     "--write",
@@ -241,13 +305,12 @@ def plan(
     length: str,
     gap: str,
     compare: str,
+    moderators_file: Path | None,
     as_json: bool,
     write_file: Path | None,
     ics_file: Path | None,
 ) -> None:
     """Plan shows when the buyers of each market are in their evening peak."""
-    from livecommerce.services.planning import market_holidays
-
     l10n = l10n_for(settings)
     show_length = _span(l10n, length, "--length")
     show_gap = _span(l10n, gap, "--gap", zero=True)
@@ -264,12 +327,17 @@ def plan(
                 param_hint="--from",
             ) from None
 
-    world = asyncio.run(_world(settings))
+    moderators = (
+        seeds.read_moderators(moderators_file)
+        if moderators_file is not None
+        else seeds.moderators_in(settings.seeds_dir)
+    )
+    now = datetime.now(UTC)
+    world = asyncio.run(_world(settings, now))
     streamer = next((s for s in world.streamers if s.id == streamer_id), None)
     if streamer is None:
         raise UnknownStreamerError(streamer=streamer_id[:100])
     chosen = choose_markets(world, markets)
-    now = datetime.now(UTC)
     try:
         home = ZoneInfo(streamer.zone)
         today = now.astimezone(home).date()
@@ -282,8 +350,8 @@ def plan(
                 ),
                 param_hint="--from",
             )
-        holidays = market_holidays(chosen, start, days)
-        found = plan_shows(
+        planned = make_plan(
+            world,
             streamer,
             chosen,
             start=start,
@@ -292,19 +360,19 @@ def plan(
             gap=show_gap,
             days=days,
             now=now,
-            holidays=holidays,
+            moderators=moderators,
         )
+        found = planned.plan
         fits = compare_zones(found, list(dict.fromkeys([streamer.zone, *zones])))
     except PlanError as error:
         raise CannotPlanError(error.text) from None
 
+    shows_planned = planned_shows(streamer, chosen, found, world.products)
     if ics_file is not None:
         from livecommerce.calendars import write_ics
 
-        shows_planned = planned_shows(streamer, chosen, found, world.products)
         ics_file.write_bytes(write_ics(shows_planned, chosen, world.products, now=now))
     if write_file is not None:
-        planned = planned_shows(streamer, chosen, found, world.products)
         ranks = {schedules.show_id(streamer.id, s.start): s for s in found.slots}
         notes = {
             show.id: [
@@ -318,7 +386,7 @@ def plan(
                     for lt in ranks[show.id].local
                 ),
             ]
-            for show in planned
+            for show in shows_planned
         }
         header = [
             l10n.gettext("Shows planned by `livecommerce plan` for {streamer}.").format(
@@ -329,14 +397,14 @@ def plan(
                 "`livecommerce schedule apply {file}`."
             ).format(file=write_file),
         ]
-        schedules.write(write_file, schedules.render(planned, header, notes))
+        schedules.write(write_file, schedules.render(shows_planned, header, notes))
 
     if as_json:
-        data = _plan_data(streamer, chosen, start, days, show_gap, found, fits, holidays)
+        data = _plan_data(streamer, chosen, start, days, show_gap, planned, fits)
         data["written"] = str(write_file) if write_file is not None else None
         emit(data)
         return
-    _render_plan(l10n, streamer, chosen, found, fits)
+    _render_plan(l10n, streamer, chosen, planned, fits)
     if write_file is not None:
         click.echo(l10n.gettext("Schedule written to {path}").format(path=write_file))
     if ics_file is not None:

@@ -34,7 +34,18 @@ from zoneinfo import ZoneInfo
 
 from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
 from livecommerce.errors import ScheduleError, SeedError
-from livecommerce.seeds import Bad, _lang, _langs, _moment, _per_lang, _str, _toml, _zone
+from livecommerce.seeds import (
+    Bad,
+    FieldBad,
+    _lang,
+    _langs,
+    _moment,
+    _per_lang,
+    _str,
+    _toml,
+    _zone,
+    read_field,
+)
 
 T = TypeVar("T")
 
@@ -101,19 +112,6 @@ def show_code(streamer: str, start: datetime) -> str:
 # -- reading -------------------------------------------------------------------------------
 
 
-class _FieldBad(Bad):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-
-
-def _field(r: Mapping[str, Any], name: str, read: Callable[[Any], T]) -> T:
-    try:
-        return read(r[name])
-    except (Bad, TypeError, AttributeError, ValueError) as error:
-        raise _FieldBad(name, str(error)) from None
-
-
 def _list(read: Callable[[Any], T]) -> Callable[[Any], tuple[T, ...]]:
     def each(value: Any) -> tuple[T, ...]:
         if not isinstance(value, list):
@@ -135,15 +133,15 @@ def _match(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
 def _start(r: Mapping[str, Any]) -> datetime:
     value = r["starts_at"]
     if "zone" in r:
-        zone = ZoneInfo(_field(r, "zone", _zone))
+        zone = ZoneInfo(read_field(r, "zone", _zone))
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value.strip())
             except ValueError:
-                raise _FieldBad("starts_at", f"{value!r} is not an ISO 8601 time") from None
+                raise FieldBad("starts_at", f"{value!r} is not an ISO 8601 time") from None
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=zone).astimezone(UTC)
-    return _field({"starts_at": value}, "starts_at", lambda v: _moment(v, "starts_at"))
+    return read_field({"starts_at": value}, "starts_at", lambda v: _moment(v, "starts_at"))
 
 
 def _moderators(value: Any) -> dict[str, tuple[str, ...]]:
@@ -157,47 +155,47 @@ def _show(r: Any) -> Entry:
         raise Bad("each [[show]] must be a table")
     unknown = sorted(set(r) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
-        raise _FieldBad(unknown[0], "unknown field")
+        raise FieldBad(unknown[0], "unknown field")
     for name in REQUIRED:
         if name not in r:
-            raise _FieldBad(name, "missing field")
+            raise FieldBad(name, "missing field")
     if ("length" in r) == ("ends_at" in r):
-        raise _FieldBad("length", "give either length or ends_at")
+        raise FieldBad("length", "give either length or ends_at")
     starts = _start(r)
     if "length" in r:
-        ends = starts + _field(r, "length", parse_length)
+        ends = starts + read_field(r, "length", parse_length)
     else:
-        ends = _field(r, "ends_at", lambda v: _moment(v, "ends_at"))
+        ends = read_field(r, "ends_at", lambda v: _moment(v, "ends_at"))
         if not timedelta(0) < ends - starts <= MAX_LENGTH:
-            raise _FieldBad("ends_at", "must be after starts_at, by at most 24h")
-    markets = _field(r, "markets", _list(lambda m: _str(m, "a market", 8)))
-    languages = _field(r, "languages", _langs)
+            raise FieldBad("ends_at", "must be after starts_at, by at most 24h")
+    markets = read_field(r, "markets", _list(lambda m: _str(m, "a market", 8)))
+    languages = read_field(r, "languages", _langs)
     for name, values in (("markets", markets), ("languages", languages)):
         if not values or len(set(values)) != len(values):
-            raise _FieldBad(name, "must name at least one, each once")
-    fallback = _field({"f": r.get("fallback_moderators", [])}, "f", _langs)
-    moderators = _field({"m": r.get("moderators", {})}, "m", _moderators)
+            raise FieldBad(name, "must name at least one, each once")
+    fallback = read_field({"f": r.get("fallback_moderators", [])}, "f", _langs)
+    moderators = read_field({"m": r.get("moderators", {})}, "m", _moderators)
     for name, langs in (("fallback_moderators", fallback), ("moderators", tuple(moderators))):
         stray = [lang for lang in langs if lang not in languages]
         if stray:
-            raise _FieldBad(name, f"language {stray[0]!r} is not among the show's languages")
+            raise FieldBad(name, f"language {stray[0]!r} is not among the show's languages")
     status = ShowStatus.SCHEDULED
     if "status" in r:
-        status = _field(r, "status", ShowStatus)
+        status = read_field(r, "status", ShowStatus)
     return Entry(
         where="",
         show=Show(
-            id=_field(r, "id", _match(_ID, "id (letters, digits, '.', '_', '-')")),
-            code=_field(r, "code", _match(_CODE, "code (letters, digits, '_', '-')")),
-            streamer_id=_field(r, "streamer", lambda v: _str(v, "streamer", 64)),
+            id=read_field(r, "id", _match(_ID, "id (letters, digits, '.', '_', '-')")),
+            code=read_field(r, "code", _match(_CODE, "code (letters, digits, '_', '-')")),
+            streamer_id=read_field(r, "streamer", lambda v: _str(v, "streamer", 64)),
             starts_at=starts,
             ends_at=ends,
             markets=markets,
             languages=languages,
             status=status,
-            titles=_field({"titles": r.get("titles", {})}, "titles", _titles),
+            titles=read_field({"titles": r.get("titles", {})}, "titles", _titles),
             fallback_moderators=fallback,
-            featured=_field(
+            featured=read_field(
                 {"featured": r.get("featured", [])},
                 "featured",
                 _list(lambda s: _str(s, "a sku", 64)),
@@ -229,7 +227,7 @@ def read(path: Path) -> list[Entry]:
         label = f"{where} ({named})" if isinstance(named, str) and len(named) <= 100 else where
         try:
             entry = _show(row)
-        except _FieldBad as error:
+        except FieldBad as error:
             raise ScheduleError(
                 path=str(path), where=f"{label}, {error.field}", reason=str(error)
             ) from None

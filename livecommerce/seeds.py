@@ -2,13 +2,17 @@
 
 Loading is idempotent: records are keyed (market code, sku, show id, order id, …) and
 upserted, so loading twice changes nothing, and an edited file updates what it names.
+
+One file is checked but not stored: moderators.toml, the interpreters' languages and
+hours, which the planner reads from the seeds folder when it plans (see
+`read_moderators`).
 """
 
 from __future__ import annotations
 
 import csv
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -30,15 +34,35 @@ from livecommerce.core.models import (
     ShowStatus,
     Streamer,
 )
+from livecommerce.core.planner import Hours, Moderator
 from livecommerce.errors import SeedError
 from livecommerce.store.sql import SqlStore
 
 LANGUAGES = frozenset({"kk", "ru", "zh", "ug", "ky", "uz", "en"})
+MODERATORS_FILE = "moderators.toml"
+MODERATOR_FIELDS = ("name", "zone", "languages", "hours")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 T = TypeVar("T")
 
 
 class Bad(ValueError):
     """A field that cannot be read; the reader adds where it is."""
+
+
+class FieldBad(Bad):
+    """A named field of an entry that cannot be read."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def read_field(r: Mapping[str, Any], name: str, read: Callable[[Any], T]) -> T:
+    """`r[name]` read by `read`; a failure is a FieldBad naming the field."""
+    try:
+        return read(r[name])
+    except (Bad, TypeError, AttributeError, ValueError) as error:
+        raise FieldBad(name, str(error)) from None
 
 
 @dataclass
@@ -54,6 +78,7 @@ class World:
     mentions: list[Mention] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
     blocked_terms: dict[str, list[str]] = field(default_factory=dict)
+    moderators: list[Moderator] = field(default_factory=list)
 
 
 # -- field readers -------------------------------------------------------------------------
@@ -118,7 +143,9 @@ def _hours(value: Any) -> tuple[HourRange, ...]:
         if (
             not isinstance(pair, list)
             or len(pair) != 2
-            or not all(isinstance(h, int) and 0 <= h <= 24 for h in pair)
+            or not all(
+                isinstance(h, int) and not isinstance(h, bool) and 0 <= h <= 24 for h in pair
+            )
         ):
             raise Bad("hours must be a list of [start, end] local hours from 0 to 24")
         ranges.append(HourRange(pair[0], pair[1]))
@@ -142,6 +169,9 @@ def _toml(path: Path, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         raise SeedError(path=str(path), where="-", reason="no such file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SeedError(path=str(path), where="-", reason=str(error)) from None
+    except OSError as error:  # a folder, no permission
+        reason = error.strerror or str(error)
+        raise SeedError(path=str(path), where="-", reason=reason) from None
     items = data.get(key, [])
     if not isinstance(items, list):
         raise SeedError(path=str(path), where=key, reason=f"[[{key}]] must be an array of tables")
@@ -328,6 +358,95 @@ def _order(r: dict[str, str]) -> Order:
     )
 
 
+def _shift(value: Any) -> Hours:
+    """A moderator's hours: `[[18, 24]]` every day, or per weekday
+    `{ mon = [[18, 23]], sat = [[12, 22]] }` (days not named are off)."""
+    if isinstance(value, dict):
+        stray = [day for day in value if day not in WEEKDAYS]
+        if stray:
+            raise Bad(f"{stray[0]!r} is not a weekday ({', '.join(WEEKDAYS)})")
+        per_day = {WEEKDAYS.index(day): _shift_ranges(ranges) for day, ranges in value.items()}
+        if not any(per_day.values()):
+            raise Bad("hours must name at least one [start, end] range")
+        return per_day
+    ranges = _shift_ranges(value)
+    if not ranges:
+        raise Bad("hours must name at least one [start, end] range")
+    return ranges
+
+
+def _shift_ranges(value: Any) -> tuple[HourRange, ...]:
+    if isinstance(value, list) and not value:
+        return ()
+    ranges = _hours(value)
+    for r in ranges:
+        if r.start > 23 or r.start == r.end:
+            raise Bad(f"[{r.start}, {r.end}]: a shift starts at 0 to 23 and ends at another hour")
+    return ranges
+
+
+def _name(value: Any) -> str:
+    name = _str(value, "name", 100)
+    if not name.isprintable():
+        raise Bad("name must be one line of printable text")
+    return name
+
+
+def _moderator(r: Any) -> Moderator:
+    if not isinstance(r, dict):
+        raise Bad("each [[moderator]] must be a table")
+    unknown = sorted(set(r) - set(MODERATOR_FIELDS))
+    if unknown:
+        raise FieldBad(unknown[0], "unknown field")
+    for name in MODERATOR_FIELDS:
+        if name not in r:
+            raise FieldBad(name, "missing field")
+    languages = read_field(r, "languages", _langs)
+    if not languages or len(set(languages)) != len(languages):
+        raise FieldBad("languages", "must name at least one language, each once")
+    return Moderator(
+        name=read_field(r, "name", _name),
+        zone=read_field(r, "zone", _zone),
+        languages=languages,
+        hours=read_field(r, "hours", _shift),
+    )
+
+
+def read_moderators(path: Path) -> list[Moderator]:
+    """The moderators of a `[[moderator]]` file: each one's name, zone, languages and
+    hours in that zone. A SeedError names the file, the entry and the field."""
+    moderators: list[Moderator] = []
+    seen: dict[str, str] = {}
+    for where, row in _toml(path, "moderator"):
+        named = row.get("name") if isinstance(row, dict) else None
+        label = where
+        if isinstance(named, str) and named.strip() and named.isprintable() and len(named) <= 100:
+            label = f"{where} ({named.strip()})"
+        try:
+            moderator = _moderator(row)
+        except FieldBad as error:
+            raise SeedError(
+                path=str(path), where=f"{label}, {error.field}", reason=str(error)
+            ) from None
+        except Bad as error:
+            raise SeedError(path=str(path), where=label, reason=str(error)) from None
+        if moderator.name in seen:
+            raise SeedError(
+                path=str(path),
+                where=f"{label}, name",
+                reason=f"the same name as {seen[moderator.name]}",
+            )
+        seen[moderator.name] = where
+        moderators.append(moderator)
+    return moderators
+
+
+def moderators_in(folder: Path) -> list[Moderator] | None:
+    """The moderators of the seeds folder's moderators.toml; None when there is none."""
+    path = folder / MODERATORS_FILE
+    return read_moderators(path) if path.exists() else None
+
+
 def read(folder: Path) -> World:
     """Read and check every seed file in `folder`; a SeedError names the first bad record."""
     world = World(
@@ -359,6 +478,7 @@ def read(folder: Path) -> World:
     blocked = folder / "blocked_terms.toml"
     if blocked.exists():
         world.blocked_terms = _blocked_terms(blocked)
+    world.moderators = moderators_in(folder) or []
     _check_references(folder, world)
     return world
 

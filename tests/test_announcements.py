@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,7 +13,13 @@ import pytest
 from babel.dates import get_day_names
 
 from livecommerce import seeds
-from livecommerce.announcements import announce, announcements
+from livecommerce.announcements import (
+    announce,
+    announcements,
+    market_text,
+    pack_zip,
+    safe_name,
+)
 from livecommerce.core.models import Market, Product, Show
 from livecommerce.i18n import chat_locale
 from tests.conftest import SEEDS
@@ -149,3 +157,38 @@ def test_every_chat_language_can_announce(lang: str) -> None:
     local = JIANGXI.starts_at.astimezone(ZoneInfo("Asia/Bishkek"))
     assert weekday(local, lang) in text
     assert clock_text(local, lang).replace("\u202f", " ") in text.replace("\u202f", " ")
+
+
+# -- the pack as files ---------------------------------------------------------------------
+
+
+def test_a_market_text_file_holds_each_language_under_its_code() -> None:
+    texts = {"kk": "Бірінші\nекінші", "ru": "Первая"}
+    assert market_text(texts) == "[kk]\nБірінші\nекінші\n\n[ru]\nПервая\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("jiangxi-kitchen-2026-12-10", "jiangxi-kitchen-2026-12-10"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("..", "_"),
+        ("шоу 12.12", "12.12"),
+        ('a"b\r\nc', "a_b_c"),
+    ],
+)
+def test_file_names_are_never_paths(name: str, safe: str) -> None:
+    assert safe_name(name) == safe
+
+
+def test_the_zip_is_the_same_bytes_and_never_writes_outside_its_folder() -> None:
+    texts = announcements(JIANGXI, WORLD.markets, WORLD.products)
+    packed = pack_zip(JIANGXI, texts)
+    assert pack_zip(JIANGXI, texts) == packed
+    with zipfile.ZipFile(io.BytesIO(packed)) as pack:
+        assert pack.read(f"{JIANGXI.id}/KZ/ru.txt").decode() == texts["KZ"]["ru"] + "\n"
+        info = pack.getinfo(f"{JIANGXI.id}/announcements.json")
+        assert info.date_time == (2026, 12, 10, 15, 0, 0)  # the show's start, UTC
+    hostile = replace(JIANGXI, id="../../evil")
+    with zipfile.ZipFile(io.BytesIO(pack_zip(hostile, {"../KZ": {"ru": "x"}}))) as pack:
+        assert pack.namelist() == ["evil/KZ/ru.txt", "evil/announcements.json"]

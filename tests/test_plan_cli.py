@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from livecommerce import seeds
-from livecommerce.core.planner import plan_shows
-from livecommerce.services.planning import market_holidays
+from livecommerce import schedules, seeds
+from livecommerce.core.planner import ORDERS_PRIOR
+from livecommerce.services.planning import World, make_plan, orders_by_hour
 from tests.conftest import SEEDS
 from tests.test_cli import one_line_error, run
 
@@ -60,7 +60,11 @@ def test_json_is_the_planners_plan_in_the_almaty_evening(data_dir: Path) -> None
     world = seeds.read(SEEDS)
     streamer = next(s for s in world.streamers if s.id == "khorgos-it")
     markets = [next(m for m in world.markets if m.code == c) for c in MARKETS]
-    expected = plan_shows(
+    # The same inputs: the seeded orders (all placed before now) and moderators.
+    now = datetime.now(UTC)
+    past = [o for o in world.orders if o.ts < now]
+    planned = make_plan(
+        World(world.markets, world.streamers, world.products, past),
         streamer,
         markets,
         start=start,
@@ -68,8 +72,10 @@ def test_json_is_the_planners_plan_in_the_almaty_evening(data_dir: Path) -> None
         length=timedelta(minutes=90),
         gap=timedelta(hours=2),
         days=7,
-        holidays=market_holidays(markets, start, 7),
+        now=now,
+        moderators=world.moderators,
     )
+    expected = planned.plan
     assert data["streamer"] == "khorgos-it"
     assert data["zone"] == "Asia/Urumqi"
     assert data["markets"] == MARKETS
@@ -90,6 +96,11 @@ def test_json_is_the_planners_plan_in_the_almaty_evening(data_dir: Path) -> None
             moment = datetime.fromisoformat(local["start"])
             assert moment == want.start
             assert moment.utcoffset() == want.start.astimezone(ZoneInfo(local["zone"])).utcoffset()
+        assert want.coverage is not None
+        assert got["coverage"] == {
+            "covered": {lang: list(names) for lang, names in want.coverage.covered.items()},
+            "missing": list(want.coverage.missing),
+        }
         almaty = next(lt for lt in got["local"] if lt["zone"] == "Asia/Almaty")
         # The Khorgos slots land in the Almaty evening peak.
         assert 18 <= datetime.fromisoformat(almaty["start"]).hour <= 22
@@ -99,6 +110,17 @@ def test_json_is_the_planners_plan_in_the_almaty_evening(data_dir: Path) -> None
         assert fit["slots"] == 5
         assert 0 <= fit["peak_hours"] <= fit["peak_hours_total"]
     assert data["written"] is None
+    # The seeded orders were blended in, each market's counted on its own clock.
+    counts = orders_by_hour(past, markets, world.markets)
+    assert data["past_orders"] == {
+        code: {
+            "orders": sum(hours),
+            "weight": pytest.approx(sum(hours) / (sum(hours) + ORDERS_PRIOR)),
+        }
+        for code, hours in counts.items()
+    }
+    assert data["past_orders"]["KZ"]["orders"] > 0
+    assert data["moderators"] == [m.name for m in world.moderators]
 
 
 def test_table_speaks_the_readers_language(data_dir: Path) -> None:
@@ -214,3 +236,164 @@ def test_ics_holds_the_planned_shows_at_their_instants(data_dir: Path, tmp_path:
     starts = sorted(datetime.fromisoformat(s["start"].replace("Z", "+00:00")) for s in slots)
     assert [e.dtstart.value for e in events] == starts
     assert all(e.uid.value.endswith("@livecommerce") for e in events)
+
+
+# -- past orders and staff coverage ----------------------------------------------------------
+
+
+def test_orders_at_one_local_hour_pull_the_plan_there(tmp_path: Path) -> None:
+    """Two thousand Kazakh orders at 13:xx Almaty time outweigh the seeded evening peak."""
+    folder = tmp_path / "var"
+    assert run("seed", "--data-dir", str(folder), "--seeds-dir", str(SEEDS)).returncode == 0
+    args = ["plan", "--data-dir", str(folder), "--streamer", "khorgos-it", "--markets", "KZ"]
+    args += ["--from", next_monday().isoformat(), "--shows", "1", "--json"]
+    before = json.loads(run(*args).stdout)
+    almaty = ZoneInfo("Asia/Almaty")
+    first = datetime.fromisoformat(before["slots"][0]["start"]).astimezone(almaty)
+    assert 18 <= first.hour <= 22
+
+    now = datetime.now(UTC)
+    rows = ["id,ts,sku,qty,unit_price,currency,buyer_country,buyer_lang,show"]
+    for i in range(2000):
+        day = (now - timedelta(days=1 + i % 20)).astimezone(almaty).date()
+        moment = datetime(day.year, day.month, day.day, 13, i % 60, tzinfo=almaty)
+        rows.append(f"LUNCH-{i},{moment.isoformat()},IT-RTR-AX3,1,22900,KZT,KZ,kk,")
+    orders = tmp_path / "lunch.csv"
+    orders.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imported = run("orders", "import", str(orders), "--data-dir", str(folder))
+    assert imported.returncode == 0, imported.stderr
+
+    after = json.loads(run(*args).stdout)
+    seeded = before["past_orders"]["KZ"]["orders"]
+    assert after["past_orders"]["KZ"]["orders"] == seeded + 2000
+    assert after["past_orders"]["KZ"]["weight"] > 0.9
+    slot = after["slots"][0]
+    start = datetime.fromisoformat(slot["start"]).astimezone(almaty)
+    end = datetime.fromisoformat(slot["end"]).astimezone(almaty)
+    assert start.hour <= 13
+    assert (end.hour, end.minute) > (13, 0)
+    assert slot["score"] != before["slots"][0]["score"]
+
+
+TEAM = """
+[[moderator]]
+name = "Aigerim"
+zone = "Asia/Almaty"
+languages = ["kk", "ru"]
+hours = [[18, 24]]
+
+[[moderator]]
+name = "Bakyt"
+zone = "Asia/Bishkek"
+languages = ["ky"]
+hours = { sat = [[12, 23]], sun = [[12, 23]] }
+"""
+
+
+def test_coverage_from_a_moderators_file(data_dir: Path, tmp_path: Path) -> None:
+    """Hand-worked: Aigerim covers kk and ru from 18:00 to midnight in Almaty (UTC+5),
+    Bakyt ky from 12:00 to 23:00 in Bishkek (UTC+6) on weekends only."""
+    team = tmp_path / "team.toml"
+    team.write_text(TEAM, encoding="utf-8")
+    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it", "--markets", "KZ,KG"]
+    args += ["--from", next_monday().isoformat(), "--moderators", str(team), "--json"]
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["moderators"] == ["Aigerim", "Bakyt"]
+    almaty, bishkek = ZoneInfo("Asia/Almaty"), ZoneInfo("Asia/Bishkek")
+    for slot in data["slots"]:
+        start = datetime.fromisoformat(slot["start"])
+        end = datetime.fromisoformat(slot["end"])
+        a_start, a_end = start.astimezone(almaty), end.astimezone(almaty)
+        b_start, b_end = start.astimezone(bishkek), end.astimezone(bishkek)
+        covered = {}
+        if a_start.hour >= 18 and a_end.date() == a_start.date():
+            covered = {"kk": ["Aigerim"], "ru": ["Aigerim"]}
+        if (
+            b_start.weekday() in (5, 6)
+            and b_start.hour >= 12
+            and b_end.date() == b_start.date()
+            and (b_end.hour, b_end.minute) <= (23, 0)
+        ):
+            covered["ky"] = ["Bakyt"]
+        assert slot["coverage"]["covered"] == covered
+        assert slot["coverage"]["missing"] == [
+            lang for lang in ("kk", "ru", "ky") if lang not in covered
+        ]
+    # The week has weekday evenings without a Kyrgyz moderator.
+    assert any("ky" in slot["coverage"]["missing"] for slot in data["slots"])
+
+
+def test_table_shows_coverage_and_past_orders(data_dir: Path) -> None:
+    """Run from the repository, the seeds folder's moderators.toml is the default."""
+    result = run(
+        "plan",
+        "--data-dir",
+        str(data_dir),
+        "--streamer",
+        "khorgos-it",
+        "--markets",
+        "KZ,UZ,KG",
+        "--from",
+        next_monday().isoformat(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Moderators" in result.stdout
+    assert "Aigerim" in result.stdout
+    assert "nobody" in result.stdout  # on shift: wrapped in its cell
+    assert "Past orders blended into the audience curves" in result.stdout
+
+
+def test_without_a_moderators_file_there_is_no_coverage(data_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "no-seeds"
+    empty.mkdir()
+    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it", "--markets", "KZ"]
+    args += ["--from", next_monday().isoformat(), "--seeds-dir", str(empty)]
+    data = json.loads(run(*args, "--json").stdout)
+    assert data["moderators"] is None
+    assert all(slot["coverage"] is None for slot in data["slots"])
+    table = run(*args)
+    assert table.returncode == 0, table.stderr
+    assert "Moderators" not in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "team.toml, -: no such file"),
+        ("[[moderator]]\nname = 'X'", "team.toml, [[moderator]] #1 (X), zone: missing field"),
+        (
+            TEAM.replace("[[18, 24]]", "[[18, 30]]"),
+            "team.toml, [[moderator]] #1 (Aigerim), hours: hours must be a list",
+        ),
+        ("[[moderator]\n", "team.toml, -: "),
+    ],
+)
+def test_a_broken_moderators_file_is_one_line(
+    data_dir: Path, tmp_path: Path, content: str | None, expected: str
+) -> None:
+    team = tmp_path / "team.toml"
+    if content is not None:
+        team.write_text(content, encoding="utf-8")
+    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it"]
+    result = run(*args, "--from", next_monday().isoformat(), "--moderators", str(team))
+    assert result.returncode == 4, result.stderr
+    assert expected in one_line_error(result)
+
+
+def test_written_schedule_names_the_moderators_on_shift(data_dir: Path, tmp_path: Path) -> None:
+    written = tmp_path / "week.toml"
+    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it"]
+    args += ["--markets", "KZ,UZ,KG", "--from", next_monday().isoformat()]
+    result = run(*args, "--write", str(written), "--json")
+    assert result.returncode == 0, result.stderr
+    slots = {slot["start"]: slot for slot in json.loads(result.stdout)["slots"]}
+    entries = schedules.read(written)
+    assert len(entries) == len(slots)
+    for entry in entries:
+        start = entry.show.starts_at.isoformat().replace("+00:00", "Z")
+        covered = slots[start]["coverage"]["covered"]
+        assert {k: list(v) for k, v in entry.show.moderators.items()} == covered
+    applied = run("schedule", "apply", str(written), "--data-dir", str(data_dir), "--json")
+    assert applied.returncode == 0, applied.stderr

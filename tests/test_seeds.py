@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from livecommerce import seeds
-from livecommerce.core.models import ShowStatus
+from livecommerce.core.models import HourRange, ShowStatus
 from livecommerce.errors import SeedError
 from livecommerce.store import SqlStore
 from tests.conftest import SEEDS
@@ -174,4 +174,106 @@ def test_invalid_toml(broken: Path) -> None:
 def test_missing_file(broken: Path) -> None:
     (broken / "products.toml").unlink()
     with pytest.raises(SeedError, match=r"products\.toml, -: no such file"):
+        seeds.read(broken)
+
+
+# -- moderators.toml ------------------------------------------------------------------------
+
+
+def test_demo_moderators_cover_every_language_with_gaps(world: seeds.World) -> None:
+    names = [m.name for m in world.moderators]
+    assert len(names) == len(set(names)) >= 5
+    assert {lang for m in world.moderators for lang in m.languages} == LANGS
+    dilnoza = next(m for m in world.moderators if m.name == "Dilnoza")
+    assert dilnoza.zone == "Asia/Tashkent"
+    assert dilnoza.languages == ("uz", "ru")
+    # Per weekday: Monday 09–18, Saturday 15–23.
+    assert isinstance(dilnoza.hours, dict)
+    assert dilnoza.hours[0] == (HourRange(9, 18),)
+    assert dilnoza.hours[5] == (HourRange(15, 23),)
+    aigerim = next(m for m in world.moderators if m.name == "Aigerim")
+    assert aigerim.hours == (HourRange(17, 24),)
+
+
+def test_a_seeds_folder_without_moderators_has_none(broken: Path) -> None:
+    (broken / "moderators.toml").unlink()
+    assert seeds.moderators_in(broken) is None
+    assert seeds.read(broken).moderators == []
+
+
+MODERATOR = """
+[[moderator]]
+name = "Aigerim"
+zone = "Asia/Almaty"
+languages = ["kk", "ru"]
+hours = [[18, 24]]
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "reason"),
+    [
+        ('zone = "Asia/Almaty"', 'zone = "Asia/Almat"', "#2 (Aigerim), zone", "IANA time zone"),
+        ('zone = "Asia/Almaty"', "zone = 5", "#2 (Aigerim), zone", "is not an IANA time zone"),
+        ('zone = "Asia/Almaty"', "", "#2 (Aigerim), zone", "missing field"),
+        ('["kk", "ru"]', '["kk", "fr"]', "#2 (Aigerim), languages", "language 'fr' is not"),
+        ('["kk", "ru"]', "[]", "#2 (Aigerim), languages", "at least one language"),
+        ('["kk", "ru"]', '["kk", "kk"]', "#2 (Aigerim), languages", "each once"),
+        ('["kk", "ru"]', '"kk"', "#2 (Aigerim), languages", "must be a list"),
+        ("[[18, 24]]", "[[18, 25]]", "#2 (Aigerim), hours", "from 0 to 24"),
+        ("[[18, 24]]", "[[24, 2]]", "#2 (Aigerim), hours", "a shift starts at 0 to 23"),
+        ("[[18, 24]]", "[[18, 18]]", "#2 (Aigerim), hours", "ends at another hour"),
+        ("[[18, 24]]", "[[true, 20]]", "#2 (Aigerim), hours", "from 0 to 24"),
+        ("[[18, 24]]", '"evenings"', "#2 (Aigerim), hours", "must be a list"),
+        ("[[18, 24]]", "[]", "#2 (Aigerim), hours", "at least one"),
+        ("[[18, 24]]", "{ mon = [[18, 24]], fun = [[1, 2]] }", "#2 (Aigerim), hours", "'fun'"),
+        ("[[18, 24]]", "{ mon = [] }", "#2 (Aigerim), hours", "at least one"),
+        (
+            "hours = [[18, 24]]",
+            'hours = [[18, 24]]\nemail = "a@b"',
+            "#2 (Aigerim), email",
+            "unknown field",
+        ),
+        ('name = "Aigerim"', 'name = ""', "#2, name", "non-empty text"),
+        ('name = "Aigerim"', 'name = "Oleg"', "#2 (Oleg), name", "the same name as"),
+        ('name = "Aigerim"', 'name = "Ai\\ngerim"', "#2, name", "one line of printable"),
+    ],
+)
+def test_broken_moderators_name_the_file_entry_and_field(
+    tmp_path: Path, old: str, new: str, where: str, reason: str
+) -> None:
+    path = tmp_path / "moderators.toml"
+    first = MODERATOR.replace("Aigerim", "Oleg").replace("Asia/Almaty", "Europe/Moscow")
+    second = MODERATOR.replace(old, new, 1)
+    assert second != MODERATOR
+    path.write_text(first + second, encoding="utf-8")
+    with pytest.raises(SeedError) as caught:
+        seeds.read_moderators(path)
+    message = caught.value.message()
+    assert message.startswith(f"seed file {path}, [[moderator]] {where}: "), message
+    assert reason in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"[[moderator]\nname=", "moderators.toml, -:"),
+        (b"\xff\xfe garbage", "moderators.toml, -:"),
+        (b"moderator = 5", "[[moderator]] must be an array of tables"),
+        (b"[moderator]\nname = 'x'", "[[moderator]] must be an array of tables"),
+        (b"moderator = [1, 2]", "[[moderator]] #1: each [[moderator]] must be a table"),
+    ],
+)
+def test_hostile_moderators_file(broken: Path, content: bytes, reason: str) -> None:
+    (broken / "moderators.toml").write_bytes(content)
+    with pytest.raises(SeedError) as caught:
+        seeds.read(broken)
+    assert reason in caught.value.message()
+
+
+def test_a_folder_named_moderators_is_one_clear_error(broken: Path) -> None:
+    (broken / "moderators.toml").unlink()
+    (broken / "moderators.toml").mkdir()
+    with pytest.raises(SeedError, match=r"moderators\.toml, -: "):
         seeds.read(broken)

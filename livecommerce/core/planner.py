@@ -214,6 +214,11 @@ def _line(ranges: Sequence[HourRange], earlier: int) -> list[float]:
     return line
 
 
+def blend_weight(orders: float, prior: float = ORDERS_PRIOR) -> float:
+    """How much `orders` past orders count against the seeded curve: n / (n + k)."""
+    return orders / (orders + prior) if orders > 0 else 0.0
+
+
 _BASE = tuple(DAY if NIGHT_UNTIL <= h < NIGHT_FROM else NIGHT for h in range(24))
 
 
@@ -246,7 +251,7 @@ class _Curves:
             total, top = sum(counts), max(counts)
             if total > 0:
                 self.orders = [c / top for c in counts]
-                self.blend = total / (total + orders_prior)
+                self.blend = blend_weight(total, orders_prior)
         self.cache: dict[date, list[float]] = {}
 
     def weekend(self, day: date) -> bool:

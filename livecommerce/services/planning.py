@@ -1,9 +1,15 @@
-"""What the planner needs from outside the core: public holidays from the `holidays`
-package, per market, as plain local dates.
+"""What the planner needs from outside the core, gathered for `livecommerce plan` and
+the /plan page alike: the world from the store, public holidays, past orders per local
+hour, and the moderators on shift.
 
 A market's holidays are those of the countries of its zones (EU: Europe/Warsaw → PL,
 Europe/Berlin → DE), read from the IANA zone table, or of its own country when no zone
 is listed there. A date that is a holiday in any of them counts for the market.
+
+A past order counts for the market of its buyer (by country and language, as the
+post-show report assigns it), at its local hour in the zone of the buyer's country
+among the market's zones (else the market's main zone). Every order placed before
+`now` counts; the planner weighs them against the seeded curve by how many there are.
 """
 
 from __future__ import annotations
@@ -12,16 +18,20 @@ import functools
 import importlib.resources
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
 
-from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
-from livecommerce.core.planner import Plan
+from livecommerce.core.models import Market, Order, Product, Show, ShowStatus, Streamer
+from livecommerce.core.planner import Coverage, Moderator, Plan, blend_weight, plan_shows
+from livecommerce.core.report import OTHER_MARKET, MarketFinder
 from livecommerce.errors import UnknownMarketError
+from livecommerce.i18n import Localizer
 from livecommerce.schedules import show_code, show_id
+from livecommerce.store import SqlStore
 
 
 @functools.cache
@@ -96,6 +106,124 @@ class World:
     markets: list[Market]
     streamers: list[Streamer]
     products: list[Product]
+    orders: list[Order] = field(default_factory=list)  # placed before now
+
+
+async def load_world(store: SqlStore, now: datetime) -> World:
+    """The markets, streamers, products and the orders placed before `now`."""
+    return World(
+        await store.markets(),
+        await store.streamers(),
+        await store.products(),
+        await store.orders(until=now),
+    )
+
+
+def _order_zone(market: Market, country: str) -> ZoneInfo:
+    """The zone of the buyer's country among the market's zones, else its main zone."""
+    table = zone_countries()
+    zone = next((z for z in market.zones if table.get(z) == country), market.zones[0])
+    return ZoneInfo(zone)
+
+
+def orders_by_hour(
+    orders: Iterable[Order], markets: Sequence[Market], known: Sequence[Market]
+) -> dict[str, tuple[int, ...]]:
+    """For each of `markets`, its past orders per local hour (24 counts). The buyer's
+    market is found among all `known` markets, so an order of a market not planned for
+    is not pushed onto another."""
+    finder = MarketFinder(known)
+    counts = {m.code: [0] * 24 for m in markets if m.zones}
+    by_code = {m.code: m for m in markets}
+    for order in orders:
+        code = finder(order.buyer_country, order.buyer_lang)
+        if code == OTHER_MARKET or code not in counts:
+            continue
+        local = order.ts.astimezone(_order_zone(by_code[code], order.buyer_country))
+        counts[code][local.hour] += 1
+    return {code: tuple(hours) for code, hours in counts.items()}
+
+
+@dataclass(frozen=True)
+class PastOrders:
+    """How many past orders of a market were blended into its curve, and their weight
+    against the seeded curve (0–1)."""
+
+    orders: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan and what went into it besides the form: holidays, past orders per
+    market, and the moderators (None: no moderators file, no coverage)."""
+
+    plan: Plan
+    holidays: dict[str, frozenset[date]]
+    orders: dict[str, tuple[int, ...]]
+    moderators: Sequence[Moderator] | None
+
+    def past_orders(self) -> dict[str, PastOrders]:
+        return {
+            code: PastOrders(sum(hours), blend_weight(sum(hours)))
+            for code, hours in self.orders.items()
+        }
+
+
+@dataclass(frozen=True)
+class CoverageLine:
+    """One language of a slot, for people: its code, its name in the reader's language,
+    and the moderators on shift (None: nobody)."""
+
+    lang: str
+    language: str
+    names: str | None
+
+
+def coverage_lines(l10n: Localizer, coverage: Coverage) -> list[CoverageLine]:
+    """A slot's coverage in the reader's language: the covered languages with their
+    moderators, then the languages nobody covers."""
+    covered = [
+        CoverageLine(lang, l10n.language_name(lang), l10n.list(list(names)))
+        for lang, names in coverage.covered.items()
+    ]
+    return covered + [
+        CoverageLine(lang, l10n.language_name(lang), None) for lang in coverage.missing
+    ]
+
+
+def make_plan(
+    world: World,
+    streamer: Streamer,
+    markets: Sequence[Market],
+    *,
+    start: date,
+    days: int,
+    shows: int,
+    length: timedelta,
+    gap: timedelta,
+    now: datetime,
+    moderators: Sequence[Moderator] | None = None,
+) -> Planned:
+    """The plan for these inputs, with the markets' holidays and past orders blended in
+    and, given moderators, each slot's coverage of the markets' languages. Raises the
+    planner's PlanError."""
+    holidays = market_holidays(markets, start, days)
+    orders = orders_by_hour(world.orders, markets, world.markets)
+    found = plan_shows(
+        streamer,
+        markets,
+        start=start,
+        shows=shows,
+        length=length,
+        gap=gap,
+        days=days,
+        now=now,
+        holidays=holidays,
+        orders=orders,
+        moderators=moderators,
+    )
+    return Planned(found, holidays, orders, moderators)
 
 
 def codes(text: str) -> list[str]:
@@ -119,7 +247,8 @@ def planned_shows(
     streamer: Streamer, markets: Sequence[Market], found: Plan, products: Sequence[Product]
 ) -> list[Show]:
     """The plan's slots as shows to write, in time order; titles default to the
-    streamer's name in each language, for the user to edit."""
+    streamer's name in each language, for the user to edit, and each language's
+    moderators are those on shift for the whole slot, if the plan knows them."""
     languages = tuple(dict.fromkeys(lang for m in markets for lang in m.languages))
     featured = tuple(sorted(p.sku for p in products if p.streamer_id == streamer.id))
     fallback = ("ru",) if "ru" in languages else languages[:1]
@@ -136,6 +265,7 @@ def planned_shows(
             titles={lang: streamer.names.get(lang) or streamer.name for lang in languages},
             fallback_moderators=fallback,
             featured=featured,
+            moderators=dict(s.coverage.covered) if s.coverage is not None else {},
         )
         for s in sorted(found.slots, key=lambda s: s.start)
     ]

@@ -1,17 +1,33 @@
 """Announcements and calendars over HTTP:
 
 `GET /api/streams/{id}/announcements` → `{market: {lang: text}}`;
+`GET /streams/{id}/announcements` → the announcement pack as a page: every market's
+text in each of its languages, each with a copy button, in the reader's language;
+`GET /streams/{id}/announcements.zip` → the pack as files, and
+`GET /streams/{id}/announcements/{market}.txt` → one market's texts;
 `GET /api/streamers/{id}/schedule.ics[?market=KZ&lang=kk]` → an RFC 5545 calendar.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import quote
+
 from aiohttp import web
 
-from livecommerce.announcements import announcements
+from livecommerce.announcements import (
+    announcements,
+    localizer_for,
+    market_text,
+    market_zone,
+    pack_zip,
+    safe_name,
+)
 from livecommerce.calendars import CalendarError, UnknownMarketError, write_ics
+from livecommerce.core.models import Market, Show
 from livecommerce.web.context import CLOCK, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
+from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
 
@@ -26,6 +42,125 @@ async def stream_announcements(request: web.Request) -> web.Response:
         return error_response(request, 404, "unknown_stream", message)
     texts = announcements(show, await store.markets(), await store.products())
     return web.json_response({"stream": show.id, "announcements": texts})
+
+
+# -- the pack for people -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One announcement on the page: its language, named for the reader, and the text
+    with the language's tag and direction (Uyghur right to left)."""
+
+    anchor: str
+    lang: str
+    language: str
+    tag: str
+    direction: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MarketPack:
+    code: str
+    name: str
+    starts: str  # the start on the market's clock, in the reader's words
+    city: str  # the market's zone, named for the reader
+    download: str
+    texts: list[Announcement]
+
+
+async def _pack(request: web.Request) -> tuple[Show, dict[str, Market], dict[str, dict[str, str]]]:
+    """The show of the address and its announcements; 404 when there is no such show."""
+    store = request.app[STORE]
+    show = await store.show(request.match_info["id"])
+    if show is None:
+        raise web.HTTPNotFound()
+    markets = {m.code: m for m in await store.markets()}
+    texts = announcements(show, markets.values(), await store.products())
+    return show, markets, texts
+
+
+def _base(show: Show) -> str:
+    return "/streams/" + quote(show.id, safe="") + "/announcements"
+
+
+@routes.get("/streams/{id}/announcements")
+async def announcement_page(request: web.Request) -> web.Response:
+    """The announcement pack: each market's start on its own clock and its text in each
+    of its languages, to copy one by one or download at once."""
+    show, markets, texts = await _pack(request)
+    l10n = localizer_of(request)
+    reader = l10n.locale.split("_")[0]
+    base = _base(show)
+    packs = []
+    for code, by_lang in texts.items():
+        market = markets[code]
+        zone = market_zone(market)
+        packs.append(
+            MarketPack(
+                code=code,
+                name=market.names.get(reader) or market.code,
+                starts=l10n.format_day_time(show.starts_at, zone),
+                city=l10n.zone_name(zone),
+                download=f"{base}/{quote(code, safe='')}.txt",
+                texts=[
+                    Announcement(
+                        anchor=f"text-{safe_name(code)}-{lang}",
+                        lang=lang,
+                        language=l10n.language_name(lang),
+                        tag=localizer_for(market, lang).language,
+                        direction=localizer_for(market, lang).direction,
+                        text=text,
+                    )
+                    for lang, text in by_lang.items()
+                ],
+            )
+        )
+    return render(
+        request,
+        "announcements.html",
+        show=show,
+        title=show.title(reader),
+        starts=l10n.format_date(show.starts_at, format="full")
+        + " "
+        + l10n.format_time(show.starts_at),
+        city=l10n.zone_name(),
+        packs=packs,
+        zip=base + ".zip",
+        json="/api/streams/" + quote(show.id, safe="") + "/announcements",
+    )
+
+
+def _attachment(body: bytes, content_type: str, name: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        charset="utf-8" if content_type.startswith("text/") else None,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@routes.get("/streams/{id}/announcements.zip")
+async def announcement_zip(request: web.Request) -> web.Response:
+    """The whole pack: a text file per market and language, and the JSON of them all."""
+    show, _, texts = await _pack(request)
+    name = f"{safe_name(show.id)}-announcements.zip"
+    return _attachment(pack_zip(show, texts), "application/zip", name)
+
+
+@routes.get("/streams/{id}/announcements/{market}.txt")
+async def announcement_text(request: web.Request) -> web.Response:
+    """One market's announcements, every language of it, as one text file."""
+    show, _, texts = await _pack(request)
+    code = request.match_info["market"].upper()
+    if code not in texts:
+        raise web.HTTPNotFound()
+    name = f"{safe_name(show.id)}-{safe_name(code)}.txt"
+    return _attachment(market_text(texts[code]).encode("utf-8"), "text/plain", name)
+
+
+# -- calendars -----------------------------------------------------------------------------
 
 
 @routes.get("/api/streamers/{id}/schedule.ics")

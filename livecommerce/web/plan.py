@@ -2,13 +2,16 @@
 
 `GET /plan` is a plain form (streamer, markets, first day, days, shows, length) whose
 answer is on the same page: a week grid per market (the heat of its audience curve by
-local hour, the planned shows on it), the ranked slots and where to stream from.
+local hour, blended with the market's past orders, the planned shows on it), the ranked
+slots with the moderators on shift in each language (from moderators.toml in the seeds
+folder), and where to stream from.
 `GET /plan.ics` gives the same plan as a calendar. The planner and its helpers are the
 `livecommerce plan` command's; this module only reads the form and lays the plan out.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,19 +23,35 @@ from babel.dates import format_skeleton
 from babel.numbers import format_percent
 from multidict import MultiMapping
 
+from livecommerce import seeds
 from livecommerce.core.models import Market, Streamer
-from livecommerce.core.planner import Plan, PlanError, ZoneFit, audience_curve, compare_zones
-from livecommerce.core.planner import plan_shows as make_plan
-from livecommerce.errors import CannotPlanError, UnknownMarketError, UnknownStreamerError
+from livecommerce.core.planner import (
+    Moderator,
+    Plan,
+    PlanError,
+    ZoneFit,
+    audience_curve,
+    compare_zones,
+)
+from livecommerce.errors import (
+    CannotPlanError,
+    SeedError,
+    UnknownMarketError,
+    UnknownStreamerError,
+)
 from livecommerce.i18n import Localizer
 from livecommerce.services.planning import (
     COMPARE_ZONES,
+    CoverageLine,
+    Planned,
     World,
     choose_markets,
-    market_holidays,
+    coverage_lines,
+    load_world,
+    make_plan,
     planned_shows,
 )
-from livecommerce.web.context import CLOCK, STORE, localizer_of
+from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
 from livecommerce.web.rendering import render
 
@@ -90,6 +109,8 @@ class Grid:
     days: list[str]
     hours: list[str]
     rows: list[list[Cell]]
+    orders: int  # past orders blended into the curve
+    weight: str  # their weight against the seeded curve, as a percentage
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,7 @@ class SlotRow:
     markets: list[list[str]]
     streamer: str
     night: bool
+    coverage: list[CoverageLine] | None
 
 
 @dataclass(frozen=True)
@@ -119,9 +141,11 @@ class Asked:
     length: timedelta
 
 
-async def _world(request: web.Request) -> World:
-    store = request.app[STORE]
-    return World(await store.markets(), await store.streamers(), await store.products())
+async def _moderators(request: web.Request) -> list[Moderator] | None:
+    """The moderators of the seeds folder's moderators.toml (None: no such file); a
+    broken file is a SeedError."""
+    folder = request.app[SETTINGS].seeds_dir
+    return await asyncio.to_thread(seeds.moderators_in, folder)
 
 
 def _lang(l10n: Localizer) -> str:
@@ -204,9 +228,11 @@ def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
-def _plan(asked: Asked, now: datetime) -> tuple[Plan, dict[str, frozenset[date]]]:
-    holidays = market_holidays(asked.markets, asked.start, asked.days)
-    found = make_plan(
+def _plan(
+    world: World, asked: Asked, now: datetime, moderators: Sequence[Moderator] | None = None
+) -> Planned:
+    return make_plan(
+        world,
         asked.streamer,
         asked.markets,
         start=asked.start,
@@ -215,9 +241,8 @@ def _plan(asked: Asked, now: datetime) -> tuple[Plan, dict[str, frozenset[date]]
         gap=GAP,
         days=asked.days,
         now=now,
-        holidays=holidays,
+        moderators=moderators,
     )
-    return found, holidays
 
 
 def _color(heat: float) -> str:
@@ -226,9 +251,11 @@ def _color(heat: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _grid(
-    l10n: Localizer, market: Market, found: Plan, holidays: frozenset[date], lang: str
-) -> Grid:
+def _grid(l10n: Localizer, market: Market, planned: Planned, lang: str) -> Grid:
+    found = planned.plan
+    holidays = planned.holidays[market.code]
+    orders = planned.orders.get(market.code)
+    past = planned.past_orders().get(market.code)
     zone_name = market.zones[0]
     zone = ZoneInfo(zone_name)
     first = found.start.astimezone(zone).date()
@@ -242,7 +269,7 @@ def _grid(
             local = moment.astimezone(zone)
             marks.setdefault((local.date(), local.hour), (slot.rank, moment == slot.start))
             moment += timedelta(minutes=60 - local.minute, seconds=-local.second)
-    curves = {d: audience_curve(market, d, holidays=holidays) for d in dates}
+    curves = {d: audience_curve(market, d, holidays=holidays, orders=orders) for d in dates}
     hour_labels = [l10n.format_time(_noon(first).replace(hour=h), zone="UTC") for h in range(24)]
     rows = []
     for hour in range(24):
@@ -267,6 +294,8 @@ def _grid(
         days=[format_skeleton("MEd", _noon(d), tzinfo=UTC, locale=l10n.locale) for d in dates],
         hours=hour_labels,
         rows=rows,
+        orders=past.orders if past is not None else 0,
+        weight=format_percent(past.weight if past is not None else 0, locale=l10n.locale),
     )
 
 
@@ -288,6 +317,7 @@ def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: st
                 markets=cells,
                 streamer=l10n.format_span(s.start, s.end, zone),
                 night=s.night,
+                coverage=coverage_lines(l10n, s.coverage) if s.coverage is not None else None,
             )
         )
     return rows
@@ -315,7 +345,7 @@ async def plan_page(request: web.Request) -> web.Response:
     """The planning form and, for its values, the plan in every market's local time."""
     l10n = localizer_of(request)
     now: datetime = request.app[CLOCK]()
-    world = await _world(request)
+    world = await load_world(request.app[STORE], now)
     form = _form(request.query, world, now)
     lang = _lang(l10n)
     context: dict[str, Any] = {
@@ -324,24 +354,31 @@ async def plan_page(request: web.Request) -> web.Response:
         "all_markets": [(m.code, m.names.get(lang) or m.code) for m in world.markets],
         "bounds": {"days": DAYS, "shows": SHOWS, "length": LENGTH, "step": LENGTH_STEP},
         "error": None,
+        "warning": None,
         "plan": None,
     }
     try:
+        moderators = await _moderators(request)
+    except SeedError as error:  # the plan is still worth showing, without coverage
+        moderators = None
+        context["warning"] = error.message(l10n.gettext)
+    try:
         asked = _read(l10n, form, world, now)
-        found, holidays = _plan(asked, now)
+        planned = _plan(world, asked, now, moderators)
     except FormError as error:
         context["error"] = error.message
         return render(request, "plan.html", status=400, **context)
     except PlanError as error:
         context["error"] = CannotPlanError(error.text).message(l10n.gettext)
         return render(request, "plan.html", status=400, **context)
+    found = planned.plan
     home = asked.streamer.zone
     fits = compare_zones(found, list(dict.fromkeys([home, *COMPARE_ZONES.split(",")])))
     context["plan"] = {
         "title": l10n.gettext("When {streamer} should go live").format(
             streamer=asked.streamer.names.get(lang) or asked.streamer.name
         ),
-        "grids": [_grid(l10n, m, found, holidays[m.code], lang) for m in asked.markets],
+        "grids": [_grid(l10n, m, planned, lang) for m in asked.markets],
         "markets": [
             (
                 m.names.get(lang) or m.code,
@@ -351,6 +388,7 @@ async def plan_page(request: web.Request) -> web.Response:
         ],
         "streamer_column": l10n.gettext("Streamer ({city})").format(city=l10n.zone_name(home)),
         "slots": _slot_rows(l10n, found, asked.markets, home),
+        "staffed": moderators is not None,
         "fits": _fit_rows(l10n, fits, home),
         "ics": "/plan.ics?" + request.query_string if request.query_string else "/plan.ics",
     }
@@ -364,10 +402,10 @@ async def plan_calendar(request: web.Request) -> web.Response:
 
     l10n = localizer_of(request)
     now: datetime = request.app[CLOCK]()
-    world = await _world(request)
+    world = await load_world(request.app[STORE], now)
     try:
         asked = _read(l10n, _form(request.query, world, now), world, now)
-        found, _ = _plan(asked, now)
+        found = _plan(world, asked, now).plan
     except FormError as error:
         return error_response(request, 400, message=error.message)
     except PlanError as error:

@@ -4,14 +4,26 @@ and the page in real headless Chromium (Russian, right-to-left Uyghur)."""
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from icalendar import Calendar
 from playwright.async_api import Browser
 
-from tests.conftest import Server
+from livecommerce import seeds
+from livecommerce.config import Settings
+from livecommerce.core.models import Order
+from livecommerce.services.planning import World, make_plan, orders_by_hour
+from livecommerce.store import SqlStore
+from livecommerce.web.app import create_app
+from tests.conftest import NOW, SEEDS, Server
 
 MARKETS = 7  # the seeded markets: KZ UZ KG RU EU CN XJ
 
@@ -128,6 +140,12 @@ async def test_plan_page_in_the_browser(
         # Each planned show is marked on each market's grid.
         assert await grids.nth(i).locator("td.planned.first").count() == 5
     assert await page.locator("tr.slot").count() == 5
+    # Each slot names, for kk, ru and en, who is on shift or that nobody is.
+    coverage = page.locator("td.coverage")
+    assert await coverage.count() == 5
+    for i in range(5):
+        assert await coverage.nth(i).locator("li").count() == 3
+        assert await coverage.nth(i).locator("li .lang").first.is_visible()
     heading = await page.locator("section.where h2").inner_text()
     assert heading.strip()
     assert heading != "Where to stream from"
@@ -155,3 +173,127 @@ async def test_a_link_naming_only_the_streamer_plans_for_every_market(server: Se
         assert response.status == 200
         body = await response.text()
     assert "Choose at least one market." not in body
+
+
+# -- past orders and staff coverage ----------------------------------------------------------
+
+
+def _start_hours(body: str, market: str) -> list[int]:
+    """The local hours of the market's grid where a planned show starts."""
+    grid = body.split(f'<figure class="grid" data-market="{market}">', 1)[1].split("</figure>")[0]
+    rows = re.findall(r'<tr data-hour="(\d+)">(.*?)</tr>', grid, flags=re.S)
+    return [int(hour) for hour, cells in rows if " planned first" in cells]
+
+
+async def test_each_grid_says_how_many_past_orders_it_blends(server: Server) -> None:
+    world = seeds.read(SEEDS)
+    # In the store's order (by weight), which the report's market finder goes by too: a
+    # Chinese-reading buyer in China is XJ's, the heavier of the two markets that read it.
+    markets = sorted(world.markets, key=lambda m: (-m.weight, m.code))
+    counts = orders_by_hour([o for o in world.orders if o.ts < NOW], markets, markets)
+    status, body = await _get(server, "?lang=en")
+    assert status == 200
+    shown = dict(re.findall(r'data-market="(\w+)">.*?data-orders="(\d+)"', body, flags=re.S))
+    assert shown == {code: str(sum(hours)) for code, hours in counts.items()}
+    assert int(shown["KZ"]) > 1
+    assert f"{shown['KZ']} past orders blended in" in body
+
+
+async def test_orders_at_one_local_hour_move_the_plan_on_the_page(
+    server: Server, seeded_store: SqlStore
+) -> None:
+    query = "?lang=en&streamer=khorgos-it&markets=KZ&from=2026-12-07&shows=1"
+    status, body = await _get(server, query)
+    assert status == 200
+    assert 18 <= _start_hours(body, "KZ")[0] <= 22  # the seeded evening peak
+    lunch = [
+        Order(
+            id=f"LUNCH-{i}",
+            ts=datetime(2026, 11, 1 + i % 25, 8, i % 60, tzinfo=UTC),  # 13:xx in Almaty
+            sku="IT-RTR-AX3",
+            qty=1,
+            unit_price=Decimal(22900),
+            currency="KZT",
+            buyer_country="KZ",
+            buyer_lang="ru",
+        )
+        for i in range(2000)
+    ]
+    await seeded_store.add_orders(lunch)
+    status, body = await _get(server, query)
+    assert status == 200
+    assert _start_hours(body, "KZ")[0] in (12, 13)
+    # The heat follows: 13:00 is now hotter than 20:00 on the Monday.
+    monday = re.findall(r'title="Mon, Dec 7 (\d+):00\u202f(AM|PM): audience (\d+)%"', body)
+    levels = {(int(h) % 12 + (12 if half == "PM" else 0)): int(p) for h, half, p in monday}
+    assert levels[13] > levels[20]
+
+
+async def test_slots_list_the_moderators_on_shift(server: Server) -> None:
+    status, body = await _get(
+        server, "?lang=en&streamer=khorgos-it&markets=KZ,UZ,KG&from=2026-12-07"
+    )
+    assert status == 200
+    assert '<th scope="col">Moderators</th>' in body
+    assert body.count('<td class="coverage">') == 5
+    world = seeds.read(SEEDS)
+    markets = [m for m in world.markets if m.code in ("KZ", "UZ", "KG")]
+    expected = make_plan(
+        World(
+            world.markets, world.streamers, world.products, [o for o in world.orders if o.ts < NOW]
+        ),
+        next(s for s in world.streamers if s.id == "khorgos-it"),
+        markets,
+        start=date(2026, 12, 7),
+        days=7,
+        shows=5,
+        length=timedelta(minutes=90),
+        gap=timedelta(hours=2),
+        now=NOW,
+        moderators=world.moderators,
+    )
+    cells = re.findall(r'<td class="coverage">(.*?)</td>', body, flags=re.S)
+    for cell, slot in zip(cells, expected.plan.slots, strict=True):
+        assert slot.coverage is not None
+        covered = re.findall(r'<li class="covered" data-lang="(\w+)">', cell)
+        missing = re.findall(r'<li class="missing" data-lang="(\w+)">', cell)
+        assert covered == list(slot.coverage.covered)
+        assert missing == list(slot.coverage.missing)
+        assert cell.count("nobody on shift") == len(missing)
+    # The demo team leaves gaps: a weekday evening has no Kyrgyz moderator.
+    assert any('class="missing" data-lang="ky"' in cell for cell in cells)
+    assert "Aigerim" in body
+
+
+@pytest.fixture
+async def broken_team_server(
+    settings: Settings, seeded_store: SqlStore, tmp_path: Path
+) -> AsyncIterator[Server]:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    broken = '[[moderator]]\nname = "X"\nzone = "Mars/Base"\nlanguages = ["ru"]\n'
+    (folder / "moderators.toml").write_text(broken + "hours = [[9, 18]]\n", encoding="utf-8")
+    app = create_app(
+        replace(settings, seeds_dir=folder, seed_on_start=False), seeded_store, clock=lambda: NOW
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield Server(runner, f"http://{host}:{port}")
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_broken_moderators_file_still_shows_the_plan(broken_team_server: Server) -> None:
+    status, body = await _get(broken_team_server, "?lang=en")
+    assert status == 200
+    assert len(re.findall(r'<tr class="slot[^"]*" data-rank="\d+"', body)) == 5
+    assert '<td class="coverage">' not in body
+    warning = re.search(r'<p class="plan-warning">(.*?)</p>', body, flags=re.S)
+    assert warning is not None
+    assert "moderators.toml, [[moderator]] #1 (X), zone" in warning.group(1)
+    assert "Mars/Base" in warning.group(1)
+    assert "Traceback" not in body
