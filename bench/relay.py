@@ -18,6 +18,7 @@ that the benchmark's few senders and many guests from one address are not refuse
     LIVECOMMERCE_CHAT_BURST=1000000            (default 5)
     LIVECOMMERCE_ABUSE_LIMIT=1000000           rejected frames/min before 1008 (default 20)
     LIVECOMMERCE_GUEST_JOINS_PER_MINUTE=1000000  guests per IP per minute (default 30)
+    LIVECOMMERCE_CONNECTIONS_PER_IP=1000000    open connections per IP (default 50)
     LIVECOMMERCE_SEND_QUEUE=4096               frames behind before 1013 (default 512)
 
 The default run takes 3 to 5 minutes, `--quick` well under one. Every loop is bounded
@@ -62,6 +63,7 @@ SERVER_ENV = {
     "LIVECOMMERCE_CHAT_BURST": "1000000",
     "LIVECOMMERCE_ABUSE_LIMIT": "1000000",
     "LIVECOMMERCE_GUEST_JOINS_PER_MINUTE": "1000000",
+    "LIVECOMMERCE_CONNECTIONS_PER_IP": "1000000",
     "LIVECOMMERCE_SEND_QUEUE": "4096",
 }
 RATES = [25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500]

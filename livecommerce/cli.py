@@ -444,8 +444,12 @@ def config_group() -> None:
 def config_show(settings: Settings) -> None:
     """Print the resolved settings as JSON."""
     shown = {row.name: getattr(settings, row.name) for row in config.table()}
-    shown["secret"] = "***" if settings.secret else ""
-    shown["shop_secrets"] = {shop: "***" for shop in settings.shop_secrets}
+    # Every key is masked by its kind, so a secret added later is masked too.
+    for row in config.table():
+        if row.kind is config.SECRET:
+            shown[row.name] = "***" if shown[row.name] else ""
+        elif row.kind is config.SHOP_SECRETS:
+            shown[row.name] = {shop: "***" for shop in shown[row.name]}
     emit(shown)
 
 

@@ -1,9 +1,10 @@
 """The chat relay endpoint: `GET /ws/streams/{stream}` upgraded to a websocket.
 
 Checks happen before the upgrade (unknown stream 404, bad token 401, guests refused or
-too many 403/429, bad query 400); after it, each connection is a thin pump: frames in
-go to the rooms service, frames out leave through a bounded per-connection outbox so
-one slow reader never slows the room (it is closed with 1013 instead).
+too many 403/429, bad query 400, too many open connections from one address 429); after
+it, each connection is a thin pump: frames in go to the rooms service, frames out leave
+through a bounded per-connection outbox so one slow reader never slows the room (it is
+closed with 1013 instead).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import itertools
 import logging
 import struct
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -74,6 +75,25 @@ class Coalescer:
 
 
 @dataclass
+class OpenConnections:
+    """The chat connections each client address holds open (`connections_per_ip`)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def take(self, address: str, limit: int) -> bool:
+        """Count one more connection from `address`, unless it already holds `limit`."""
+        if self.counts[address] >= limit:
+            return False
+        self.counts[address] += 1
+        return True
+
+    def release(self, address: str) -> None:
+        self.counts[address] -= 1
+        if self.counts[address] <= 0:
+            del self.counts[address]
+
+
+@dataclass
 class Relay:
     """What the endpoint needs, built once at start-up."""
 
@@ -81,6 +101,7 @@ class Relay:
     secret: bytes
     coalescer: Coalescer = field(default_factory=Coalescer)
     guest_joins: dict[str, deque[float]] = field(default_factory=dict)
+    connections: OpenConnections = field(default_factory=OpenConnections)
 
 
 RELAY = web.AppKey("relay", Relay)
@@ -295,6 +316,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         return _reject(request, 404, "unknown_stream", N_("There is no such stream."))
 
     now = request.app[CLOCK]()
+    ip = request.remote or "?"
     token = request.query.get("token") or ""
     header = request.headers.get("Authorization", "")
     if not token and header.lower().startswith("bearer "):
@@ -310,7 +332,6 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         name = " ".join(request.query.get("name", "").split())[:32]
         if any(ord(c) < 32 for c in name):
             name = ""
-        ip = request.remote or "?"
         if not _guest_allowed(relay, settings, ip):
             return _reject(
                 request, 429, "too_many_guests", N_("Too many guests from your address.")
@@ -347,6 +368,23 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 request, 400, "bad_since", N_("The since parameter must be a message id.")
             )
 
+    # Counted last, and given back by the `finally` whatever happens from here on.
+    if not relay.connections.take(ip, settings.connections_per_ip):
+        return _reject(
+            request, 429, "too_many_connections", N_("Too many connections from your address.")
+        )
+    try:
+        return await _converse(request, show, identity, asked, since)
+    finally:
+        relay.connections.release(ip)
+
+
+async def _converse(
+    request: web.Request, show: Show, identity: tokens.Identity, asked: list[str], since: int | None
+) -> web.StreamResponse:
+    """The upgrade, then the connection's life: frames in to the rooms service."""
+    settings = request.app[SETTINGS]
+    relay = request.app[RELAY]
     ws = web.WebSocketResponse(
         max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=30.0, autoping=True
     )

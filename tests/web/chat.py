@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -187,9 +188,14 @@ async def refused(
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, store: SqlStore, **changes: Any) -> AsyncIterator[Server]:
-    """A second server like the `server` fixture, with some settings changed."""
-    app = create_app(replace(settings, seed_on_start=False, **changes), store, clock=lambda: NOW)
+async def running(
+    settings: Settings,
+    store: SqlStore,
+    clock: Callable[[], datetime] = lambda: NOW,
+    **changes: Any,
+) -> AsyncIterator[Server]:
+    """A second server like the `server` fixture, with some settings (or its clock) changed."""
+    app = create_app(replace(settings, seed_on_start=False, **changes), store, clock=clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
