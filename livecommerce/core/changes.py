@@ -3,10 +3,11 @@
 A room decides (checks the sender's rights, limits and the rules) where the command
 arrives, and records what it decided as a `Change`: a message published or held, a
 held message resolved, a message erased, a user timed out, banned or let back, a slow
-mode set. Every copy of the room, in every process, applies the same changes in the same
-order, so they share history, ids and moderation state. With one process the room
-applies its own changes at once; with several, a bus (Redis) gives each message its id
-and hands every change to every process in one order.
+mode set, a product pinned (`until` then holds the moment, as a POSIX timestamp).
+Every copy of the room, in every process, applies the same changes in the same order,
+so they share history, ids and moderation state. With one process the room applies its
+own changes at once; with several, a bus (Redis) gives each message its id and hands
+every change to every process in one order.
 
 `to_json` / `from_json` carry a change over the wire: plain JSON types only.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from livecommerce.core.models import ChatMessage, Role
 
-KINDS = ("message", "held", "resolved", "erase", "timeout", "ban", "unban", "slow")
+KINDS = ("message", "held", "resolved", "erase", "timeout", "ban", "unban", "slow", "pin")
 # Changes that need an id from the sequence (messages and held messages).
 SEQUENCED = ("message", "held")
 
@@ -53,6 +54,7 @@ class Change:
     action: str | None = None
     reasons: tuple[str, ...] = ()
     mod: dict[str, Any] | None = None
+    sku: str | None = None  # a pinned or unpinned product (`action` pin or unpin)
     # The change's place in the show's sequence, given by the bus (0: not through one).
     # A message's or held message's id is its place.
     seq: int = 0
@@ -106,7 +108,7 @@ def to_json(change: Change) -> dict[str, Any]:
         data["origin"] = [change.origin.process, change.origin.conn, change.origin.ref]
     if change.message is not None:
         data["message"] = _message_to_json(change.message)
-    for key in ("store", "user", "until", "lang", "seconds", "action", "mod"):
+    for key in ("store", "user", "until", "lang", "seconds", "action", "mod", "sku"):
         value = getattr(change, key)
         if value is not None:
             data[key] = value
@@ -143,6 +145,7 @@ def from_json(data: Any) -> Change:
             action=data.get("action"),
             reasons=tuple(str(r) for r in data.get("reasons", ())),
             mod=data.get("mod"),
+            sku=data.get("sku"),
         )
     except ChangeError:
         raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from livecommerce.core import moderation, routing
@@ -122,6 +122,7 @@ class Pinned:
     ts: datetime
     conn: int | None = None  # who pinned it (None: over HTTP)
     lang: str | None = None  # the language they speak in the room
+    shared: bool = False  # decided in another copy of the room: only show it here
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,9 @@ class Room:
     process: str = "local"
     replicated: bool = False
     applied: int = 0  # the place in the bus's sequence of the last change applied
+    # Viewers and moderators per language in the room's copies in other processes.
+    peer_viewers: dict[str, int] = field(default_factory=dict)
+    peer_moderators: dict[str, int] = field(default_factory=dict)
 
     BROADCAST = "*"
 
@@ -189,7 +193,7 @@ class Room:
             self.evicted.setdefault(lang, 0)
         for member in self.members.values():
             self.index.add(member)
-        self.gaps = self.index.uncovered(self.languages)
+        self.gaps = self._uncovered()
 
     # -- history -----------------------------------------------------------------------
 
@@ -292,7 +296,7 @@ class Room:
         return self._coverage_changes()
 
     def _coverage_changes(self) -> list[Effect]:
-        gaps = self.index.uncovered(self.languages)
+        gaps = self._uncovered()
         if gaps == self.gaps:
             return []
         lost, regained = gaps - self.gaps, self.gaps - gaps
@@ -319,8 +323,8 @@ class Room:
             )
         return effects
 
-    def presence(self) -> tuple[frozenset[int], dict[str, Any]]:
-        """Viewers and moderators per language, for the staff's `presence` frame."""
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Viewers and moderators per language among the members connected here."""
         viewers = dict.fromkeys(self.languages, 0)
         moderators = dict.fromkeys(self.languages, 0)
         for member in self.members.values():
@@ -332,6 +336,36 @@ class Room:
                 for lang in member.moderates:
                     if lang in moderators:
                         moderators[lang] += 1
+        return {"viewers": viewers, "moderators": moderators}
+
+    def set_peers(self, peers: Iterable[dict[str, dict[str, int]]]) -> list[Effect]:
+        """The counts of the room's copies in other processes: presence adds them up, and
+        a language moderated elsewhere is covered here too. Returns coverage changes."""
+        viewers: dict[str, int] = {}
+        moderators: dict[str, int] = {}
+        for peer in peers:
+            for total, counts in (
+                (viewers, peer.get("viewers", {})),
+                (moderators, peer.get("moderators", {})),
+            ):
+                for lang, count in counts.items():
+                    if lang in self.languages and isinstance(count, int) and count > 0:
+                        total[lang] = total.get(lang, 0) + count
+        self.peer_viewers, self.peer_moderators = viewers, moderators
+        return self._coverage_changes()
+
+    def _uncovered(self) -> frozenset[str]:
+        return self.index.uncovered(self.languages) - frozenset(self.peer_moderators)
+
+    def presence(self) -> tuple[frozenset[int], dict[str, Any]]:
+        """Viewers and moderators per language (here and in the room's other copies),
+        for the staff's `presence` frame."""
+        counts = self.counts()
+        viewers, moderators = counts["viewers"], counts["moderators"]
+        for lang, count in self.peer_viewers.items():
+            viewers[lang] += count
+        for lang, count in self.peer_moderators.items():
+            moderators[lang] += count
         staff = frozenset(c for c, m in self.members.items() if moderation.is_staff(m.role))
         frame = {
             "type": "presence",
@@ -586,6 +620,11 @@ class Room:
             effects = self._apply_restriction(change)
         elif kind == "slow":
             effects = self._apply_slow(change)
+        elif kind == "pin":
+            moment = datetime.fromtimestamp(change.until or 0.0, UTC)
+            effects = [
+                Pinned(change.sku or "", change.action or "pin", moment, None, change.lang, True)
+            ]
         else:
             return []
         if change.mod is not None:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -48,6 +49,8 @@ class Bus(Protocol):
     """What the rooms need of a bus."""
 
     process: str
+    connected: bool
+    status: Status | None
 
     async def start(self) -> None: ...
 
@@ -65,6 +68,18 @@ class Bus(Protocol):
 
     async def history(self, show_id: str) -> tuple[list[Change], int]:
         """The show's kept changes, oldest first, and the last place of its sequence."""
+        ...
+
+    async def lift(self, show_id: str, floor: int) -> None:
+        """Move the show's sequence up to `floor` if it is below (after an outage, so that
+        no id a process gave out alone is given again)."""
+        ...
+
+    async def share_presence(
+        self, show_id: str, counts: dict[str, Any], fresh: float
+    ) -> list[dict[str, Any]]:
+        """Publish this process's counts for the show; the counts of the other processes
+        that published within `fresh` seconds."""
         ...
 
 
@@ -107,6 +122,7 @@ class LocalBroker:
         self.last: dict[str, int] = {}
         self.kept: dict[str, deque[Change]] = {}
         self.handlers: dict[str, dict[str, Handler]] = {}
+        self.presence: dict[str, dict[str, tuple[float, dict[str, Any]]]] = {}
 
 
 class LocalBus:
@@ -115,6 +131,8 @@ class LocalBus:
     def __init__(self, broker: LocalBroker | None = None, process: str | None = None) -> None:
         self.broker = broker or LocalBroker()
         self.process = process or new_process_id()
+        self.connected = True
+        self.status: Status | None = None
 
     async def start(self) -> None:
         return None
@@ -142,8 +160,28 @@ class LocalBus:
     async def history(self, show_id: str) -> tuple[list[Change], int]:
         return list(self.broker.kept.get(show_id, ())), self.broker.last.get(show_id, 0)
 
+    async def lift(self, show_id: str, floor: int) -> None:
+        self.broker.last[show_id] = max(self.broker.last.get(show_id, 0), floor)
+
+    async def share_presence(
+        self, show_id: str, counts: dict[str, Any], fresh: float
+    ) -> list[dict[str, Any]]:
+        now = time.time()
+        shared = self.broker.presence.setdefault(show_id, {})
+        shared[self.process] = (now, counts)
+        return [c for p, (t, c) in shared.items() if p != self.process and now - t <= fresh]
+
 
 # -- Redis ---------------------------------------------------------------------------------
+
+# KEYS: sequence. ARGV: floor.
+LIFT = """
+local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seq < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 0
+"""
 
 # KEYS: sequence, history stream. ARGV: channel, change JSON, floor, keep.
 PUBLISH = """
@@ -183,6 +221,7 @@ class RedisBus:
             url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
         )
         self._script = self.redis.register_script(PUBLISH)
+        self._lift = self.redis.register_script(LIFT)
         self.handlers: dict[str, Handler] = {}
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
@@ -196,6 +235,14 @@ class RedisBus:
         return self._key(show_id, "changes")
 
     async def start(self) -> None:
+        """Connect (a Redis that cannot be reached now is retried in the background)."""
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as error:
+            log.warning("Redis at %s is not reachable (%s): retrying", _safe(self.url), error)
+        else:
+            self.connected = True
+            log.info("connected to Redis at %s", _safe(self.url))
         self._reader = asyncio.create_task(self._read(), name="bus-reader")
 
     async def close(self) -> None:
@@ -240,6 +287,46 @@ class RedisBus:
             except (ChangeError, KeyError) as error:
                 log.warning("skipped a kept change of show %s: %s", show_id, error)
         return changes, int(last or 0)
+
+    async def lift(self, show_id: str, floor: int) -> None:
+        try:
+            await self._lift(keys=[self._key(show_id, "seq")], args=[floor])
+        except (RedisError, OSError) as error:
+            raise BusError(str(error)) from None
+
+    async def share_presence(
+        self, show_id: str, counts: dict[str, Any], fresh: float
+    ) -> list[dict[str, Any]]:
+        key = self._key(show_id, "presence")
+        now = time.time()
+        mine = json.dumps({"t": now, "counts": counts}, separators=(",", ":"))
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, self.process, mine)
+                pipe.expire(key, max(60, int(fresh * 4)))
+                pipe.hgetall(key)
+                _, _, entries = await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise BusError(str(error)) from None
+        peers: list[dict[str, Any]] = []
+        stale: list[bytes] = []
+        for process, raw in entries.items():
+            if process.decode() == self.process:
+                continue
+            try:
+                entry = json.loads(raw)
+                moment, theirs = float(entry["t"]), entry["counts"]
+            except (ValueError, KeyError, TypeError):
+                stale.append(process)
+                continue
+            if now - moment <= fresh and isinstance(theirs, dict):
+                peers.append(theirs)
+            elif now - moment > fresh * 4:
+                stale.append(process)  # a process gone for good
+        if stale:
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.hdel(key, *stale)
+        return peers
 
     async def _read(self) -> None:
         """Deliver published changes to the handlers; resubscribe after a lost connection,

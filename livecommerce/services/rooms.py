@@ -118,7 +118,10 @@ class Rooms:
         self.bus = bus
         self._outgoing: dict[str, asyncio.Queue[Change]] = {}
         self._publishers: dict[str, asyncio.Task[None]] = {}
+        self._lifting: set[asyncio.Task[None]] = set()
         self._early: dict[str, list[Change]] = {}
+        if bus is not None:
+            bus.status = self._bus_status
         self.rooms: dict[str, Room] = {}
         # The product each show has pinned now: joiners see it at once.
         self.pinned: dict[str, str] = {}
@@ -180,7 +183,12 @@ class Rooms:
                     recent = [m for m in recent if m.id < kept[0].seq]
                 room.restore(recent)
                 for change in kept:
-                    room.apply(change)
+                    for effect in room.apply(change):
+                        if isinstance(effect, Pinned):  # what is pinned now, not a show
+                            if effect.action == "pin":
+                                self.pinned[show.id] = effect.sku
+                            elif self.pinned.get(show.id) == effect.sku:
+                                del self.pinned[show.id]
                 room.next_id = max(room.next_id, last + 1)
                 if len(recent) >= limit:
                     # Older messages stay in the store but not in the room: a client that
@@ -220,6 +228,39 @@ class Rooms:
 
         return heard
 
+    def _bus_status(self, connected: bool) -> None:
+        """The bus went down or came back: tell everyone in every room. Back, each room
+        lifts the sequence past every id given out alone, and no longer claims to
+        recover from before (`recovered: false`): messages may be missing."""
+        if connected:
+            text = Text(N_("The chat is connected to the other servers again."), {})
+            for room in self.rooms.values():
+                room.applied = 0  # the bus may have restarted: its places begin again
+                for key in room.evicted:
+                    room.evicted[key] = max(room.evicted[key], room.next_id - 1)
+                task = asyncio.create_task(self._lift(room), name=f"bus-lift-{room.show_id}")
+                self._lifting.add(task)
+                task.add_done_callback(self._lifting.discard)
+        else:
+            text = Text(
+                N_(
+                    "The chat has lost the other servers for now: you see only the messages "
+                    "of this one."
+                ),
+                {},
+            )
+        code = "bus_connected" if connected else "bus_lost"
+        for room in self.rooms.values():
+            frame = {"type": "notice", "code": code, "message": text}
+            self._deliver(frozenset(room.members), frame)
+
+    async def _lift(self, room: Room) -> None:
+        assert self.bus is not None
+        try:
+            await self.bus.lift(room.show_id, room.next_id - 1)
+        except BusError as error:
+            log.warning("could not lift the sequence of show %s: %s", room.show_id, error)
+
     def _replicate(self, room: Room, change: Change) -> None:
         """Queue a change for the bus: one publisher per show keeps this process's
         changes in the order they were decided."""
@@ -236,7 +277,9 @@ class Rooms:
         while True:
             change = await queue.get()
             try:
-                await self.bus.publish(room.show_id, change, room.next_id - 1)
+                if not self.bus.connected:
+                    raise BusError("not connected")
+                await self.bus.publish(room.show_id, change, max(room.next_id - 1, room.applied))
             except BusError as error:
                 # The other processes cannot hear it now: this one still serves its own
                 # members, with ids of its own that the sequence skips past later.
@@ -361,11 +404,24 @@ class Rooms:
                 }
                 self._deliver(frozenset({pinned.conn}), error)
             return
-        if pinned.action == "pin":
-            self.pinned[room.show_id] = pinned.sku
-            if self.mentions is not None:
+        if not pinned.shared:
+            if pinned.action == "pin" and self.mentions is not None:
                 lang = pinned.lang or show.languages[0]
                 self.mentions.record(show.id, [pinned.sku], MentionSource.PIN, lang, pinned.ts)
+            if room.replicated:
+                # Every copy of the room shows it when the bus hands the pin back.
+                change = Change(
+                    "pin",
+                    None,
+                    sku=pinned.sku,
+                    action=pinned.action,
+                    lang=pinned.lang,
+                    until=pinned.ts.timestamp(),
+                )
+                self._replicate(room, change)
+                return
+        if pinned.action == "pin":
+            self.pinned[room.show_id] = pinned.sku
         elif self.pinned.get(room.show_id) == pinned.sku:
             del self.pinned[room.show_id]
         for lang, frame in frames.items():
@@ -390,8 +446,23 @@ class Rooms:
         while True:
             await asyncio.sleep(self.presence_interval)
             for room in list(self.rooms.values()):
+                if self.bus is not None and self.bus.connected:
+                    await self._share_presence(room)
                 staff, frame = room.presence()
                 self._deliver(staff, frame)
+
+    async def _share_presence(self, room: Room) -> None:
+        """Swap counts with the room's other copies: presence adds them up, and coverage
+        counts every process's moderators."""
+        assert self.bus is not None
+        try:
+            peers = await self.bus.share_presence(
+                room.show_id, room.counts(), fresh=self.presence_interval * 3
+            )
+        except BusError as error:
+            log.debug("presence of show %s not shared: %s", room.show_id, error)
+            return
+        self.apply(room, room.set_peers(peers))
 
     def _writer_changed(self, pending: int, dropped: int, failures: int) -> None:
         self.metrics.write_pending.labels("chat").set(pending)

@@ -109,3 +109,26 @@ def test_a_change_heard_twice_is_applied_once() -> None:
     again = b.apply(bus.log[0])
     assert again == []
     assert len(b.history["kk"]) == 1
+
+
+def test_peers_add_to_presence_and_cover_their_languages() -> None:
+    room = Room("show-1", LANGS, ("ru",))
+    ru_mod = member(70, KK_MOD.role, "ru", "ru", user="mod-ru")
+    room.join(ru_mod, NOW)
+    room.join(KK_VIEWER, NOW)
+    assert "kk" in room.gaps
+    peer = {"viewers": {"kk": 4, "ru": 1, "xx": 9}, "moderators": {"kk": 1}}
+    effects = room.set_peers([peer, {"viewers": {"kk": 1}, "moderators": {}}])
+    covered = [f for f in frames_to(effects, 70) if f.get("code") == "covered"]
+    assert [f["language"] for f in covered] == ["kk"]
+    assert "kk" not in room.gaps
+    _, frame = room.presence()
+    assert frame["viewers"]["kk"] == 6  # one here, five elsewhere
+    assert frame["moderators"]["kk"] == 1
+    assert "xx" not in frame["viewers"]
+    # A kk message is no longer handed to the fallback moderator here.
+    said = room.handle(KK_VIEWER.conn, Chat("Сәлем", ref="r"), NOW)
+    assert [f for f in frames_to(said, 70) if f["type"] == "chat"] == []
+    # The peer's moderator leaves: kk falls back again.
+    effects = room.set_peers([])
+    assert [f["language"] for f in frames_to(effects, 70) if f.get("code") == "uncovered"] == ["kk"]

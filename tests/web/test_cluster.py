@@ -6,6 +6,7 @@ goes through Redis: message ids, delivery, history for resume and moderation sta
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -14,9 +15,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from livecommerce.config import Settings
+from livecommerce.core.models import MentionSource
 from livecommerce.store import SqlStore
-from tests.conftest import REDIS_TEST_URL, Server, unavailable
-from tests.web.chat import Client, moderator, running, streamer, viewer
+from livecommerce.web.context import MENTIONS
+from tests.conftest import NOW, REDIS_TEST_URL, Server, unavailable
+from tests.web.chat import SHOW, Client, moderator, running, streamer, viewer
 
 pytestmark = pytest.mark.redis
 
@@ -148,4 +151,58 @@ async def test_a_streamer_on_one_process_reaches_every_language_on_the_other(
             assert chat["id"] == ack["id"]
             assert chat.get("broadcast") is True
         for client in (boss, *readers.values()):
+            await client.close()
+
+
+async def test_a_pin_on_one_process_shows_on_the_other_and_to_later_joiners(
+    settings: Settings, seeded_store: SqlStore, prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, prefix) as (a, b):
+        host = await streamer(a)
+        kk = await viewer(b, "u-kk", "kk")
+        await host.send({"type": "pin", "sku": "IT-LAP-14"})
+        shown = await kk.recv_until("product")
+        assert shown["sku"] == "IT-LAP-14"
+        assert "₸" in shown["prices"][0]["display"]
+        late = await viewer(b, "u-late", "uz")
+        assert (await late.recv_until("product"))["sku"] == "IT-LAP-14"
+        await host.send({"type": "unpin", "sku": "IT-LAP-14"})
+        assert (await kk.recv_until("product"))["action"] == "unpin"
+        # The pin is logged once, by the process that decided it.
+        for server in (a, b):
+            await server.runner.app[MENTIONS].writer.drain()
+        pins = [m for m in await seeded_store.mentions(SHOW) if m.source is MentionSource.PIN]
+        assert [m.sku for m in pins if m.ts >= NOW] == ["IT-LAP-14"]
+        for client in (host, kk, late):
+            await client.close()
+
+
+async def test_presence_and_coverage_count_every_process(
+    settings: Settings, seeded_store: SqlStore, prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, prefix, presence_interval=0.2) as (a, b):
+        ru_mod = await moderator(a, "mod-ru", "ru")  # ru is the show's fallback language
+        writer = await viewer(a, "u-writer", "kk")
+        kk_viewers = [await viewer(b, f"u-kk-{n}", "kk") for n in range(2)]
+        kk_mod = await moderator(b, "mod-kk", "kk")
+        # Within a few presence rounds, A counts B's viewers and moderator.
+        async with asyncio.timeout(10):
+            while True:
+                frame = await ru_mod.recv_until("presence")
+                if frame["viewers"]["kk"] == 3 and frame["moderators"]["kk"] == 1:
+                    break
+        assert "kk" not in frame["uncovered"]
+        # kk is covered on B, so A does not hand kk messages to its fallback moderator.
+        ack = await writer.say("Сіз Алматыдансыз ба?", lang="kk")
+        assert (await kk_mod.recv_until("chat"))["id"] == ack["id"]
+        await ru_mod.assert_silent(ignore=("presence", "notice"))
+        # When the kk moderator leaves B, A's fallback moderator covers kk again.
+        await kk_mod.close()
+        notice = await ru_mod.recv_until("notice", code="uncovered", wait=10)
+        assert notice["language"] == "kk"
+        ack = await writer.say("Бағасы қанша?", lang="kk")
+        fallback = await ru_mod.recv_until("chat")
+        assert fallback["id"] == ack["id"]
+        assert fallback["fallback"] is True
+        for client in (ru_mod, writer, *kk_viewers):
             await client.close()
