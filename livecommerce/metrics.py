@@ -34,6 +34,11 @@ class Metrics:
             registry=self.registry,
         )
         self.shows = Gauge("livecommerce_shows", "Shows in the store.", registry=self.registry)
+        self.scheduler_leader = Gauge(
+            "livecommerce_scheduler_leader",
+            "1 while this process leads the cluster's scheduler and runs the show jobs.",
+            registry=self.registry,
+        )
         # The relay
         self.connections = Gauge(
             "livecommerce_chat_connections",

@@ -14,6 +14,13 @@ Reminders, going live and closing are also posted to `show_webhook_url` when it 
 (`show_event`: localized per language channel, in each market's time), in the
 background, so a slow or dead receiver never holds up a job. After the close the
 report is built and written under `<data_dir>/reports/`, and announced there too.
+
+Several `serve` processes sharing one database run the jobs in one of them only: the
+leader of `app[LEADERSHIP]` (a Redis or PostgreSQL lock, see `livecommerce.leader`).
+A standby does not start APScheduler; once elected it starts (or resumes) it and syncs;
+when it stops leading it pauses at once. A job is removed from the shared store as it is
+handed to run, and `sync` never re-adds a job whose time has passed, so the process
+that takes over neither repeats a reminder nor loses one still within the grace time.
 """
 
 from __future__ import annotations
@@ -38,10 +45,11 @@ from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Market, Show, ShowStatus
 from livecommerce.core.room import Deliver
 from livecommerce.i18n import Localizer, chat_locale, localizer
+from livecommerce.leader import Leadership
 from livecommerce.reports.data import iso, to_data
 from livecommerce.reports.files import ReportFiles, write_files
 from livecommerce.services.reporting import review
-from livecommerce.web.context import CLOCK, MENTIONS, METRICS, SETTINGS, STORE
+from livecommerce.web.context import CLOCK, LEADERSHIP, MENTIONS, METRICS, SETTINGS, STORE
 from livecommerce.web.relay import RELAY
 from livecommerce.webhooks import WebhookSender
 
@@ -122,12 +130,75 @@ class ShowScheduler:
             )
         self.scheduler = make_scheduler(url, settings.scheduler_misfire_grace)
         self.webhook = WebhookSender.from_settings(settings, app.get(METRICS))
+        self.leadership: Leadership | None = None
+        self._syncing: asyncio.Task[None] | None = None
 
     def start(self, *, paused: bool = False) -> None:
         _registry["scheduler"] = self
         self.scheduler.start(paused=paused)
 
+    def follow(self, leadership: Leadership) -> None:
+        """Run the jobs only while `leadership` says this process leads."""
+        self.leadership = leadership
+        leadership.watch(self.lead)
+
+    def lead(self, leader: bool) -> None:
+        """Start or resume the jobs (and sync them with the store) when this process
+        becomes the leader; pause them at once when it stops being it. A process that
+        never led has not started APScheduler, nor touched the shared job store."""
+        metrics = self.app.get(METRICS)
+        if not leader:
+            if self._syncing is not None:
+                self._syncing.cancel()
+            if self.scheduler.running:
+                self.scheduler.pause()
+            if metrics is not None:
+                metrics.scheduler_leader.set(0)
+            return
+        _registry["scheduler"] = self
+        if self.scheduler.running:
+            self.scheduler.resume()
+        else:
+            self.scheduler.start()
+        self.scheduler.add_job(
+            run_resync,
+            "interval",
+            seconds=RESYNC_SECONDS,
+            id="shows-resync",
+            replace_existing=True,
+        )
+        self._syncing = asyncio.create_task(self._sync_as_leader(), name="scheduler-sync")
+        if metrics is not None:
+            metrics.scheduler_leader.set(1)
+
+    async def _sync_as_leader(self) -> None:
+        try:
+            count = await self.resync()
+        except Exception as error:  # the periodic resync tries again
+            log.error(
+                "the show jobs were not synced with the store: %r (next try in %d s)",
+                error,
+                RESYNC_SECONDS,
+            )
+        else:
+            log.info("the scheduler holds %d show jobs", count)
+
+    async def settled(self) -> None:
+        """Until the sync that follows an election is done (at once on a standby)."""
+        if self._syncing is not None:
+            await asyncio.wait({self._syncing})
+
+    async def close(self) -> None:
+        """Pause the jobs, give the leader lock up (another process takes over without
+        waiting for it to expire) and shut APScheduler down."""
+        if self.leadership is not None:
+            await self.leadership.stop()
+        self.shutdown()
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+
     def shutdown(self) -> None:
+        if self._syncing is not None:
+            self._syncing.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.webhook is not None:
@@ -136,8 +207,14 @@ class ShowScheduler:
             del _registry["scheduler"]
 
     async def resync(self) -> int:
-        """Sync with every show in the store (at start, after seeding, periodically)."""
-        return self.sync(await self.app[STORE].shows(), self.app[CLOCK]())
+        """Sync with every show in the store (at start, after seeding, periodically).
+
+        Only while this process leads (when it follows a leadership): the job store is
+        shared, and a former leader must not write into it."""
+        shows = await self.app[STORE].shows()
+        if self.leadership is not None and not self.leadership.leader:
+            return 0
+        return self.sync(shows, self.app[CLOCK]())
 
     def sync(self, shows: Iterable[Show], now: datetime) -> int:
         """Add, move or remove the jobs of `shows`; the number of jobs they now have.
@@ -388,20 +465,17 @@ async def publish_report(
 
 
 async def start(app: web.Application) -> ShowScheduler:
-    """Start a scheduler for a served app and sync every show in the store (for `serve`).
+    """Start the scheduler of a served app (for `serve`): it campaigns for the cluster's
+    leader lock (`app[LEADERSHIP]`) and runs the jobs while it holds it.
 
-    It also re-syncs every `RESYNC_SECONDS`, so shows that `schedule apply` (another
-    process) loads, edits or cancels get their jobs without a restart."""
+    The leader syncs every show in the store when elected (before this returns, when it
+    is elected at once) and every `RESYNC_SECONDS`, so shows that `schedule apply`
+    (another process) loads, edits or cancels get their jobs without a restart.
+    `close()` it to stop."""
     scheduler = ShowScheduler(app, app[SETTINGS])
-    scheduler.start()
-    scheduler.scheduler.add_job(
-        run_resync,
-        "interval",
-        seconds=RESYNC_SECONDS,
-        id="shows-resync",
-        replace_existing=True,
-    )
-    await scheduler.resync()
+    scheduler.follow(app[LEADERSHIP])
+    await app[LEADERSHIP].start()
+    await scheduler.settled()
     return scheduler
 
 

@@ -41,9 +41,9 @@ class Receiver:
             await asyncio.sleep(self.delay)
         return web.Response(status=status, text="ok" if status < 300 else "no")
 
-    async def wait_for(self, count: int) -> list[Received]:
-        """The requests once at least `count` have arrived (within the tests' timeout)."""
-        async with asyncio.timeout(TIMEOUT), self._arrived:
+    async def wait_for(self, count: int, within: float = TIMEOUT) -> list[Received]:
+        """The requests once at least `count` have arrived (within `within` seconds)."""
+        async with asyncio.timeout(within), self._arrived:
             await self._arrived.wait_for(lambda: len(self.received) >= count)
         return list(self.received)
 

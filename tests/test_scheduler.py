@@ -6,7 +6,11 @@ import asyncio
 import hmac
 import json
 import logging
-from dataclasses import replace
+import os
+import signal
+import sys
+import uuid
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,12 +21,19 @@ import aiohttp
 import pytest
 from aiohttp import web
 from apscheduler.events import EVENT_JOB_MISSED, JobEvent
+from apscheduler.schedulers.base import (  # type: ignore[import-untyped]
+    STATE_PAUSED,
+    STATE_RUNNING,
+    STATE_STOPPED,
+)
 from babel.dates import format_time
 
-from livecommerce import scheduler
+from livecommerce import scheduler, seeds
 from livecommerce.config import Settings
 from livecommerce.core.models import Show, ShowStatus
 from livecommerce.i18n import Localizer
+from livecommerce.leader import Election, Leadership, PostgresElection, RedisElection
+from livecommerce.metrics import Metrics
 from livecommerce.reports.data import to_data
 from livecommerce.scheduler import (
     ShowScheduler,
@@ -34,10 +45,12 @@ from livecommerce.scheduler import (
 )
 from livecommerce.services.reporting import review
 from livecommerce.store import SqlStore, open_store
-from livecommerce.web.context import METRICS, SETTINGS, STORE
+from livecommerce.web.app import utc_now
+from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE
 from livecommerce.webhooks import WebhookSender, signature
-from tests.conftest import NOW, Server
+from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server
 from tests.receiver import Receiver, receiving, unreachable_url
+from tests.test_leader import reachable_redis
 from tests.web.chat import TIMEOUT, Client, make_token
 from tests.web.test_reports import expected
 
@@ -496,3 +509,276 @@ async def test_a_report_that_cannot_be_written_leaves_the_show_closed(
     assert show.status is ShowStatus.FINISHED
     [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.scheduler"]
     assert line.startswith(f"the report of show {KHORGOS} was not written")
+
+
+# -- one scheduler per cluster -----------------------------------------------------------------
+
+LEADER_TTL = 2.0
+
+
+def _election(kind: str, database_url: str, key: str) -> Election:
+    """One "process's" lock: a Redis key of this test's own, or the advisory lock of its
+    own database."""
+    if kind == "redis":
+        return RedisElection(REDIS_TEST_URL, key, LEADER_TTL)
+    return PostgresElection(database_url, LEADER_TTL)
+
+
+async def _cluster_app(store: SqlStore) -> web.Application:
+    app = web.Application()
+    app[STORE] = store
+    app[CLOCK] = utc_now
+    app[METRICS] = Metrics()
+    return app
+
+
+def _leads(app: web.Application) -> float | None:
+    return app[METRICS].registry.get_sample_value("livecommerce_scheduler_leader")
+
+
+@pytest.mark.parametrize("kind", ["redis", "postgresql"])
+async def test_only_the_leader_runs_jobs_and_a_takeover_repeats_none(
+    kind: str, pg_url: str, settings: Settings
+) -> None:
+    """Two schedulers on one PostgreSQL job store: the leader runs a due job; it dies;
+    the other takes over, runs the next job once and never the first again."""
+    key = f"lc-test-leader-{uuid.uuid4().hex}"
+    if kind == "redis":
+        await (await reachable_redis()).aclose()
+    config = replace(settings, database_url=pg_url)
+    url = job_store_url(pg_url)
+    assert url is not None
+    store = open_store(pg_url)
+    await store.start()
+    _fired.clear()
+    _events.clear()
+    _events["first"] = asyncio.Event()
+    _events["second"] = asyncio.Event()
+    now = datetime.now(UTC)
+    jobs = make_scheduler(url, misfire_grace=30)
+    jobs.start(paused=True)
+    jobs.add_job(fired, "date", run_date=now, args=("first",), id="first")
+    jobs.add_job(fired, "date", run_date=now + timedelta(seconds=3), args=("second",), id="second")
+    jobs.shutdown(wait=False)
+
+    one_app, other_app = await _cluster_app(store), await _cluster_app(store)
+    one, other = ShowScheduler(one_app, config), ShowScheduler(other_app, config)
+    one_lead = Leadership(_election(kind, pg_url, key), LEADER_TTL)
+    other_lead = Leadership(_election(kind, pg_url, key), LEADER_TTL)
+    one.follow(one_lead)
+    other.follow(other_lead)
+    try:
+        await one_lead.start()
+        await asyncio.wait_for(_events["first"].wait(), TIMEOUT)
+        await other_lead.start()
+        assert one_lead.leader
+        assert not other_lead.leader
+        assert one.scheduler.state == STATE_RUNNING
+        assert other.scheduler.state == STATE_STOPPED  # a standby never touched the store
+        assert (_leads(one_app), _leads(other_app)) == (1, 0)
+
+        await one_lead.abandon()  # dies: the lock is not released
+        assert one.scheduler.state == STATE_PAUSED  # at once
+        await asyncio.wait_for(other_lead.wait(True), LEADER_TTL * 2 + TIMEOUT)
+        await asyncio.wait_for(_events["second"].wait(), TIMEOUT)
+        await other.settled()
+        assert other.scheduler.state == STATE_RUNNING
+        assert (_leads(one_app), _leads(other_app)) == (0, 1)
+        assert _fired == ["first", "second"]
+        assert [j.id for j in other.scheduler.get_jobs()] == ["shows-resync"]
+    finally:
+        await other.close()
+        await one.close()
+        await store.close()
+    assert _fired == ["first", "second"]
+
+
+async def test_a_lone_server_on_sqlite_leads_and_says_so(server: Server) -> None:
+    app = server.runner.app
+    assert "scheduler" not in json.loads((await _get(server, "/healthz"))[1])  # not started
+    app[SETTINGS].data_dir.mkdir(parents=True, exist_ok=True)
+    jobs = await scheduler.start(app)
+    try:
+        status, body = await _get(server, "/healthz")
+        assert status == 200
+        assert json.loads(body)["scheduler"] == {"role": "leader", "lock": "local"}
+        assert "livecommerce_scheduler_leader 1.0" in (await _get(server, "/metrics"))[1]
+        assert jobs.scheduler.get_job("shows-resync") is not None
+        assert await jobs.resync() == 12  # the planned shows of the seeds
+    finally:
+        await jobs.close()
+    assert not jobs.scheduler.running
+    assert "livecommerce_scheduler_leader 0.0" in (await _get(server, "/metrics"))[1]
+    assert "scheduler" not in json.loads((await _get(server, "/healthz"))[1])
+
+
+async def _get(server: Server, path: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(server.url(path)) as response:
+        return response.status, await response.text()
+
+
+# Two real `serve` processes on one PostgreSQL database (and one Redis): reminders of two
+# shows come due; the leader is killed with SIGKILL between them.
+
+
+@dataclass
+class Serving:
+    """A `livecommerce serve` subprocess: its address and what it logged."""
+
+    process: asyncio.subprocess.Process
+    base: str = ""
+    log: list[str] = field(default_factory=list)
+    _drain: asyncio.Task[None] | None = None
+
+    async def health(self) -> dict[str, Any]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(self.base + "/healthz") as response,
+        ):
+            body: dict[str, Any] = await response.json()
+            return body
+
+    async def metrics(self) -> str:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(self.base + "/metrics") as response,
+        ):
+            return await response.text()
+
+
+async def _serve(env: dict[str, str], data_dir: Path) -> Serving:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "livecommerce",
+        "serve",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "LANG": "C.UTF-8", **env, "LIVECOMMERCE_DATA_DIR": str(data_dir)},
+    )
+    serving = Serving(process)
+
+    async def drain() -> None:  # keep the log, and the pipe from filling up
+        assert process.stderr is not None
+        while line := await process.stderr.readline():
+            serving.log.append(line.decode())
+
+    serving._drain = asyncio.create_task(drain())
+    return serving
+
+
+async def _address(serving: Serving) -> None:
+    stdout = serving.process.stdout
+    assert stdout is not None
+    async with asyncio.timeout(60):
+        while line := (await stdout.readline()).decode():
+            if "serving on " in line:
+                serving.base = line.split("serving on ", 1)[1].strip()
+                return
+    raise AssertionError("serve stopped before serving: " + "".join(serving.log))
+
+
+async def _stop(serving: Serving, sig: signal.Signals) -> int:
+    if serving.process.returncode is None:
+        serving.process.send_signal(sig)
+    async with asyncio.timeout(60):
+        code = await serving.process.wait()
+        if serving._drain is not None:
+            await serving._drain
+    return code
+
+
+@pytest.mark.parametrize("kind", ["redis", "postgresql"])
+async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
+    kind: str, pg_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "LIVECOMMERCE_DATABASE_URL": pg_url,
+        "LIVECOMMERCE_LEADER_TTL": str(LEADER_TTL),
+        "LIVECOMMERCE_SEED_ON_START": "false",
+        "LIVECOMMERCE_SEEDS_DIR": str(SEEDS),
+        "LIVECOMMERCE_PORT": "0",
+        "LIVECOMMERCE_SHOW_WEBHOOK_SECRET": SECRET,
+    }
+    if kind == "redis":
+        await (await reachable_redis()).aclose()
+        env["LIVECOMMERCE_REDIS_URL"] = REDIS_TEST_URL  # the lock's key is named by the database
+
+    # The store: the demo world with its own shows cancelled, and two shows whose 24-hour
+    # reminders come due now (the first, late: it runs at the election) and soon after.
+    store = open_store(pg_url)
+    await store.start()
+    try:
+        await seeds.load(store, SEEDS)
+        demo = await store.shows()
+        await store.put_shows([replace(s, status=ShowStatus.CANCELLED) for s in demo])
+        template = next(s for s in demo if s.id == JIANGXI)
+        now = datetime.now(UTC)
+        due = {"cluster-1": now + timedelta(seconds=1), "cluster-2": now + timedelta(seconds=15)}
+        shows = [
+            replace(
+                template,
+                id=show_id,
+                code=f"CL{n}",
+                starts_at=at + timedelta(hours=24),
+                ends_at=at + timedelta(hours=26),
+                status=ShowStatus.SCHEDULED,
+            )
+            for n, (show_id, at) in enumerate(due.items(), 1)
+        ]
+        await store.put_shows(shows)
+    finally:
+        await store.close()
+    jobs = ShowScheduler(web.Application(), replace(settings, database_url=pg_url))
+    jobs.start(paused=True)
+    jobs.sync(shows, now)
+    jobs.shutdown()
+    first, second = (job_id(show_id, "remind-24h") for show_id in due)
+    url = job_store_url(pg_url)
+    assert url is not None
+
+    async with receiving() as receiver:
+        env["LIVECOMMERCE_SHOW_WEBHOOK_URL"] = receiver.url
+        servers = [await _serve(env, tmp_path / name) for name in ("a", "b")]
+        try:
+            await asyncio.gather(*(_address(s) for s in servers))
+            roles = {s.base: (await s.health())["scheduler"] for s in servers}
+            assert sorted(r["role"] for r in roles.values()) == ["leader", "standby"], roles
+            assert {r["lock"] for r in roles.values()} == {kind}
+            leader, survivor = sorted(servers, key=lambda s: roles[s.base]["role"] != "leader")
+
+            [got] = await receiver.wait_for(1, within=30)
+            assert json.loads(got.body)["id"] == first
+            if datetime.now(UTC) > due["cluster-2"] - timedelta(seconds=2):
+                pytest.fail("the servers started too slowly to kill the leader between reminders")
+            assert await _stop(leader, signal.SIGKILL) == -signal.SIGKILL
+
+            wait = (due["cluster-2"] - datetime.now(UTC)).total_seconds() + LEADER_TTL + 30
+            received = await receiver.wait_for(2, within=wait)
+            assert (await survivor.health())["scheduler"]["role"] == "leader"
+            metrics = await survivor.metrics()
+            assert "livecommerce_scheduler_leader 1.0" in metrics
+            # The survivor sent one reminder, the second; the dead one sent the first.
+            assert (
+                'livecommerce_webhook_deliveries_total{event="reminder",outcome="delivered"} 1.0'
+            ) in metrics
+            assert await _stop(survivor, signal.SIGTERM) == 0
+        finally:
+            for serving in servers:
+                await _stop(serving, signal.SIGKILL)
+        assert [b["id"] for b in _bodies(receiver)] == [first, second]
+        assert len(received) == len(receiver.received) == 2
+
+    # Neither reminder is left to run again, whoever starts next.
+    after = make_scheduler(url, misfire_grace=5)
+    after.start(paused=True)
+    try:
+        assert after.get_job(first) is None
+        assert after.get_job(second) is None
+    finally:
+        after.shutdown(wait=False)
+    leader_log, survivor_log = "".join(leader.log), "".join(survivor.log)
+    assert "this process now leads the scheduler" in leader_log
+    assert "the scheduler stands by" in survivor_log
+    assert "this process now leads the scheduler" in survivor_log
+    assert "Traceback" not in survivor_log

@@ -11,7 +11,7 @@ from aiohttp import web
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
 from livecommerce.reports.csvfile import spreadsheet_safe
-from livecommerce.web.context import CLOCK, METRICS, STORE
+from livecommerce.web.context import CLOCK, LEADERSHIP, METRICS, STORE
 from livecommerce.web.middlewares import error_response
 from livecommerce.web.relay import RELAY
 
@@ -24,7 +24,13 @@ async def healthz(request: web.Request) -> web.Response:
     store_ok = await request.app[STORE].ping()
     request.app[METRICS].store_up.set(1 if store_ok else 0)
     status = "ok" if store_ok else "degraded"
-    body = {"status": status, "checks": {"database": "ok" if store_ok else "unreachable"}}
+    body: dict[str, Any] = {
+        "status": status,
+        "checks": {"database": "ok" if store_ok else "unreachable"},
+    }
+    leadership = request.app[LEADERSHIP]
+    if leadership.campaigning:  # under serve: does this process run the scheduler's jobs?
+        body["scheduler"] = leadership.state()
     return web.json_response(body, status=200 if store_ok else 503)
 
 

@@ -16,6 +16,7 @@ from livecommerce.core.moderation import HoldPolicy
 from livecommerce.core.protocol import Limits
 from livecommerce.core.room import RoomRules
 from livecommerce.i18n import Localizer
+from livecommerce.leader import Leadership
 from livecommerce.metrics import Metrics
 from livecommerce.secret import load_secret
 from livecommerce.services.bus import Bus, RedisBus
@@ -27,6 +28,7 @@ from livecommerce.web import announcements, api, mentions, orders, pages, plan, 
 from livecommerce.web.context import (
     CATALOG,
     CLOCK,
+    LEADERSHIP,
     MENTIONS,
     METRICS,
     SETTINGS,
@@ -133,6 +135,7 @@ def create_app(
     app[METRICS] = Metrics()
     app[TEMPLATES] = environment()
     app[CLOCK] = clock
+    app[LEADERSHIP] = Leadership.from_settings(settings)  # campaigns once serve starts it
     app[CATALOG] = catalog = Catalog()
     app[MENTIONS] = mention_log = MentionLog(store, app[METRICS])
     app[RELAY] = Relay(

@@ -10,6 +10,7 @@ from jinja2 import Environment
 
 from livecommerce.config import Settings
 from livecommerce.i18n import Localizer
+from livecommerce.leader import Leadership
 from livecommerce.metrics import Metrics
 from livecommerce.services.catalog import Catalog
 from livecommerce.services.mentions import MentionLog
@@ -22,6 +23,8 @@ TEMPLATES = web.AppKey("templates", Environment)
 CATALOG = web.AppKey("catalog", Catalog)
 MENTIONS = web.AppKey("mentions", MentionLog)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+# Whether this process leads the cluster's scheduler (campaigning once `serve` starts it).
+LEADERSHIP = web.AppKey("leadership", Leadership)
 
 LOCALIZER = web.RequestKey("localizer", Localizer)
 

@@ -59,7 +59,7 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
         await stop.wait()
     finally:
         if jobs is not None:
-            jobs.shutdown()
+            await jobs.close()
         if runner is not None:
             await runner.cleanup()
         await store.close()
