@@ -7,6 +7,7 @@ laptop, and fails them under CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
@@ -40,6 +42,38 @@ def unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{reason} (CI=true requires it)")
     pytest.skip(reason)
+
+
+async def reachable_redis(url: str = REDIS_TEST_URL) -> aioredis.Redis:
+    """A client of the test Redis; skipped (failed under CI) when it cannot be reached."""
+    client = aioredis.from_url(url, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except (OSError, aioredis.RedisError):
+        await client.aclose()
+        unavailable(f"Redis is not reachable at {url}")
+    return client
+
+
+@contextlib.asynccontextmanager
+async def redis_keys() -> AsyncIterator[str]:
+    """A key prefix of its own on the test Redis, its keys removed afterwards."""
+    client = await reachable_redis()
+    name = f"lc-test-{uuid.uuid4().hex[:10]}"
+    try:
+        yield name
+    finally:
+        keys = [k async for k in client.scan_iter(match=f"{name}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own on the test Redis (see `redis_keys`)."""
+    async with redis_keys() as name:
+        yield name
 
 
 @pytest.fixture

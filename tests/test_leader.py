@@ -35,7 +35,7 @@ from livecommerce.leader import (
     election_for,
     lock_name,
 )
-from tests.conftest import PG_ADMIN_URL, REDIS_TEST_URL, unavailable
+from tests.conftest import PG_ADMIN_URL, REDIS_TEST_URL, reachable_redis, unavailable
 
 TTL = 3.0  # takeover time in these tests: renewals every second
 MARGIN = 2.0  # what a busy machine may add to a takeover
@@ -159,16 +159,6 @@ class Lock:
         if self.kind == "redis":
             return RedisElection(url or self.url, self.name, TTL)
         return PostgresElection(url or self.url, TTL, key=self.key)
-
-
-async def reachable_redis(url: str = REDIS_TEST_URL) -> aioredis.Redis:
-    client = aioredis.from_url(url, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (OSError, aioredis.RedisError):
-        await client.aclose()
-        unavailable(f"Redis is not reachable at {url}")
-    return client
 
 
 async def reachable_postgres() -> None:

@@ -5,17 +5,16 @@ Two buses stand for two `serve` processes sharing a show."""
 from __future__ import annotations
 
 import asyncio
-import uuid
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
-import redis.asyncio as aioredis
 
 from livecommerce.core.changes import Change, ChangeError, Origin
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.services.bus import Bus, LocalBroker, LocalBus, RedisBus, decode, encode
-from tests.conftest import REDIS_TEST_URL, unavailable
+from tests.conftest import REDIS_TEST_URL, redis_keys
 
 SHOW = "show-1"
 TS = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -44,6 +43,7 @@ def said(text: str, process: str = "a", lang: str = "kk") -> Change:
 @pytest.fixture(params=["local", "redis"])
 async def make_bus(request: pytest.FixtureRequest) -> AsyncIterator[MakeBus]:
     made: list[Bus] = []
+    stack = contextlib.AsyncExitStack()
     if request.param == "local":
         broker = LocalBroker(keep=50)
 
@@ -54,27 +54,17 @@ async def make_bus(request: pytest.FixtureRequest) -> AsyncIterator[MakeBus]:
             return bus
 
     else:
-        client = aioredis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-        try:
-            await client.ping()
-        except (OSError, aioredis.RedisError):
-            await client.aclose()
-            unavailable(f"Redis is not reachable at {REDIS_TEST_URL}")
-        prefix = f"lc-test-{uuid.uuid4().hex[:10]}"
+        prefix = await stack.enter_async_context(redis_keys())
 
         def make(process: str, keep: int = 50) -> Bus:
             bus = RedisBus(REDIS_TEST_URL, prefix=prefix, keep=keep, process=process)
             made.append(bus)
             return bus
 
-    yield make
-    for bus in made:
-        await bus.close()
-    if request.param == "redis":
-        keys = [k async for k in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+    async with stack:
+        yield make
+        for bus in made:
+            await bus.close()
 
 
 async def started(bus: Bus) -> list[Change]:

@@ -8,37 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as aioredis
 
 from livecommerce.config import Settings
 from livecommerce.core.models import MentionSource
 from livecommerce.store import SqlStore
 from livecommerce.web.context import MENTIONS
-from tests.conftest import NOW, REDIS_TEST_URL, Server, unavailable
+from tests.conftest import NOW, REDIS_TEST_URL, Server
 from tests.web.chat import SHOW, Client, moderator, running, streamer, viewer
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def prefix() -> AsyncIterator[str]:
-    """A key prefix of this test's own, removed afterwards."""
-    client = aioredis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (OSError, aioredis.RedisError):
-        await client.aclose()
-        unavailable(f"Redis is not reachable at {REDIS_TEST_URL}")
-    name = f"lc-test-{uuid.uuid4().hex[:10]}"
-    yield name
-    keys = [k async for k in client.scan_iter(match=f"{name}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 @contextlib.asynccontextmanager
@@ -51,9 +32,9 @@ async def cluster(
 
 
 async def test_a_message_on_one_process_reaches_the_room_on_the_other(
-    settings: Settings, seeded_store: SqlStore, prefix: str
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
-    async with cluster(settings, seeded_store, prefix) as (a, b):
+    async with cluster(settings, seeded_store, redis_prefix) as (a, b):
         writer = await viewer(a, "u-aigerim", "kk")
         reader = await viewer(b, "u-dana", "kk")
         mod = await moderator(b, "mod-kk", "kk")
@@ -70,9 +51,9 @@ async def test_a_message_on_one_process_reaches_the_room_on_the_other(
 
 
 async def test_ids_grow_in_one_order_across_processes_and_resume_anywhere(
-    settings: Settings, seeded_store: SqlStore, prefix: str
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
-    async with cluster(settings, seeded_store, prefix) as (a, b):
+    async with cluster(settings, seeded_store, redis_prefix) as (a, b):
         on_a, on_b = await viewer(a, "u-a", "kk"), await viewer(b, "u-b", "kk")
         watch_a, watch_b = await viewer(a, "u-wa", "kk"), await viewer(b, "u-wb", "kk")
         acks = []
@@ -102,9 +83,9 @@ def watch_a_token(server: Server) -> str:
 
 
 async def test_moderation_on_one_process_applies_on_the_other(
-    settings: Settings, seeded_store: SqlStore, prefix: str
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
-    async with cluster(settings, seeded_store, prefix, hold_links=True) as (a, b):
+    async with cluster(settings, seeded_store, redis_prefix, hold_links=True) as (a, b):
         guest = await viewer(a, "u-guest", "kk")
         reader = await viewer(a, "u-reader", "kk")
         mod = await moderator(b, "mod-kk", "kk")
@@ -140,9 +121,9 @@ async def test_moderation_on_one_process_applies_on_the_other(
 
 
 async def test_a_streamer_on_one_process_reaches_every_language_on_the_other(
-    settings: Settings, seeded_store: SqlStore, prefix: str
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
-    async with cluster(settings, seeded_store, prefix) as (a, b):
+    async with cluster(settings, seeded_store, redis_prefix) as (a, b):
         boss = await streamer(a)
         readers = {lang: await viewer(b, f"u-{lang}", lang) for lang in ("kk", "ru", "zh")}
         ack = await boss.say("Жеңілдік! Скидка! 折扣!")
@@ -155,9 +136,9 @@ async def test_a_streamer_on_one_process_reaches_every_language_on_the_other(
 
 
 async def test_a_pin_on_one_process_shows_on_the_other_and_to_later_joiners(
-    settings: Settings, seeded_store: SqlStore, prefix: str
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
-    async with cluster(settings, seeded_store, prefix) as (a, b):
+    async with cluster(settings, seeded_store, redis_prefix) as (a, b):
         host = await streamer(a)
         kk = await viewer(b, "u-kk", "kk")
         await host.send({"type": "pin", "sku": "IT-LAP-14"})
@@ -178,9 +159,9 @@ async def test_a_pin_on_one_process_shows_on_the_other_and_to_later_joiners(
 
 
 async def test_presence_and_coverage_count_every_process(
-    settings: Settings, seeded_store: SqlStore, prefix: str
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
-    async with cluster(settings, seeded_store, prefix, presence_interval=0.2) as (a, b):
+    async with cluster(settings, seeded_store, redis_prefix, presence_interval=0.2) as (a, b):
         ru_mod = await moderator(a, "mod-ru", "ru")  # ru is the show's fallback language
         writer = await viewer(a, "u-writer", "kk")
         kk_viewers = [await viewer(b, f"u-kk-{n}", "kk") for n in range(2)]
