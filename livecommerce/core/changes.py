@@ -43,7 +43,7 @@ class Change:
 
     kind: str
     origin: Origin | None = None
-    store: str | None = None  # the process that keeps it in the database
+    store: str | None = None  # the process that decided it (and counts it in its metrics)
     message: ChatMessage | None = None
     id: int = 0
     held_id: int = 0  # for an approved message: the id it was held under

@@ -87,9 +87,12 @@ class Close:
 
 @dataclass(frozen=True)
 class Store:
-    """A chat message to keep (history and export)."""
+    """A chat message to keep (history and export). Every copy of a room keeps what it
+    hears (the store keeps one of each), so a message acknowledged by a process that
+    dies is still kept by the others; `here` says whether it was decided here."""
 
     message: ChatMessage
+    here: bool = True
 
 
 @dataclass(frozen=True)
@@ -645,8 +648,7 @@ class Room:
         self.seen_users.add(message.user_id)
         self._remember(message)
         effects: list[Effect] = []
-        if change.store == self.process:
-            effects.append(Store(message))
+        effects.append(Store(message, here=change.store == self.process))
         effects += self._deliver(message)
         sender = self._here(change.origin)
         if sender is not None:
@@ -702,8 +704,7 @@ class Room:
                     bucket.remove(stored)
         recipients = self.index.route(change.lang, self.gaps, self._fallback())
         effects: list[Effect] = []
-        if change.store == self.process:
-            effects.append(Erase(change.id))
+        effects.append(Erase(change.id))
         frame = {"type": "deleted", "id": change.id}
         effects.append(Deliver(recipients.regular | recipients.fallback, frame))
         return effects

@@ -347,7 +347,8 @@ class Rooms:
                     connection.close(effect.code, effect.reason)
             elif isinstance(effect, Store):
                 message = effect.message
-                self.metrics.messages_in.labels(message.lang).inc()
+                if effect.here:
+                    self.metrics.messages_in.labels(message.lang).inc()
                 self.writer.put(Write(room.show_id, "message", message))
                 if message.mentions and self.mentions is not None:
                     source = (

@@ -65,8 +65,10 @@ def test_a_message_decided_on_one_copy_is_delivered_by_both_and_stored_once() ->
     assert frames_to(done["b"], 51) == []
     ack = [f for f in frames_to(done["a"], KK_VIEWER.conn) if f["type"] == "ack"]
     assert ack == [{"type": "ack", "id": 1, "status": "sent", "ref": "r"}]
-    assert [e.message.id for e in done["a"] if isinstance(e, Store)] == [1]
-    assert [e for e in done["b"] if isinstance(e, Store)] == []
+    # Both keep it (the store keeps one), so it survives the death of either process;
+    # only the deciding one counts it as its own.
+    assert [(e.message.id, e.here) for e in done["a"] if isinstance(e, Store)] == [(1, True)]
+    assert [(e.message.id, e.here) for e in done["b"] if isinstance(e, Store)] == [(1, False)]
     # Both copies now hold the same history, so either can replay it.
     assert [m.id for m in a.replay(0, ["kk"])[0]] == [m.id for m in b.replay(0, ["kk"])[0]] == [1]
 
@@ -83,8 +85,9 @@ def test_held_on_one_copy_approved_on_the_other() -> None:
     assert a.held == b.held == {}
     ack = [f for f in frames_to(done["a"], KK_VIEWER.conn) if f["type"] == "ack"]
     assert ack == [{"type": "ack", "id": 3, "held_id": 1, "status": "sent"}]
-    # The approving copy stores it.
-    assert [e.message.id for e in done["b"] if isinstance(e, Store)] == [3]
+    # Decided by the approving copy.
+    assert [(e.message.id, e.here) for e in done["b"] if isinstance(e, Store)] == [(3, True)]
+    assert [(e.message.id, e.here) for e in done["a"] if isinstance(e, Store)] == [(3, False)]
 
 
 def test_restrictions_and_slow_mode_hold_in_every_copy() -> None:
