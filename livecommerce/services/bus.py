@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 import uuid
 from collections import deque
@@ -30,7 +31,11 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from livecommerce.core.changes import Change, ChangeError, from_json, to_json
 
@@ -51,6 +56,9 @@ class Bus(Protocol):
     process: str
     connected: bool
     status: Status | None
+    # A number no other live process of the bus has: while the bus is down, this
+    # process numbers messages in a range of its own (see `Rooms`).
+    rank: int
 
     async def start(self) -> None: ...
 
@@ -73,6 +81,10 @@ class Bus(Protocol):
     async def lift(self, show_id: str, floor: int) -> None:
         """Move the show's sequence up to `floor` if it is below (after an outage, so that
         no id a process gave out alone is given again)."""
+        ...
+
+    async def max_rank(self) -> int:
+        """The highest rank any process of the bus has had."""
         ...
 
     async def share_presence(
@@ -120,6 +132,7 @@ class LocalBroker:
     def __init__(self, keep: int = 10_000) -> None:
         self.keep = keep
         self.last: dict[str, int] = {}
+        self.ranks = 0
         self.kept: dict[str, deque[Change]] = {}
         self.handlers: dict[str, dict[str, Handler]] = {}
         self.presence: dict[str, dict[str, tuple[float, dict[str, Any]]]] = {}
@@ -133,6 +146,8 @@ class LocalBus:
         self.process = process or new_process_id()
         self.connected = True
         self.status: Status | None = None
+        self.broker.ranks += 1
+        self.rank = self.broker.ranks
 
     async def start(self) -> None:
         return None
@@ -162,6 +177,9 @@ class LocalBus:
 
     async def lift(self, show_id: str, floor: int) -> None:
         self.broker.last[show_id] = max(self.broker.last.get(show_id, 0), floor)
+
+    async def max_rank(self) -> int:
+        return self.broker.ranks
 
     async def share_presence(
         self, show_id: str, counts: dict[str, Any], fresh: float
@@ -218,7 +236,13 @@ class RedisBus:
         self.process = process or new_process_id()
         self.status = status
         self.redis: aioredis.Redis = aioredis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
+            url,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=10,
+            # A pooled connection that died with a restarted Redis is replaced, not reported.
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._script = self.redis.register_script(PUBLISH)
         self._lift = self.redis.register_script(LIFT)
@@ -227,6 +251,8 @@ class RedisBus:
         self._reader: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self.connected = False
+        # Until Redis gives one: a random rank is very likely unique too.
+        self.rank = random.randint(1_000, 9_000)
 
     def _key(self, show_id: str, what: str) -> str:
         return f"{self.prefix}:show:{{{show_id}}}:{what}"
@@ -243,6 +269,8 @@ class RedisBus:
         else:
             self.connected = True
             log.info("connected to Redis at %s", _safe(self.url))
+            with contextlib.suppress(RedisError, OSError):
+                self.rank = int(await self.redis.incr(f"{self.prefix}:process-ranks"))
         self._reader = asyncio.create_task(self._read(), name="bus-reader")
 
     async def close(self) -> None:
@@ -293,6 +321,13 @@ class RedisBus:
             await self._lift(keys=[self._key(show_id, "seq")], args=[floor])
         except (RedisError, OSError) as error:
             raise BusError(str(error)) from None
+
+    async def max_rank(self) -> int:
+        try:
+            top = await self.redis.get(f"{self.prefix}:process-ranks")
+        except (RedisError, OSError) as error:
+            raise BusError(str(error)) from None
+        return max(self.rank, int(top or 0))
 
     async def share_presence(
         self, show_id: str, counts: dict[str, Any], fresh: float

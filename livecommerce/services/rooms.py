@@ -42,6 +42,9 @@ from livecommerce.store import SqlStore
 
 log = logging.getLogger(__name__)
 
+# Ids each process may give out alone while the bus is down (see `Rooms._go_alone`).
+ALONE_RANGE = 1_000_000
+
 
 class Payload:
     """One frame's JSON text, shared by every connection it goes to, so that the adapter
@@ -119,6 +122,11 @@ class Rooms:
         self._outgoing: dict[str, asyncio.Queue[Change]] = {}
         self._publishers: dict[str, asyncio.Task[None]] = {}
         self._lifting: set[asyncio.Task[None]] = set()
+        # Shows this process numbers alone while the bus is down, and whether the
+        # sequences have been lifted past them since it came back.
+        self._alone: set[str] = set()
+        self._rejoined = asyncio.Event()
+        self._rejoined.set()
         self._early: dict[str, list[Change]] = {}
         if bus is not None:
             bus.status = self._bus_status
@@ -229,19 +237,21 @@ class Rooms:
         return heard
 
     def _bus_status(self, connected: bool) -> None:
-        """The bus went down or came back: tell everyone in every room. Back, each room
-        lifts the sequence past every id given out alone, and no longer claims to
-        recover from before (`recovered: false`): messages may be missing."""
+        """The bus went down or came back: tell everyone in every room. Back, the rooms
+        lift the sequence past every id given out alone (see `_rejoin`) before they
+        publish again, and no longer claim to recover from before (`recovered: false`):
+        messages may be missing."""
         if connected:
             text = Text(N_("The chat is connected to the other servers again."), {})
             for room in self.rooms.values():
                 room.applied = 0  # the bus may have restarted: its places begin again
                 for key in room.evicted:
                     room.evicted[key] = max(room.evicted[key], room.next_id - 1)
-                task = asyncio.create_task(self._lift(room), name=f"bus-lift-{room.show_id}")
-                self._lifting.add(task)
-                task.add_done_callback(self._lifting.discard)
+            task = asyncio.create_task(self._rejoin(), name="bus-rejoin")
+            self._lifting.add(task)
+            task.add_done_callback(self._lifting.discard)
         else:
+            self._rejoined.clear()
             text = Text(
                 N_(
                     "The chat has lost the other servers for now: you see only the messages "
@@ -254,12 +264,43 @@ class Rooms:
             frame = {"type": "notice", "code": code, "message": text}
             self._deliver(frozenset(room.members), frame)
 
-    async def _lift(self, room: Room) -> None:
+    def _go_alone(self, room: Room, error: BusError) -> None:
+        """Number this show's messages alone: from a range no other process uses while
+        the bus is down (this process's rank, in millions, above the last id), so two
+        processes never give one id to two messages; the sequence is lifted past them
+        when the bus is back."""
+        if room.show_id in self._alone:
+            return
+        assert self.bus is not None
+        self._alone.add(room.show_id)
+        room.next_id += self.bus.rank * ALONE_RANGE
+        log.warning(
+            "bus unreachable (%s): show %s continues locally from id %d",
+            error,
+            room.show_id,
+            room.next_id,
+        )
+
+    async def _rejoin(self) -> None:
+        """Lift each room's sequence above every range a process may have numbered alone:
+        every process's ids are below its own last id plus (its rank + 1) ranges, and no
+        rank is above the bus's highest; one range more covers the few messages one
+        process heard and another did not. Publishing waits for this."""
         assert self.bus is not None
         try:
-            await self.bus.lift(room.show_id, room.next_id - 1)
-        except BusError as error:
-            log.warning("could not lift the sequence of show %s: %s", room.show_id, error)
+            for attempt in range(5):
+                try:
+                    top = await self.bus.max_rank()
+                    for room in list(self.rooms.values()):
+                        floor = max(room.next_id - 1, room.applied) + (top + 2) * ALONE_RANGE
+                        await self.bus.lift(room.show_id, floor)
+                    return
+                except BusError as error:
+                    log.warning("could not lift the sequences yet (%s): retrying", error)
+                    await asyncio.sleep(0.2 * 2**attempt)
+        finally:
+            self._alone.clear()
+            self._rejoined.set()
 
     def _replicate(self, room: Room, change: Change) -> None:
         """Queue a change for the bus: one publisher per show keeps this process's
@@ -279,11 +320,15 @@ class Rooms:
             try:
                 if not self.bus.connected:
                     raise BusError("not connected")
+                if not self._rejoined.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(10):
+                            await self._rejoined.wait()
                 await self.bus.publish(room.show_id, change, max(room.next_id - 1, room.applied))
             except BusError as error:
                 # The other processes cannot hear it now: this one still serves its own
                 # members, with ids of its own that the sequence skips past later.
-                log.warning("bus unreachable (%s): show %s continues locally", error, room.show_id)
+                self._go_alone(room, error)
                 self.apply(room, room.apply(change))
             except Exception:
                 log.exception("could not publish a change of show %s", room.show_id)

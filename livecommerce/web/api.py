@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
@@ -17,11 +18,25 @@ from livecommerce.web.relay import RELAY
 
 routes = web.RouteTableDef()
 
+# Seconds the database has to answer a check: a load balancer's probe gets its answer
+# also when the database hangs (a network partition) instead of refusing at once.
+STORE_CHECK_TIMEOUT = 2.0
+
+
+async def store_answers(request: web.Request) -> bool:
+    """Whether the database answers a trivial query within `STORE_CHECK_TIMEOUT`."""
+    try:
+        async with asyncio.timeout(STORE_CHECK_TIMEOUT):
+            return await request.app[STORE].ping()
+    except TimeoutError:
+        return False
+
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the server and its database answer; 503 (degraded) when the database does not."""
-    store_ok = await request.app[STORE].ping()
+    """200 when the server and its database answer; 503 (degraded) when the database does
+    not, or not within `STORE_CHECK_TIMEOUT` seconds."""
+    store_ok = await store_answers(request)
     request.app[METRICS].store_up.set(1 if store_ok else 0)
     status = "ok" if store_ok else "degraded"
     body: dict[str, Any] = {

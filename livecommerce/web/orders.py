@@ -3,11 +3,14 @@
 The body is one order (a JSON object) or a batch (`{"orders": [...]}`, at most 1,000).
 Headers: `X-Shop` names the shop, `X-Signature: sha256=<hex>` is the HMAC-SHA256 of the
 raw body with that shop's secret. Orders are idempotent on their id: a retry is
-answered 200 with the duplicates counted, nothing stored twice.
+answered 200 with the duplicates counted, nothing stored twice. An order is acknowledged
+only once stored: while the database is down the answer is 503 (with Retry-After), so
+the shop sends it again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -15,6 +18,7 @@ import logging
 from aiohttp import web
 
 from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.web.api import store_answers
 from livecommerce.web.context import CATALOG, CLOCK, SETTINGS, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
 from livecommerce.webhooks import signature
@@ -22,6 +26,10 @@ from livecommerce.webhooks import signature
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 MAX_BATCH = 1000
+RETRY_AFTER = 5  # seconds a shop is asked to wait when the database is down
+# Seconds the orders may take to be stored: a database that stopped answering gets the
+# shop a 503 before its own timeout, not a request that hangs.
+WRITE_TIMEOUT = 5.0
 
 
 @routes.post("/api/orders")
@@ -69,7 +77,18 @@ async def receive_orders(request: web.Request) -> web.Response:
                 field=error.field,
                 index=index,
             )
-    added = await request.app[STORE].add_orders(orders)
+    try:
+        async with asyncio.timeout(WRITE_TIMEOUT):
+            added = await request.app[STORE].add_orders(orders)
+    except Exception as error:
+        if not isinstance(error, TimeoutError) and await store_answers(request):
+            raise  # the database is there: a fault of ours (500, logged)
+        # Not stored (or not known to be), so not acknowledged: 503 tells the shop to send
+        # the orders again, and they are idempotent on their id.
+        log.warning("order webhook: the database does not answer; %d orders refused", len(orders))
+        response = error_response(request, 503, "store_unavailable")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
     status = 201 if added else 200
     return web.json_response(
         {"accepted": added, "duplicates": len(orders) - added, "ids": [o.id for o in orders]},
