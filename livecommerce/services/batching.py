@@ -1,9 +1,11 @@
 """Batched, durable writing off the hot path.
 
 Items are queued without waiting; a background task writes them in batches. A failed
-write is retried with backoff and nothing is lost, as long as the bounded buffer
-holds; past its bound new items are dropped, counted and logged, never silently.
-`close` flushes what is pending.
+write, or one that hangs past `write_timeout`, is retried with backoff and nothing is
+lost, as long as the bounded buffer holds; past its bound new items are dropped,
+counted and logged, never silently. A write given up that did reach the database is
+written again: chat messages, erasures and mentions are keyed, so that is harmless
+(an audit entry could appear twice). `close` flushes what is pending.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class BatchWriter(Generic[T]):
         max_buffer: int = 100_000,
         retry_first: float = 0.1,
         retry_max: float = 5.0,
+        write_timeout: float = 30.0,
         on_change: Callable[[int, int, int], None] | None = None,
     ) -> None:
         self.name = name
@@ -38,6 +41,8 @@ class BatchWriter(Generic[T]):
         self.max_buffer = max_buffer
         self.retry_first = retry_first
         self.retry_max = retry_max
+        # A write that hangs (a database cut off without a reset) is given up and retried.
+        self.write_timeout = write_timeout
         self._on_change = on_change  # (pending, dropped since last, failures since last)
         self._items: deque[T] = deque()
         self._wake = asyncio.Event()
@@ -104,7 +109,8 @@ class BatchWriter(Generic[T]):
                 await asyncio.sleep(self.max_delay)
             batch = [self._items[i] for i in range(min(self.max_batch, len(self._items)))]
             try:
-                await self._flush(batch)
+                async with asyncio.timeout(self.write_timeout):
+                    await self._flush(batch)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # any failure of the database: keep and retry

@@ -61,6 +61,28 @@ async def test_a_failing_database_loses_nothing(caplog: pytest.LogCaptureFixture
     await writer.close(1)
 
 
+class HangingStore(FlakyStore):
+    """Its first write never returns, like a database cut off without a reset."""
+
+    async def write(self, batch: list[int]) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.Event().wait()
+        self.written.extend(batch)
+
+
+async def test_a_write_that_hangs_is_given_up_and_retried() -> None:
+    store = HangingStore()
+    writer = BatchWriter("t", store.write, max_delay=0.001, retry_first=0.001, write_timeout=0.05)
+    writer.start()
+    for i in range(10):
+        writer.put(i)
+    await asyncio.wait_for(writer.drain(), 5)
+    assert store.written == list(range(10))
+    assert writer.failures == 1
+    await writer.close(1)
+
+
 async def test_close_flushes_what_is_pending() -> None:
     store = FlakyStore()
     writer = BatchWriter("t", store.write, max_delay=10.0)  # would wait long
