@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALES := en ru kk ky uz_Latn ug zh_Hans
 
-.PHONY: run test lint services i18n docs bench clean
+.PHONY: run cluster test lint services i18n docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,15 @@ $(STAMP): pyproject.toml
 ## make run: install, create var/livecommerce.db, seed the demo world on first start, serve on :8080
 run: $(STAMP)
 	$(BIN)/livecommerce serve
+
+## make cluster: two serve processes sharing this machine's PostgreSQL and Redis (scripts/cluster)
+CLUSTER_PORTS ?= 8081 8082
+CLUSTER_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/livecommerce_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+CLUSTER_DATA_DIR ?= var/cluster
+cluster: $(STAMP)
+	@$(BIN)/python scripts/cluster --ports '$(CLUSTER_PORTS)' --database-url '$(CLUSTER_DATABASE_URL)' \
+	  --redis-url '$(CLUSTER_REDIS_URL)' --data-dir '$(CLUSTER_DATA_DIR)'
 
 ## make test: install, make sure PostgreSQL, Redis and Chromium are there, then lint, type-check and test
 test: $(STAMP) services lint

@@ -204,6 +204,10 @@ class Config:
     server_pid: int
     viewers: int
     languages: dict[str, float]
+    # More servers of one cluster (bench/soak.py): the clients, in the order `plan` lists
+    # them, go round robin to `url` and these, so each language's senders and probes are
+    # spread over the processes.
+    urls: list[str] = field(default_factory=list)
     bilingual: float = 0.05  # share of kk viewers who read kk and ru
     senders_per_lang: int = 2
     probes_per_lang: int = 2
@@ -367,14 +371,18 @@ class LoadGen:
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         gate = asyncio.Semaphore(64)
+        servers = [(self.host, self.port)]
+        for other in map(urlsplit, self.config.urls):
+            servers.append((other.hostname or self.host, other.port or 80))
 
-        async def open_one(client: Client) -> None:
+        async def open_one(n: int, client: Client) -> None:
+            host, port = servers[n % len(servers)]
             async with gate:
-                await loop.create_connection(lambda: client, self.host, self.port)
+                await loop.create_connection(lambda: client, host, port)
                 await asyncio.wait_for(asyncio.shield(client.upgraded), 15)
 
         async with asyncio.timeout(self.config.connect_seconds):
-            await asyncio.gather(*(open_one(c) for c in self.clients))
+            await asyncio.gather(*(open_one(n, c) for n, c in enumerate(self.clients)))
             await self.hello_event.wait()
         return time.monotonic() - started
 
