@@ -153,6 +153,23 @@ def _shop_secrets(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _networks(value: Any) -> tuple[str, ...]:
+    """IP addresses or networks: `10.0.0.0/8,127.0.0.1` (environment, flag) or a TOML list."""
+    if isinstance(value, str):
+        value = [item for item in value.split(",") if item.strip()]
+    if not isinstance(value, (list, tuple)) or len(value) > 100:
+        raise Invalid
+    found: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise Invalid
+        try:
+            found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise Invalid from None
+    return tuple(found)
+
+
 def _webhook_url(value: Any) -> str:
     """Empty, or an absolute http(s) URL with a host and no spaces."""
     text = _text(value).strip()
@@ -215,6 +232,10 @@ SHOP_SECRETS = Kind(
     _shop_secrets,
 )
 SECRET = Kind(N_("empty, or at least 32 characters"), _secret)
+NETWORKS = Kind(
+    N_("empty, or IP addresses or networks separated by commas, such as 10.0.0.0/8"),
+    _networks,
+)
 WEBHOOK_URL = Kind(N_("empty, or an http:// or https:// URL"), _webhook_url)
 
 
@@ -276,6 +297,13 @@ class Settings:
     )
     guest_joins_per_minute: int = setting(
         30, COUNT, "Guest connections one IP address may open per minute."
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        NETWORKS,
+        "Addresses of your own proxies (load balancers): a request from one of them is taken "
+        "to come from the address it names in X-Forwarded-For (for guests, limits and logs). "
+        "Empty: X-Forwarded-For is ignored, so clients cannot claim another address.",
     )
     connections_per_ip: int = setting(
         50,
@@ -497,7 +525,7 @@ def render_docs() -> str:
     for row in table():
         default = row.default
         shown = "true" if default is True else "false" if default is False else str(default)
-        if default == {}:
+        if default in ({}, ()):
             shown = "(none)"
         lines.append(
             f"| `{row.name}` | `{row.flag}` | `{row.env}` | `{shown}` "

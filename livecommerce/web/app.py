@@ -35,7 +35,12 @@ from livecommerce.web.context import (
     STORE,
     TEMPLATES,
 )
-from livecommerce.web.middlewares import error_middleware, locale_middleware, metrics_middleware
+from livecommerce.web.middlewares import (
+    error_middleware,
+    locale_middleware,
+    metrics_middleware,
+    proxy_middleware,
+)
 from livecommerce.web.products import ProductFrames
 from livecommerce.web.relay import RELAY, Relay
 from livecommerce.web.rendering import environment
@@ -127,7 +132,7 @@ def create_app(
 ) -> web.Application:
     """Build the app around a started store; the caller owns the store's life cycle."""
     app = web.Application(
-        middlewares=[locale_middleware, metrics_middleware, error_middleware],
+        middlewares=[proxy_middleware, locale_middleware, metrics_middleware, error_middleware],
         client_max_size=MAX_BODY,
     )
     app[SETTINGS] = settings

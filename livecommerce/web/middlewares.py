@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,46 @@ def _zone(name: str | None) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         return ""
     return name
+
+
+def client_address(
+    remote: str | None, forwarded: str | None, proxies: tuple[str, ...]
+) -> str | None:
+    """The address a request comes from: the peer's, or, when the peer is one of our own
+    `proxies`, the nearest address in X-Forwarded-For that is not (a client can write
+    anything at the left of that header; only what our proxies appended counts)."""
+    if not proxies or not forwarded or remote is None or len(forwarded) > 2048:
+        return remote
+    networks = [ipaddress.ip_network(p) for p in proxies]
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    if not trusted(remote):
+        return remote
+    for hop in reversed([part.strip() for part in forwarded.split(",")]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # garbage in the header: keep the address we know
+        if not trusted(hop):
+            return hop
+    return remote
+
+
+@web.middleware
+async def proxy_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Behind `trusted_proxies`, the request's `remote` is the client's address."""
+    proxies = request.app[SETTINGS].trusted_proxies
+    if proxies:
+        address = client_address(request.remote, request.headers.get("X-Forwarded-For"), proxies)
+        if address is not None and address != request.remote:
+            request = request.clone(remote=address)
+    return await handler(request)
 
 
 @web.middleware
