@@ -170,9 +170,9 @@ class Server:
         return self.base + path
 
 
-@pytest.fixture
-async def server(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Server]:
-    app = create_app(replace(settings, seed_on_start=False), seeded_store, clock=lambda: NOW)
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[Server]:
+    """`app` served on 127.0.0.1 at a port the OS picks, for the block's duration."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -182,6 +182,13 @@ async def server(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Se
         yield Server(runner, f"http://{host}:{port}")
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def server(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Server]:
+    app = create_app(replace(settings, seed_on_start=False), seeded_store, clock=lambda: NOW)
+    async with serving(app) as served:
+        yield served
 
 
 # Debian's chromium as the machine's probe starts it: headless, and quiet on a closed

@@ -14,7 +14,6 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 import pytest
-from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -24,7 +23,7 @@ from livecommerce.core.models import Role
 from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app
 from livecommerce.web.relay import RELAY
-from tests.conftest import NOW, Server
+from tests.conftest import NOW, Server, serving
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh, fallback moderators: ru
 SEEDED_LAST_ID = 126  # the seeded chat of that show
@@ -196,15 +195,8 @@ async def running(
 ) -> AsyncIterator[Server]:
     """A second server like the `server` fixture, with some settings (or its clock) changed."""
     app = create_app(replace(settings, seed_on_start=False, **changes), store, clock=clock)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield Server(runner, f"http://{host}:{port}")
-    finally:
-        await runner.cleanup()
+    async with serving(app) as server:
+        yield server
 
 
 async def get_json(server: Server, path: str) -> Any:

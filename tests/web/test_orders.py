@@ -12,7 +12,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from livecommerce.config import Settings
 from livecommerce.core.orders import OrderError, parse_order
@@ -20,7 +19,7 @@ from livecommerce.i18n import Localizer
 from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app
 from livecommerce.web.orders import signature
-from tests.conftest import NOW, Server
+from tests.conftest import NOW, Server, serving
 
 SHOP = "khorgos-shop"
 SECRET = "s3cr3t-of-the-khorgos-shop-0123456789"
@@ -42,15 +41,8 @@ async def shop(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Serv
         seeded_store,
         clock=lambda: NOW,
     )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield Server(runner, f"http://{host}:{port}")
-    finally:
-        await runner.cleanup()
+    async with serving(app) as server:
+        yield server
 
 
 def an_order(**changes: Any) -> dict[str, Any]:

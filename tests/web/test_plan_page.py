@@ -13,7 +13,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 from icalendar import Calendar
 from playwright.async_api import Browser
 
@@ -23,7 +22,7 @@ from livecommerce.core.models import Order
 from livecommerce.services.planning import World, make_plan, orders_by_hour
 from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app
-from tests.conftest import NOW, SEEDS, Server
+from tests.conftest import NOW, SEEDS, Server, serving
 
 MARKETS = 7  # the seeded markets: KZ UZ KG RU EU CN XJ
 
@@ -276,15 +275,8 @@ async def broken_team_server(
     app = create_app(
         replace(settings, seeds_dir=folder, seed_on_start=False), seeded_store, clock=lambda: NOW
     )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield Server(runner, f"http://{host}:{port}")
-    finally:
-        await runner.cleanup()
+    async with serving(app) as server:
+        yield server
 
 
 async def test_a_broken_moderators_file_still_shows_the_plan(broken_team_server: Server) -> None:
