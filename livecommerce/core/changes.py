@@ -3,7 +3,8 @@
 A room decides (checks the sender's rights, limits and the rules) where the command
 arrives, and records what it decided as a `Change`: a message published or held, a
 held message resolved, a message erased, a user timed out, banned or let back, a slow
-mode set, a product pinned (`until` then holds the moment, as a POSIX timestamp).
+mode set, a product pinned (`until` then holds the moment, as a POSIX timestamp); and
+`presence`, which changes nothing but asks the other copies to look at the counts again.
 Every copy of the room, in every process, applies the same changes in the same order,
 so they share history, ids and moderation state. With one process the room applies its
 own changes at once; with several, a bus (Redis) gives each message its id and hands
@@ -20,7 +21,18 @@ from typing import Any
 
 from livecommerce.core.models import ChatMessage, Role
 
-KINDS = ("message", "held", "resolved", "erase", "timeout", "ban", "unban", "slow", "pin")
+KINDS = (
+    "message",
+    "held",
+    "resolved",
+    "erase",
+    "timeout",
+    "ban",
+    "unban",
+    "slow",
+    "pin",
+    "presence",
+)
 # Changes that need an id from the sequence (messages and held messages).
 SEQUENCED = ("message", "held")
 

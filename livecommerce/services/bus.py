@@ -37,7 +37,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from livecommerce.core.changes import Change, ChangeError, from_json, to_json
+from livecommerce.core.changes import Change, ChangeError, Origin, from_json, to_json
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,11 @@ class Bus(Protocol):
 
     async def max_rank(self) -> int:
         """The highest rank any process of the bus has had."""
+        ...
+
+    async def ping(self, show_id: str) -> None:
+        """Ask the show's other processes to read the shared counts now (a `presence`
+        change, neither numbered nor kept)."""
         ...
 
     async def share_presence(
@@ -180,6 +185,12 @@ class LocalBus:
 
     async def max_rank(self) -> int:
         return self.broker.ranks
+
+    async def ping(self, show_id: str) -> None:
+        change = Change("presence", Origin(self.process, 0))
+        for process, handler in list(self.broker.handlers.get(show_id, {}).items()):
+            if process != self.process:
+                handler(change)
 
     async def share_presence(
         self, show_id: str, counts: dict[str, Any], fresh: float
@@ -319,6 +330,13 @@ class RedisBus:
     async def lift(self, show_id: str, floor: int) -> None:
         try:
             await self._lift(keys=[self._key(show_id, "seq")], args=[floor])
+        except (RedisError, OSError) as error:
+            raise BusError(str(error)) from None
+
+    async def ping(self, show_id: str) -> None:
+        payload = "0 " + encode(Change("presence", Origin(self.process, 0)))
+        try:
+            await self.redis.publish(self.channel(show_id), payload)
         except (RedisError, OSError) as error:
             raise BusError(str(error)) from None
 

@@ -121,7 +121,7 @@ class Rooms:
         self.bus = bus
         self._outgoing: dict[str, asyncio.Queue[Change]] = {}
         self._publishers: dict[str, asyncio.Task[None]] = {}
-        self._lifting: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()  # lifts, presence rounds
         # Shows this process numbers alone while the bus is down, and whether the
         # sequences have been lifted past them since it came back.
         self._alone: set[str] = set()
@@ -229,6 +229,12 @@ class Rooms:
     def _heard_for(self, show_id: str) -> Callable[[Change], None]:
         def heard(change: Change) -> None:
             room = self.rooms.get(show_id)
+            if change.kind == "presence":
+                if room is not None:
+                    task = asyncio.create_task(self._share_presence(room), name="presence-read")
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
+                return
             if room is None:
                 self._early.setdefault(show_id, []).append(change)
                 return
@@ -248,8 +254,8 @@ class Rooms:
                 for key in room.evicted:
                     room.evicted[key] = max(room.evicted[key], room.next_id - 1)
             task = asyncio.create_task(self._rejoin(), name="bus-rejoin")
-            self._lifting.add(task)
-            task.add_done_callback(self._lifting.discard)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         else:
             self._rejoined.clear()
             text = Text(
@@ -343,6 +349,7 @@ class Rooms:
         self.connections[connection.id] = connection
         if member.role.value == "moderator":
             room.grant(connection.id, member.moderates)
+        covered = self._covered(room)
         effects = room.join(member, self.clock(), since)
         # Counted only once in the room: a banned user is refused, and `disconnect`
         # (which counts down only members) would never take them off the gauge.
@@ -355,6 +362,7 @@ class Rooms:
             for lang, frame in frames.items():
                 if lang in member.langs | member.moderates or member.role.value == "streamer":
                     self._deliver(frozenset({connection.id}), frame)
+        self._coverage_moved(room, covered)
 
     def disconnect(self, room: Room, connection: Connection) -> None:
         if self.connections.pop(connection.id, None) is None:
@@ -362,7 +370,9 @@ class Rooms:
         member = room.members.get(connection.id)
         if member is not None:
             self.metrics.connections.labels(member.role.value).dec()
+        covered = self._covered(room)
         self.apply(room, room.leave(connection.id))
+        self._coverage_moved(room, covered)
 
     def receive(self, room: Room, connection: Connection, raw: str) -> None:
         """One frame from a client: parsed, decided by the room, carried out."""
@@ -373,9 +383,36 @@ class Rooms:
         except protocol.FrameError as error:
             effects = room.reject_frame(connection.id, error, now)
         else:
-            effects = room.handle(connection.id, command, now)
+            if isinstance(command, protocol.Subscribe):
+                covered = self._covered(room)  # a moderator may narrow what they cover
+                effects = room.handle(connection.id, command, now)
+                self._coverage_moved(room, covered)
+            else:
+                effects = room.handle(connection.id, command, now)
         self.apply(room, effects)
         self.metrics.fanout.observe(time.perf_counter() - started)
+
+    def _covered(self, room: Room) -> frozenset[str]:
+        """The languages moderated by connections of this process."""
+        return frozenset(room.languages) - room.index.uncovered(room.languages)
+
+    def _coverage_moved(self, room: Room, before: frozenset[str]) -> None:
+        """Which languages this process covers changed: the other processes hear it now
+        rather than at their next presence round, so they stop (or start) handing those
+        languages to their fallback moderators."""
+        if self.bus is None or self._covered(room) == before:
+            return
+        task = asyncio.create_task(self._announce(room), name=f"presence-{room.show_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _announce(self, room: Room) -> None:
+        assert self.bus is not None
+        await self._share_presence(room)
+        try:
+            await self.bus.ping(room.show_id)
+        except BusError as error:
+            log.debug("presence of show %s not announced: %s", room.show_id, error)
 
     def reject(self, room: Room, connection: Connection, error: protocol.FrameError) -> None:
         self.apply(room, room.reject_frame(connection.id, error, self.clock()))

@@ -187,3 +187,26 @@ async def test_presence_and_coverage_count_every_process(
         assert fallback["fallback"] is True
         for client in (ru_mod, writer, *kk_viewers):
             await client.close()
+
+
+async def test_coverage_crosses_at_once_not_at_the_next_presence_round(
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
+) -> None:
+    # No presence round comes during the test: what moves coverage is the join itself.
+    async with cluster(settings, seeded_store, redis_prefix, presence_interval=3600) as (a, b):
+        ru_mod = await moderator(a, "mod-ru", "ru")  # the fallback language
+        writer = await viewer(a, "u-writer", "kk")
+        kk_mod = await moderator(b, "mod-kk", "kk")
+        notice = await ru_mod.recv_until("notice", code="covered", language="kk")
+        assert notice["message"]
+        ack = await writer.say("Жеткізу қашан?", lang="kk")
+        assert (await kk_mod.recv_until("chat"))["id"] == ack["id"]
+        await ru_mod.assert_silent(ignore=("presence", "notice"))
+        await kk_mod.close()
+        await ru_mod.recv_until("notice", code="uncovered", language="kk")
+        ack = await writer.say("Кепілдік бар ма?", lang="kk")
+        fallback = await ru_mod.recv_until("chat")
+        assert fallback["id"] == ack["id"]
+        assert fallback["fallback"] is True
+        for client in (ru_mod, writer):
+            await client.close()
