@@ -47,7 +47,7 @@ from livecommerce.core.room import Deliver
 from livecommerce.i18n import Localizer, chat_locale, localizer
 from livecommerce.leader import Leadership
 from livecommerce.reports.data import iso, to_data
-from livecommerce.reports.files import ReportFiles, write_files
+from livecommerce.reports.files import ReportFiles, file_stem, write_files
 from livecommerce.services.reporting import review
 from livecommerce.web.context import CLOCK, LEADERSHIP, MENTIONS, METRICS, SETTINGS, STORE
 from livecommerce.web.relay import RELAY
@@ -68,6 +68,9 @@ LIVE_TEXT = N_("The show is live now.")
 CLOSED_TEXT = N_("The show has ended and this chat is closed. Thank you for watching!")
 REPORT_TEXT = N_("The report of the show is ready.")
 REPORTS_FOLDER = "reports"  # under data_dir
+# A show closed this recently whose report files are missing (the process stopped while
+# building them, or was down at the close) gets them at the next sync.
+REPORT_CATCH_UP = timedelta(days=2)
 ACTIVE = (ShowStatus.SCHEDULED, ShowStatus.LIVE)
 
 # The app whose shows the jobs act on; jobs carry only (show_id, kind).
@@ -132,6 +135,7 @@ class ShowScheduler:
         self.webhook = WebhookSender.from_settings(settings, app.get(METRICS))
         self.leadership: Leadership | None = None
         self._syncing: asyncio.Task[None] | None = None
+        self._reports: dict[str, asyncio.Task[ReportFiles | None]] = {}
 
     def start(self, *, paused: bool = False) -> None:
         _registry["scheduler"] = self
@@ -214,7 +218,46 @@ class ShowScheduler:
         shows = await self.app[STORE].shows()
         if self.leadership is not None and not self.leadership.leader:
             return 0
-        return self.sync(shows, self.app[CLOCK]())
+        now = self.app[CLOCK]()
+        count = self.sync(shows, now)
+        self.catch_up_reports(shows, now)
+        return count
+
+    def catch_up_reports(self, shows: Iterable[Show], now: datetime) -> list[str]:
+        """Build the missing report files of shows closed within `REPORT_CATCH_UP` (in
+        the background, one task a show); the ids of the shows it started."""
+        folder = self.app[SETTINGS].data_dir / REPORTS_FOLDER
+        started: list[str] = []
+        for show in shows:
+            closed = show.ends_at + self.close_grace
+            if (
+                show.status is not ShowStatus.FINISHED
+                or not now - REPORT_CATCH_UP <= closed <= now
+                or show.id in self._reports
+                or (folder / f"{file_stem(show.id)}.html").exists()
+            ):
+                continue
+            log.info("the report of show %s is missing: building it", show.id)
+            self.report(show, now)
+            started.append(show.id)
+        return started
+
+    def report(self, show: Show, now: datetime) -> asyncio.Task[ReportFiles | None]:
+        """Build a show's report in the background, once at a time per show (the close
+        job and a catch-up never build it twice at once)."""
+        running = self._reports.get(show.id)
+        if running is not None:
+            return running
+        task = asyncio.create_task(
+            publish_report(self.app, show, now, self.webhook), name=f"report-{show.id}"
+        )
+        self._reports[show.id] = task
+
+        def done(_: asyncio.Task[ReportFiles | None]) -> None:
+            self._reports.pop(show.id, None)
+
+        task.add_done_callback(done)
+        return task
 
     def sync(self, shows: Iterable[Show], now: datetime) -> int:
         """Add, move or remove the jobs of `shows`; the number of jobs they now have.
@@ -300,7 +343,11 @@ async def perform(
                     connection.close(1000, "show finished")
         log.info("closed the chat of show %s at %s", show_id, now.isoformat())
         await _post(app, webhook, show, kind, "closed", CLOSED_TEXT, now)
-        await publish_report(app, show, now, webhook)
+        scheduler = _registry.get("scheduler")
+        if scheduler is not None and scheduler.app is app:
+            await scheduler.report(show, now)  # never beside a catch-up of the same show
+        else:
+            await publish_report(app, show, now, webhook)
     else:
         log.warning("unknown job kind %r for show %s", kind, show_id)
 
