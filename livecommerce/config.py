@@ -225,6 +225,7 @@ LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _locale)
 LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
 SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
 MOMENT = Kind(N_("a number of seconds from 0 to 1"), _number(0, 1))
+WAIT = Kind(N_("a number of seconds from 1 to 300"), _number(1, 300))
 COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
 RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))
 SHOP_SECRETS = Kind(
@@ -364,7 +365,7 @@ class Settings:
     )
     leader_ttl: float = setting(
         15.0,
-        Kind(N_("a number of seconds from 1 to 300"), _number(1, 300)),
+        WAIT,
         "Seconds the scheduler's leader lock lasts unless renewed (every third of it): when "
         "the process running the jobs dies, another takes over within about this time. "
         "The lock is in Redis when redis_url is set, else a PostgreSQL advisory lock; "
@@ -384,7 +385,7 @@ class Settings:
     )
     show_webhook_timeout: float = setting(
         10.0,
-        Kind(N_("a number of seconds from 1 to 300"), _number(1, 300)),
+        WAIT,
         "Seconds one post to the show webhook may take.",
     )
     show_webhook_retries: int = setting(

@@ -122,3 +122,10 @@ class ScheduleError(LivecommerceError):
 
     template = N_("schedule file {path}, {where}: {reason}")
     exit_code = 4
+
+
+def brief(error: BaseException) -> str:
+    """An error in a few words, for a log line: its kind, and the first line of its
+    message when it has one (drivers keep passwords out of theirs)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__

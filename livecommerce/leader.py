@@ -38,6 +38,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
 from livecommerce.config import Settings
+from livecommerce.errors import brief
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,8 @@ def lock_name(prefix: str, database_url: str) -> str:
 
 
 def _reason(error: BaseException) -> str:
-    """An error in a few words (never a URL with its password: drivers do not put it in)."""
-    if isinstance(error, TimeoutError):
-        return "no answer in time"
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+    """An error in a few words; a lock that did not answer says so."""
+    return "no answer in time" if isinstance(error, TimeoutError) else brief(error)
 
 
 class Election(Protocol):

@@ -26,6 +26,7 @@ import aiohttp
 
 from livecommerce import __version__
 from livecommerce.config import Settings
+from livecommerce.errors import brief
 from livecommerce.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,6 @@ def encode(payload: Mapping[str, Any]) -> bytes:
 
 def _retryable(status: int) -> bool:
     return status >= 500 or status in RETRY_STATUSES
-
-
-def _reason(error: BaseException) -> str:
-    """An error in a few words: its kind, and its message when it has one."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
 
 
 class WebhookSender:
@@ -114,7 +109,7 @@ class WebhookSender:
         try:
             return await self.deliver(event, delivery_id, body)
         except Exception as error:  # a delivery must never break the job that sent it
-            self._failed(event, delivery_id, 0, _reason(error))
+            self._failed(event, delivery_id, 0, brief(error))
             return False
 
     async def deliver(self, event: str, delivery_id: str, body: bytes) -> bool:
@@ -143,7 +138,7 @@ class WebhookSender:
                     ) as response:
                         status = response.status
                 except (aiohttp.ClientError, TimeoutError) as error:
-                    reason = _reason(error)
+                    reason = brief(error)
                     log.debug("webhook %s %s: attempt %d: %s", event, delivery_id, attempt, reason)
                     continue
                 if 200 <= status < 300:

@@ -393,7 +393,10 @@ class Rooms:
         self.metrics.fanout.observe(time.perf_counter() - started)
 
     def _covered(self, room: Room) -> frozenset[str]:
-        """The languages moderated by connections of this process."""
+        """The languages moderated by connections of this process (only other processes
+        need to know: with no bus, nothing to compare)."""
+        if self.bus is None:
+            return frozenset()
         return frozenset(room.languages) - room.index.uncovered(room.languages)
 
     def _coverage_moved(self, room: Room, before: frozenset[str]) -> None:
@@ -401,7 +404,7 @@ class Rooms:
         rather than at their next presence round, so they stop (or start) handing those
         languages to their fallback moderators."""
         if self.bus is None or self._covered(room) == before:
-            return
+            return  # nobody else to tell, or nothing changed
         task = asyncio.create_task(self._announce(room), name=f"presence-{room.show_id}")
         self._background.add(task)
         task.add_done_callback(self._background.discard)

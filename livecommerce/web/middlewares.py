@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import time
@@ -44,6 +45,14 @@ def _zone(name: str | None) -> str:
     return name
 
 
+@functools.cache
+def _networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The `trusted_proxies` setting parsed, once per value (not once per request)."""
+    return tuple(ipaddress.ip_network(p) for p in proxies)
+
+
 def client_address(
     remote: str | None, forwarded: str | None, proxies: tuple[str, ...]
 ) -> str | None:
@@ -52,7 +61,7 @@ def client_address(
     anything at the left of that header; only what our proxies appended counts)."""
     if not proxies or not forwarded or remote is None or len(forwarded) > 2048:
         return remote
-    networks = [ipaddress.ip_network(p) for p in proxies]
+    networks = _networks(proxies)
 
     def trusted(address: str) -> bool:
         try:
