@@ -6,11 +6,9 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import signal
-import sys
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -48,9 +46,9 @@ from livecommerce.store import SqlStore, open_store
 from livecommerce.web.app import utc_now
 from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE
 from livecommerce.webhooks import WebhookSender, signature
-from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server
+from tests import serve
+from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server, reachable_redis
 from tests.receiver import Receiver, receiving, unreachable_url
-from tests.test_leader import reachable_redis
 from tests.web.chat import TIMEOUT, Client, make_token
 from tests.web.test_reports import expected
 
@@ -621,73 +619,6 @@ async def _get(server: Server, path: str) -> tuple[int, str]:
 # shows come due; the leader is killed with SIGKILL between them.
 
 
-@dataclass
-class Serving:
-    """A `livecommerce serve` subprocess: its address and what it logged."""
-
-    process: asyncio.subprocess.Process
-    base: str = ""
-    log: list[str] = field(default_factory=list)
-    _drain: asyncio.Task[None] | None = None
-
-    async def health(self) -> dict[str, Any]:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(self.base + "/healthz") as response,
-        ):
-            body: dict[str, Any] = await response.json()
-            return body
-
-    async def metrics(self) -> str:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(self.base + "/metrics") as response,
-        ):
-            return await response.text()
-
-
-async def _serve(env: dict[str, str], data_dir: Path) -> Serving:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "livecommerce",
-        "serve",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "LANG": "C.UTF-8", **env, "LIVECOMMERCE_DATA_DIR": str(data_dir)},
-    )
-    serving = Serving(process)
-
-    async def drain() -> None:  # keep the log, and the pipe from filling up
-        assert process.stderr is not None
-        while line := await process.stderr.readline():
-            serving.log.append(line.decode())
-
-    serving._drain = asyncio.create_task(drain())
-    return serving
-
-
-async def _address(serving: Serving) -> None:
-    stdout = serving.process.stdout
-    assert stdout is not None
-    async with asyncio.timeout(60):
-        while line := (await stdout.readline()).decode():
-            if "serving on " in line:
-                serving.base = line.split("serving on ", 1)[1].strip()
-                return
-    raise AssertionError("serve stopped before serving: " + "".join(serving.log))
-
-
-async def _stop(serving: Serving, sig: signal.Signals) -> int:
-    if serving.process.returncode is None:
-        serving.process.send_signal(sig)
-    async with asyncio.timeout(60):
-        code = await serving.process.wait()
-        if serving._drain is not None:
-            await serving._drain
-    return code
-
-
 @pytest.mark.parametrize("kind", ["redis", "postgresql"])
 async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
     kind: str, pg_url: str, settings: Settings, tmp_path: Path
@@ -739,9 +670,12 @@ async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
 
     async with receiving() as receiver:
         env["LIVECOMMERCE_SHOW_WEBHOOK_URL"] = receiver.url
-        servers = [await _serve(env, tmp_path / name) for name in ("a", "b")]
+        servers = [
+            await serve.start({**env, "LIVECOMMERCE_DATA_DIR": str(tmp_path / name)})
+            for name in ("a", "b")
+        ]
         try:
-            await asyncio.gather(*(_address(s) for s in servers))
+            await asyncio.gather(*(s.address() for s in servers))
             roles = {s.base: (await s.health())["scheduler"] for s in servers}
             assert sorted(r["role"] for r in roles.values()) == ["leader", "standby"], roles
             assert {r["lock"] for r in roles.values()} == {kind}
@@ -751,7 +685,7 @@ async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
             assert json.loads(got.body)["id"] == first
             if datetime.now(UTC) > due["cluster-2"] - timedelta(seconds=2):
                 pytest.fail("the servers started too slowly to kill the leader between reminders")
-            assert await _stop(leader, signal.SIGKILL) == -signal.SIGKILL
+            assert await leader.stop(signal.SIGKILL) == -signal.SIGKILL
 
             wait = (due["cluster-2"] - datetime.now(UTC)).total_seconds() + LEADER_TTL + 30
             received = await receiver.wait_for(2, within=wait)
@@ -762,10 +696,10 @@ async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
             assert (
                 'livecommerce_webhook_deliveries_total{event="reminder",outcome="delivered"} 1.0'
             ) in metrics
-            assert await _stop(survivor, signal.SIGTERM) == 0
+            assert await survivor.stop(signal.SIGTERM) == 0
         finally:
-            for serving in servers:
-                await _stop(serving, signal.SIGKILL)
+            for server in servers:
+                await server.stop(signal.SIGKILL)
         assert [b["id"] for b in _bodies(receiver)] == [first, second]
         assert len(received) == len(receiver.received) == 2
 

@@ -25,9 +25,8 @@ import base64
 import contextlib
 import json
 import os
-import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +42,7 @@ from livecommerce.core.models import Role
 from livecommerce.store import SqlStore
 from livecommerce.web.relay import RELAY
 from livecommerce.webhooks import signature
+from tests import serve
 from tests.conftest import NOW, SEEDS, Server
 from tests.web.chat import (
     HOUR,
@@ -372,67 +372,6 @@ SHOW_WEBHOOK_KEY = "show-webhook-key-1d7e3b9f5a2c8e4d6f0a3b7c9e1d5f2a"
 SECRETS = (SHOP_SECRET, TOKEN_KEY, SHOW_WEBHOOK_KEY)
 
 
-@dataclass
-class Served:
-    """A `livecommerce serve` subprocess and what it has written so far."""
-
-    process: asyncio.subprocess.Process
-    base: str
-    output: list[str]
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-async def _collect(stream: asyncio.StreamReader | None, into: list[str]) -> None:
-    assert stream is not None
-    async for line in stream:
-        into.append(line.decode("utf-8", "replace"))
-
-
-@contextlib.asynccontextmanager
-async def serving(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[Served]:
-    """`python -m livecommerce serve` on a port the OS picks; stopped with SIGTERM."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "livecommerce",
-        "serve",
-        "--port",
-        "0",
-        "--data-dir",
-        str(tmp_path / "var"),
-        "--seeds-dir",
-        str(SEEDS),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "LANG": "C.UTF-8", **env},
-    )
-    output: list[str] = []
-    readers = [
-        asyncio.create_task(_collect(process.stdout, output)),
-        asyncio.create_task(_collect(process.stderr, output)),
-    ]
-    try:
-        async with asyncio.timeout(60):
-            while not any("serving on http://" in line for line in output):
-                if process.returncode is not None:
-                    raise AssertionError("".join(output))
-                await asyncio.sleep(0.05)
-        line = next(line for line in output if "serving on http://" in line)
-        yield Served(process, line.split("serving on ", 1)[1].strip(), output)
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(30):
-                await process.wait()
-                await asyncio.gather(*readers)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
 async def test_secrets_never_reach_the_log_or_a_response(tmp_path: Path) -> None:
     env = {
         "LIVECOMMERCE_LOG_LEVEL": "debug",
@@ -464,7 +403,8 @@ async def test_secrets_never_reach_the_log_or_a_response(tmp_path: Path) -> None
     )
     bodies: list[str] = []
     statuses: list[int] = []
-    async with serving(tmp_path, env) as served, aiohttp.ClientSession() as session:
+    args = ("--port", "0", "--data-dir", str(tmp_path / "var"), "--seeds-dir", str(SEEDS))
+    async with serve.served(env, *args) as served, aiohttp.ClientSession() as session:
 
         async def call(method: str, path: str, data: bytes = b"", **headers: str) -> None:
             async with session.request(
@@ -511,7 +451,7 @@ async def test_secrets_never_reach_the_log_or_a_response(tmp_path: Path) -> None
     # Accepted, a duplicate, six bad signatures, four bad bodies, the transcript (good
     # token, bad one), four reads, and a chat token with a byte more.
     assert statuses == [201, 200, *[401] * 6, 400, 400, 422, 400, 200, 401, *[200] * 4, 401]
-    log = "".join(served.output)
+    log = "".join(served.log)
     # The log is there, at debug level, and tells of the refusals.
     assert "DEBUG" in log
     assert "order webhook: bad signature for shop 'khorgos-shop'" in log
