@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from livecommerce import seeds  # noqa: E402
 from livecommerce.core.models import HourRange, Market, Streamer  # noqa: E402
 from livecommerce.core.planner import Plan, plan_shows  # noqa: E402
+from livecommerce.files import seeds  # noqa: E402
 from livecommerce.services.planning import market_holidays  # noqa: E402
 
 START = date(2026, 10, 19)

@@ -224,7 +224,7 @@ class Orders:
         }
 
     async def post(self, session: Any, n: int) -> None:
-        from livecommerce.webhooks import encode, signature
+        from livecommerce.services.webhooks import encode, signature
 
         order = self.order(n)
         body = encode(order)

@@ -1,3 +1,3 @@
-from livecommerce.cli import main
+from livecommerce.cli.main import main
 
 main()

@@ -21,8 +21,8 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
-from livecommerce import seeds
 from livecommerce.config import Settings
+from livecommerce.files import seeds
 from livecommerce.store import SqlStore, open_store
 from livecommerce.web.app import create_app
 

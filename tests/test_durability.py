@@ -14,8 +14,8 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
+from tests.cli.test_main import _free_port, _wait_for_line
 from tests.conftest import SEEDS
-from tests.test_cli import _free_port, _wait_for_line
 
 SHOW = "khorgos-it-2026-11-20"
 LINES = [

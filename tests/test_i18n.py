@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from livecommerce import catalogs
+from livecommerce.cli import i18n_check as catalogs
 from livecommerce.config import LOCALES
 from livecommerce.i18n import Localizer, localizer, negotiate
 

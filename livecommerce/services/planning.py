@@ -29,8 +29,8 @@ from livecommerce.core.models import Market, Order, Product, Show, ShowStatus, S
 from livecommerce.core.planner import Coverage, Moderator, Plan, blend_weight, plan_shows
 from livecommerce.core.report import OTHER_MARKET, MarketFinder
 from livecommerce.errors import UnknownMarketError
+from livecommerce.files.schedules import show_code, show_id
 from livecommerce.i18n import Localizer
-from livecommerce.schedules import show_code, show_id
 from livecommerce.store import SqlStore
 
 

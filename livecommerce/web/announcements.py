@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from livecommerce.announcements import (
+from livecommerce.core.models import Market, Show
+from livecommerce.files.announcements import (
     announcements,
     localizer_for,
     market_text,
@@ -23,8 +24,7 @@ from livecommerce.announcements import (
     pack_zip,
     safe_name,
 )
-from livecommerce.calendars import CalendarError, UnknownMarketError, write_ics
-from livecommerce.core.models import Market, Show
+from livecommerce.files.calendars import CalendarError, UnknownMarketError, write_ics
 from livecommerce.web.context import CLOCK, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
 from livecommerce.web.rendering import render

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
-from livecommerce.reports.csvfile import spreadsheet_safe
+from livecommerce.files.reports.csvfile import spreadsheet_safe
 from livecommerce.web.context import CLOCK, LEADERSHIP, METRICS, STORE
 from livecommerce.web.middlewares import error_response
 from livecommerce.web.relay import RELAY

@@ -16,13 +16,13 @@ from livecommerce.core.moderation import HoldPolicy
 from livecommerce.core.protocol import Limits
 from livecommerce.core.room import RoomRules
 from livecommerce.i18n import Localizer
-from livecommerce.leader import Leadership
 from livecommerce.metrics import Metrics
-from livecommerce.secret import load_secret
 from livecommerce.services.bus import Bus, RedisBus
 from livecommerce.services.catalog import Catalog
+from livecommerce.services.leader import Leadership
 from livecommerce.services.mentions import MentionLog
 from livecommerce.services.rooms import Rooms
+from livecommerce.services.secret import load_secret
 from livecommerce.store import SqlStore
 from livecommerce.web import announcements, api, mentions, orders, pages, plan, relay, reports
 from livecommerce.web.context import (

@@ -10,9 +10,9 @@ from jinja2 import Environment
 
 from livecommerce.config import Settings
 from livecommerce.i18n import Localizer
-from livecommerce.leader import Leadership
 from livecommerce.metrics import Metrics
 from livecommerce.services.catalog import Catalog
+from livecommerce.services.leader import Leadership
 from livecommerce.services.mentions import MentionLog
 from livecommerce.store import SqlStore
 

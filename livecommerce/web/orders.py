@@ -18,10 +18,10 @@ import logging
 from aiohttp import web
 
 from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.services.webhooks import signature
 from livecommerce.web.api import store_answers
 from livecommerce.web.context import CATALOG, CLOCK, SETTINGS, STORE, localizer_of
 from livecommerce.web.middlewares import error_response
-from livecommerce.webhooks import signature
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()

@@ -23,7 +23,6 @@ from babel.dates import format_skeleton
 from babel.numbers import format_percent
 from multidict import MultiMapping
 
-from livecommerce import seeds
 from livecommerce.core.models import Market, Streamer
 from livecommerce.core.planner import (
     Moderator,
@@ -39,6 +38,7 @@ from livecommerce.errors import (
     UnknownMarketError,
     UnknownStreamerError,
 )
+from livecommerce.files import seeds
 from livecommerce.i18n import Localizer
 from livecommerce.services.planning import (
     COMPARE_ZONES,
@@ -398,7 +398,7 @@ async def plan_page(request: web.Request) -> web.Response:
 @routes.get("/plan.ics")
 async def plan_calendar(request: web.Request) -> web.Response:
     """The same plan as a calendar file, one event per planned show."""
-    from livecommerce.calendars import write_ics
+    from livecommerce.files.calendars import write_ics
 
     l10n = localizer_of(request)
     now: datetime = request.app[CLOCK]()

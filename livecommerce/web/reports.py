@@ -10,8 +10,8 @@ from plotly.offline import get_plotlyjs
 
 from livecommerce.config import CURRENCY, Invalid
 from livecommerce.core.report import Report
-from livecommerce.reports import csvfile, data, html
-from livecommerce.reports.view import build_view
+from livecommerce.files.reports import csvfile, data, html
+from livecommerce.files.reports.view import build_view
 from livecommerce.services.reporting import review
 from livecommerce.web.context import MENTIONS, SETTINGS, STORE, localizer_of
 from livecommerce.web.middlewares import error_response

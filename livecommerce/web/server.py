@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from livecommerce import scheduler as show_scheduler
-from livecommerce import seeds
 from livecommerce.config import Settings
 from livecommerce.errors import PortInUseError, ServeError
+from livecommerce.files import seeds
+from livecommerce.services import show_jobs as show_scheduler
 from livecommerce.store import open_store
 from livecommerce.web.app import create_app, load_catalog
 

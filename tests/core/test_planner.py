@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livecommerce import seeds
 from livecommerce.core.models import HourRange, Market, Streamer
 from livecommerce.core.planner import (
     DAY,
@@ -33,6 +32,7 @@ from livecommerce.core.planner import (
     local_times,
     plan_shows,
 )
+from livecommerce.files import seeds
 from livecommerce.services.planning import market_countries, market_holidays
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

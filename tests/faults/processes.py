@@ -34,7 +34,7 @@ from websockets.exceptions import ConnectionClosed
 
 from livecommerce.core import tokens
 from livecommerce.core.models import Role
-from livecommerce.webhooks import signature
+from livecommerce.services.webhooks import signature
 from tests.conftest import SEEDS, unavailable
 from tests.web.chat import Client, Frame
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from livecommerce import seeds
 from livecommerce.core.models import HourRange, Order
 from livecommerce.core.planner import ORDERS_PRIOR, Moderator, audience_curve
+from livecommerce.files import seeds
 from livecommerce.i18n import localizer
 from livecommerce.services.planning import (
     World,

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser
 
-from livecommerce.announcements import market_text
+from livecommerce.files.announcements import market_text
 from livecommerce.store import SqlStore
 from tests.conftest import Server
 

@@ -16,9 +16,9 @@ import pytest
 from icalendar import Calendar
 from playwright.async_api import Browser
 
-from livecommerce import seeds
 from livecommerce.config import Settings
 from livecommerce.core.models import Order
+from livecommerce.files import seeds
 from livecommerce.services.planning import World, make_plan, orders_by_hour
 from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app

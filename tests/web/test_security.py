@@ -39,9 +39,9 @@ from playwright.async_api import Browser, Page
 from livecommerce.config import Settings
 from livecommerce.core import tokens
 from livecommerce.core.models import Role
+from livecommerce.services.webhooks import signature
 from livecommerce.store import SqlStore
 from livecommerce.web.relay import RELAY
-from livecommerce.webhooks import signature
 from tests import serve
 from tests.conftest import NOW, SEEDS, Server
 from tests.web.chat import (

@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 from livecommerce import config
 from livecommerce.config import Settings
 from livecommerce.errors import ConfigError
-from livecommerce.leader import (
+from livecommerce.services.leader import (
     ADVISORY_KEY,
     Election,
     Leadership,
@@ -283,7 +283,7 @@ async def test_a_stopped_leader_hands_over_at_once(lock: Lock, campaigns: list[L
 # A process of its own that leads on the lock, says so, and waits to be killed.
 HOLDER = """
 import asyncio, sys
-from livecommerce.leader import Leadership, PostgresElection, RedisElection
+from livecommerce.services.leader import Leadership, PostgresElection, RedisElection
 
 async def main() -> None:
     kind, url, name, key, ttl = sys.argv[1:]
@@ -354,7 +354,7 @@ async def test_a_leader_that_cannot_take_the_work_on_gives_the_lock_up(
     broken.watch(refuse)
     broken.watch(watch.listener("broken"))
     campaigns.append(broken)
-    with caplog.at_level(logging.WARNING, logger="livecommerce.leader"):
+    with caplog.at_level(logging.WARNING, logger="livecommerce.services.leader"):
         await broken.start()
     assert not broken.leader
     assert any("could not take the jobs on" in r.getMessage() for r in caplog.records)
@@ -482,7 +482,7 @@ async def test_an_unreachable_redis_leaves_the_process_standing_by(
 ) -> None:
     election = Tally(RedisElection(_unreachable_redis(), "lc-test-leader-nobody", TTL))
     watch = Watch()
-    with caplog.at_level(logging.INFO, logger="livecommerce.leader"):
+    with caplog.at_level(logging.INFO, logger="livecommerce.services.leader"):
         standby = await _campaign(campaigns, election, watch, "standby")
         async with asyncio.timeout(4 * TTL):
             await election.tried(4)

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from livecommerce.core.report import Report
+from livecommerce.files.reports.view import chart_money, product_name
 from livecommerce.i18n import Localizer
-from livecommerce.reports.view import chart_money, product_name
 
 FONTS = "Noto Sans, Noto Sans CJK SC, UKIJ Tuz, DejaVu Sans, sans-serif"
 # Minutes between two time ticks: the first that leaves at most MAX_TIME_TICKS ticks.

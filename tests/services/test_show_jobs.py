@@ -26,14 +26,16 @@ from apscheduler.schedulers.base import (  # type: ignore[import-untyped]
 )
 from babel.dates import format_time
 
-from livecommerce import scheduler, seeds
 from livecommerce.config import Settings
 from livecommerce.core.models import Show, ShowStatus
+from livecommerce.files import seeds
+from livecommerce.files.reports.data import to_data
 from livecommerce.i18n import Localizer
-from livecommerce.leader import Election, Leadership, PostgresElection, RedisElection
 from livecommerce.metrics import Metrics
-from livecommerce.reports.data import to_data
-from livecommerce.scheduler import (
+from livecommerce.services import show_jobs as scheduler
+from livecommerce.services.leader import Election, Leadership, PostgresElection, RedisElection
+from livecommerce.services.reporting import review
+from livecommerce.services.show_jobs import (
     ShowScheduler,
     job_id,
     job_store_url,
@@ -41,11 +43,10 @@ from livecommerce.scheduler import (
     make_scheduler,
     perform,
 )
-from livecommerce.services.reporting import review
+from livecommerce.services.webhooks import WebhookSender, signature
 from livecommerce.store import SqlStore, open_store
 from livecommerce.web.app import utc_now
 from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE
-from livecommerce.webhooks import WebhookSender, signature
 from tests import serve
 from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server, reachable_redis
 from tests.receiver import Receiver, receiving, unreachable_url
@@ -385,7 +386,7 @@ async def test_a_dead_webhook_does_not_hold_up_the_room_reminder(
     hook = _hook(server, unreachable_url(), retries=1)
     kazakh = await _viewer(server, "aigerim", "kk")
     try:
-        with caplog.at_level(logging.WARNING, logger="livecommerce.webhooks"):
+        with caplog.at_level(logging.WARNING, logger="livecommerce.services.webhooks"):
             await perform(app, JIANGXI, "remind-10m", NOW, hook)
             notice = await kazakh.recv_until("notice", code="reminder")
             assert notice["minutes"] == 10
@@ -500,12 +501,12 @@ async def test_a_report_that_cannot_be_written_leaves_the_show_closed(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "reports").write_text("a file where the folder should be")
     await _reopen(server, KHORGOS)
-    with caplog.at_level(logging.ERROR, logger="livecommerce.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="livecommerce.services.show_jobs"):
         await perform(app, KHORGOS, "close", NOW)
     show = await app[STORE].show(KHORGOS)
     assert show is not None
     assert show.status is ShowStatus.FINISHED
-    [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.scheduler"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.services.show_jobs"]
     assert line.startswith(f"the report of show {KHORGOS} was not written")
 
 

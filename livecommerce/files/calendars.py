@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
-from livecommerce.announcements import announce
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Market, Product, Show, ShowStatus
 from livecommerce.errors import LivecommerceError
+from livecommerce.files.announcements import announce
 
 PRODID = "-//livecommerce//schedule//EN"
 UID_DOMAIN = "livecommerce"

@@ -13,8 +13,8 @@ import pytest
 
 from livecommerce.config import Settings
 from livecommerce.metrics import Metrics
+from livecommerce.services.webhooks import WebhookSender, encode, signature
 from livecommerce.web import orders
-from livecommerce.webhooks import WebhookSender, encode, signature
 from tests.receiver import receiving, unreachable_url
 
 SECRET = "s3cret-" + "x" * 40
@@ -89,11 +89,11 @@ async def test_a_refusal_is_not_retried(caplog: pytest.LogCaptureFixture) -> Non
     metrics = Metrics()
     async with receiving([400, 200]) as receiver:
         sender = _sender(receiver.url, metrics)
-        with caplog.at_level(logging.WARNING, logger="livecommerce.webhooks"):
+        with caplog.at_level(logging.WARNING, logger="livecommerce.services.webhooks"):
             assert await sender.send("closed", "show-x-close", PAYLOAD) is False
         assert len(receiver.received) == 1
     assert _count(metrics, "webhook_deliveries", event="closed", outcome="failed") == 1
-    [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.webhooks"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.services.webhooks"]
     assert "HTTP 400" in line
     assert "show-x-close" in line
 
@@ -114,7 +114,7 @@ async def test_an_unreachable_receiver_is_logged_once_without_the_secret(
     metrics = Metrics()
     url = unreachable_url() + "?token=" + SECRET  # even a secret in the URL stays out
     sender = _sender(url, metrics, retries=2)
-    with caplog.at_level(logging.DEBUG, logger="livecommerce.webhooks"):
+    with caplog.at_level(logging.DEBUG, logger="livecommerce.services.webhooks"):
         task = sender.send("reminder", "show-x-remind-1h", PAYLOAD)
         await sender.drain()
     assert task.result() is False
@@ -123,7 +123,7 @@ async def test_an_unreachable_receiver_is_logged_once_without_the_secret(
     warnings = [
         r
         for r in caplog.records
-        if r.name == "livecommerce.webhooks" and r.levelno >= logging.WARNING
+        if r.name == "livecommerce.services.webhooks" and r.levelno >= logging.WARNING
     ]
     assert len(warnings) == 1
     assert "(3 attempts)" in warnings[0].getMessage()

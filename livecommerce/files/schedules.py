@@ -16,7 +16,7 @@ table per show, written by `livecommerce plan --write` and editable by hand.
     titles = { en = "…", ru = "…" }          # optional, per language
     # status = "scheduled"                   # optional; absent keeps the stored status
 
-Fields are read with the seed files' readers (livecommerce.seeds), so both kinds of file
+Fields are read with the seed files' readers (livecommerce.files.seeds), so both kinds of file
 accept the same values; a broken file is reported as a ScheduleError naming the file,
 the entry and the field.
 """
@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
 from livecommerce.errors import ScheduleError, SeedError
-from livecommerce.seeds import (
+from livecommerce.files.seeds import (
     Bad,
     FieldBad,
     _lang,

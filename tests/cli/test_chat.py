@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from livecommerce.client import (
+from livecommerce.cli.chat.session import (
     COMMANDS,
     Backoff,
     BadOptionError,

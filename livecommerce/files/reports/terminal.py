@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from livecommerce.reports.view import View
+from livecommerce.files.reports.view import View
 
 
 def render(view: View, console: Console) -> None:

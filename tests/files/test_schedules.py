@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from livecommerce import schedules, seeds
 from livecommerce.errors import ScheduleError
+from livecommerce.files import schedules, seeds
+from tests.cli.test_main import one_line_error, run
+from tests.cli.test_plan import next_monday
 from tests.conftest import ROOT, SEEDS
-from tests.test_cli import one_line_error, run
-from tests.test_plan_cli import next_monday
 
 GOOD = """
 [[show]]

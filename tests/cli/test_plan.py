@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from livecommerce import schedules, seeds
 from livecommerce.core.planner import ORDERS_PRIOR
+from livecommerce.files import schedules, seeds
 from livecommerce.services.planning import World, make_plan, orders_by_hour
+from tests.cli.test_main import one_line_error, run
 from tests.conftest import SEEDS
-from tests.test_cli import one_line_error, run
 
 MARKETS = ["KZ", "UZ", "KG", "RU", "EU"]
 

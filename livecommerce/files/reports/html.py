@@ -9,12 +9,12 @@ from plotly.offline import get_plotlyjs
 
 from livecommerce.core.models import Market
 from livecommerce.core.report import Report
+from livecommerce.files.reports import charts
+from livecommerce.files.reports.view import View
 from livecommerce.i18n import Localizer
-from livecommerce.reports import charts
-from livecommerce.reports.view import View
 
 _environment = Environment(
-    loader=PackageLoader("livecommerce.reports", "templates"),
+    loader=PackageLoader("livecommerce.files.reports", "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from livecommerce.reports.files import file_stem, write_text_atomically
+from livecommerce.files.reports.files import file_stem, write_text_atomically
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,14 @@ import click
 from babel.dates import format_timedelta
 from babel.numbers import format_percent
 
-from livecommerce import schedules, seeds
+from livecommerce.cli.console import REPORT_WIDTH, emit, l10n_for, with_settings
 from livecommerce.config import Settings
-from livecommerce.console import REPORT_WIDTH, emit, l10n_for, with_settings
 from livecommerce.core.models import Market, Show, ShowStatus, Streamer
 from livecommerce.core.planner import Coverage, PlanError, ZoneFit, compare_zones
 from livecommerce.errors import CannotPlanError, UnknownStreamerError
+from livecommerce.files import schedules, seeds
+from livecommerce.files.seeds import Bad
 from livecommerce.i18n import Localizer
-from livecommerce.seeds import Bad
 from livecommerce.services.planning import (
     COMPARE_ZONES,
     Planned,
@@ -369,7 +369,7 @@ def plan(
 
     shows_planned = planned_shows(streamer, chosen, found, world.products)
     if ics_file is not None:
-        from livecommerce.calendars import write_ics
+        from livecommerce.files.calendars import write_ics
 
         ics_file.write_bytes(write_ics(shows_planned, chosen, world.products, now=now))
     if write_file is not None:

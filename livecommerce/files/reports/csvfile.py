@@ -6,7 +6,7 @@ import csv
 import io
 
 from livecommerce.core.report import Report
-from livecommerce.reports.data import money
+from livecommerce.files.reports.data import money
 
 COLUMNS = [
     "sku",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from livecommerce import seeds
 from livecommerce.core.models import HourRange, ShowStatus
 from livecommerce.errors import SeedError
+from livecommerce.files import seeds
 from livecommerce.store import SqlStore
 from tests.conftest import SEEDS
 

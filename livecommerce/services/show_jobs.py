@@ -16,7 +16,7 @@ background, so a slow or dead receiver never holds up a job. After the close the
 report is built and written under `<data_dir>/reports/`, and announced there too.
 
 Several `serve` processes sharing one database run the jobs in one of them only: the
-leader of `app[LEADERSHIP]` (a Redis or PostgreSQL lock, see `livecommerce.leader`).
+leader of `app[LEADERSHIP]` (a Redis or PostgreSQL lock, see `livecommerce.services.leader`).
 A standby does not start APScheduler; once elected it starts (or resumes) it and syncs;
 when it stops leading it pauses at once. A job is removed from the shared store as it is
 handed to run, and `sync` never re-adds a job whose time has passed, so the process
@@ -39,19 +39,19 @@ from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-u
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
-from livecommerce.announcements import WHEN, localizer_for, market_zone, when_params
 from livecommerce.config import Settings
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Market, Show, ShowStatus
 from livecommerce.core.room import Deliver
+from livecommerce.files.announcements import WHEN, localizer_for, market_zone, when_params
+from livecommerce.files.reports.data import iso, to_data
+from livecommerce.files.reports.files import ReportFiles, file_stem, write_files
 from livecommerce.i18n import Localizer, chat_locale, localizer
-from livecommerce.leader import Leadership
-from livecommerce.reports.data import iso, to_data
-from livecommerce.reports.files import ReportFiles, file_stem, write_files
+from livecommerce.services.leader import Leadership
 from livecommerce.services.reporting import review
+from livecommerce.services.webhooks import WebhookSender
 from livecommerce.web.context import CLOCK, LEADERSHIP, MENTIONS, METRICS, SETTINGS, STORE
 from livecommerce.web.relay import RELAY
-from livecommerce.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 

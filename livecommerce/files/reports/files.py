@@ -13,9 +13,9 @@ from pathlib import Path
 
 from livecommerce.core.models import Market
 from livecommerce.core.report import Report
+from livecommerce.files.reports import data, html
+from livecommerce.files.reports.view import build_view
 from livecommerce.i18n import Localizer
-from livecommerce.reports import data, html
-from livecommerce.reports.view import build_view
 
 
 @dataclass(frozen=True)

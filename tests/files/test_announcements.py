@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import get_day_names
 
-from livecommerce import seeds
-from livecommerce.announcements import (
+from livecommerce.core.models import Market, Product, Show
+from livecommerce.files import seeds
+from livecommerce.files.announcements import (
     announce,
     announcements,
     market_text,
     pack_zip,
     safe_name,
 )
-from livecommerce.core.models import Market, Product, Show
 from livecommerce.i18n import chat_locale
 from tests.conftest import SEEDS
 

@@ -17,11 +17,12 @@ from typing import Any
 
 import click
 
-from livecommerce import config, seeds
+from livecommerce import config
+from livecommerce.cli.console import REPORT_WIDTH, emit, env_localizer, l10n_for, with_settings
 from livecommerce.config import Settings
-from livecommerce.console import REPORT_WIDTH, emit, env_localizer, l10n_for, with_settings
 from livecommerce.core.models import Role
 from livecommerce.errors import LivecommerceError, ShowNotFoundError
+from livecommerce.files import seeds
 from livecommerce.store import open_store
 
 PAGES = (
@@ -130,8 +131,8 @@ def report(
     """Review a show: orders, revenue, products, markets, languages, questions."""
     from rich.console import Console
 
-    from livecommerce.reports import csvfile, data, html, terminal
-    from livecommerce.reports.view import build_view
+    from livecommerce.files.reports import csvfile, data, html, terminal
+    from livecommerce.files.reports.view import build_view
     from livecommerce.services.reporting import review
 
     if currency is not None:
@@ -191,7 +192,7 @@ def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
     """Import orders from a CSV file (columns as in seeds/orders.csv); idempotent."""
     from rich.progress import Progress
 
-    from livecommerce.imports import Outcome, count_rows, import_orders
+    from livecommerce.files.orders_csv import Outcome, count_rows, import_orders
 
     l10n = l10n_for(settings)
     total = count_rows(file)
@@ -328,7 +329,7 @@ def token_create(
     """Issue a signed, expiring chat token."""
     from livecommerce.core import tokens
     from livecommerce.core.langid import LANGUAGES
-    from livecommerce.secret import load_secret
+    from livecommerce.services.secret import load_secret
 
     name = name.strip()
     if not name or len(name) > 32:
@@ -394,7 +395,7 @@ def chat(
     as_json: bool,
 ) -> None:
     """Chat in a stream from the terminal (ws://HOST:PORT/ws/streams/ID); /help in the chat."""
-    from livecommerce import client
+    from livecommerce.cli.chat import session as client
 
     status = client.main(
         settings,
@@ -419,7 +420,7 @@ def i18n() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def i18n_check(as_json: bool) -> None:
     """Fail on any untranslated, fuzzy or broken catalog entry."""
-    from livecommerce.catalogs import check
+    from livecommerce.cli.i18n_check import check
 
     problems = check()
     l10n = env_localizer()
@@ -460,7 +461,7 @@ def config_docs() -> None:
 
 
 # `plan` and `schedule apply|list` live in their own module, which uses the helpers above.
-from livecommerce.plan_commands import plan, schedule  # noqa: E402
+from livecommerce.cli.plan import plan, schedule  # noqa: E402
 
 cli.add_command(plan)
 cli.add_command(schedule)

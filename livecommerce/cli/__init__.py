@@ -1,0 +1,1 @@
+"""The `livecommerce` command: one module per command group."""

@@ -1,0 +1,1 @@
+"""Formats read and written: seeds, schedule TOML, orders CSV, .ics, announcements, reports."""
