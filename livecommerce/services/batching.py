@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from livecommerce.services.retry import Retry, backoff
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,6 @@ class BatchWriter(Generic[T]):
             self._on_change(len(self._items), dropped, failures)
 
     async def _run(self) -> None:
-        delay = self.retry_first
         while True:
             if not self._items:
                 self._idle.set()
@@ -107,27 +108,33 @@ class BatchWriter(Generic[T]):
             if len(self._items) < self.max_batch and not self._closing:
                 # Let a batch gather: one write for many records.
                 await asyncio.sleep(self.max_delay)
-            batch = [self._items[i] for i in range(min(self.max_batch, len(self._items)))]
-            try:
+            written = await self._write()
+            for _ in range(written):
+                self._items.popleft()
+            self.written += written
+            self._report()
+
+    async def _write(self) -> int:
+        """Write the next batch, trying again until it is written (any failure of the
+        database: keep and retry); the number of records written."""
+        batch: list[T] = []
+
+        def failed(retry: Retry) -> None:
+            self.failures += 1
+            error = retry.error
+            log.warning(
+                "%s: writing %d records failed (%s); retrying in %.1fs",
+                self.name,
+                len(batch),
+                str(error).splitlines()[0][:200] if str(error) else type(error).__name__,
+                retry.delay,
+            )
+            self._report(failures=1)
+
+        async for attempt in backoff(self.retry_first, self.retry_max, on_retry=failed):
+            with attempt:
+                # Taken again at each try: what arrived meanwhile goes along.
+                batch = [self._items[i] for i in range(min(self.max_batch, len(self._items)))]
                 async with asyncio.timeout(self.write_timeout):
                     await self._flush(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # any failure of the database: keep and retry
-                self.failures += 1
-                log.warning(
-                    "%s: writing %d records failed (%s); retrying in %.1fs",
-                    self.name,
-                    len(batch),
-                    str(error).splitlines()[0][:200] if str(error) else type(error).__name__,
-                    delay,
-                )
-                self._report(failures=1)
-                await asyncio.sleep(delay)
-                delay = min(self.retry_max, delay * 2)
-                continue
-            delay = self.retry_first
-            for _ in batch:
-                self._items.popleft()
-            self.written += len(batch)
-            self._report()
+        return len(batch)

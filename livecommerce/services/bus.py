@@ -38,6 +38,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from livecommerce.core.changes import Change, ChangeError, Origin, from_json, to_json
+from livecommerce.services import retry
 
 log = logging.getLogger(__name__)
 
@@ -383,23 +384,29 @@ class RedisBus:
 
     async def _read(self) -> None:
         """Deliver published changes to the handlers; resubscribe after a lost connection,
-        with backoff (0.1 s doubling to 5 s)."""
-        delay = 0.1
+        with backoff (0.1 s doubling to 5 s, from 0.1 s again once Redis answers)."""
+        reconnecting = retry.backoff(0.1, 5.0, retry_on=(RedisError, OSError), on_retry=self._lost)
+        while True:  # one round per connection: its backoff begins again
+            async for attempt in reconnecting:
+                with attempt:
+                    if self._pubsub is None:
+                        self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                        # PING first: subscribing to nothing would not notice Redis is gone.
+                        await self.redis.ping()
+                        self._up(True)
+                        break
+                    await self._deliver(self._pubsub)
+
+    async def _deliver(self, pubsub: Any) -> None:
+        """Follow the handlers' channels on `pubsub` until Redis is lost (then raises)."""
         subscribed: set[str] = set()
         while True:
             try:
-                if self._pubsub is None:
-                    self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                    subscribed = set()
-                    # PING first: subscribing to nothing would not notice Redis is gone.
-                    await self.redis.ping()
-                    self._up(True)
-                    delay = 0.1
                 wanted = set(self.handlers)
                 if wanted - subscribed:
-                    await self._pubsub.subscribe(*(wanted - subscribed))
+                    await pubsub.subscribe(*(wanted - subscribed))
                 if subscribed - wanted:
-                    await self._pubsub.unsubscribe(*(subscribed - wanted))
+                    await pubsub.unsubscribe(*(subscribed - wanted))
                 subscribed = wanted
                 if not subscribed:
                     self._changed.clear()
@@ -408,7 +415,7 @@ class RedisBus:
                             await self._changed.wait()
                     await self.redis.ping()
                     continue
-                message = await self._pubsub.get_message(timeout=0.2)
+                message = await pubsub.get_message(timeout=0.2)
                 if message is None:
                     continue
                 handler = self.handlers.get(message["channel"].decode())
@@ -420,20 +427,20 @@ class RedisBus:
                     log.warning("skipped a change from the bus: %s", error)
                     continue
                 handler(change)
-            except asyncio.CancelledError:
+            except (RedisError, OSError):
                 raise
-            except (RedisError, OSError) as error:
-                if self.connected:
-                    log.warning("lost Redis (%s): retrying", error)
-                self._up(False)
-                if self._pubsub is not None:
-                    with contextlib.suppress(RedisError, OSError):
-                        await self._pubsub.aclose()
-                self._pubsub = None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
             except Exception:  # a handler's bug must not stop the bus
                 log.exception("a bus handler failed")
+
+    async def _lost(self, retrying: retry.Retry) -> None:
+        """Redis failed: say so once, drop the pub/sub, and let the backoff pause."""
+        if self.connected:
+            log.warning("lost Redis (%s): retrying", retrying.error)
+        self._up(False)
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+        self._pubsub = None
 
     def _up(self, connected: bool) -> None:
         if connected != self.connected:

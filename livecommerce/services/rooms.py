@@ -35,6 +35,7 @@ from livecommerce.core.room import (
 )
 from livecommerce.core.routing import Member
 from livecommerce.metrics import Metrics
+from livecommerce.services import retry
 from livecommerce.services.batching import BatchWriter
 from livecommerce.services.bus import Bus, BusError
 from livecommerce.services.mentions import MentionLog
@@ -293,17 +294,16 @@ class Rooms:
         rank is above the bus's highest; one range more covers the few messages one
         process heard and another did not. Publishing waits for this."""
         assert self.bus is not None
+        warn = retry.warn(log, "could not lift the sequences yet (%s): retrying")
         try:
-            for attempt in range(5):
-                try:
+            async for attempt in retry.backoff(0.2, attempts=5, retry_on=BusError, on_retry=warn):
+                with attempt:
                     top = await self.bus.max_rank()
                     for room in list(self.rooms.values()):
                         floor = max(room.next_id - 1, room.applied) + (top + 2) * ALONE_RANGE
                         await self.bus.lift(room.show_id, floor)
-                    return
-                except BusError as error:
-                    log.warning("could not lift the sequences yet (%s): retrying", error)
-                    await asyncio.sleep(0.2 * 2**attempt)
+        except BusError as error:
+            log.warning("could not lift the sequences (%s): giving up", error)
         finally:
             self._alone.clear()
             self._rejoined.set()

@@ -28,6 +28,7 @@ from livecommerce import __version__
 from livecommerce.config import Settings
 from livecommerce.errors import brief
 from livecommerce.metrics import Metrics
+from livecommerce.services.retry import Retry, backoff
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,23 @@ def signature(secret: str, body: bytes) -> str:
 def encode(payload: Mapping[str, Any]) -> bytes:
     """The body of a payload: compact UTF-8 JSON (the exact bytes that are signed)."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class DeliveryFailed(Exception):
+    """One attempt at a delivery failed; `reason` is a short, secret-free line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Unanswered(DeliveryFailed):
+    """The receiver could not be reached, timed out, or answered 408/425/429/5xx: another
+    attempt may succeed."""
+
+
+class Refused(DeliveryFailed):
+    """The receiver answered with a status that another attempt would not change."""
 
 
 def _retryable(status: int) -> bool:
@@ -122,37 +140,55 @@ class WebhookSender:
         }
         if self._secret:
             headers["X-Signature"] = signature(self._secret, body)
-        attempts = self.retries + 1
-        reason, tried = "", 0
+
+        def counted(_: Retry) -> None:
+            if self.metrics is not None:
+                self.metrics.webhook_retries.labels(event=event).inc()
+
+        tried = 0
         timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            for attempt in range(1, attempts + 1):
-                tried = attempt
-                if attempt > 1:
-                    if self.metrics is not None:
-                        self.metrics.webhook_retries.labels(event=event).inc()
-                    await asyncio.sleep(self.backoff * 2 ** (attempt - 2))
-                try:
-                    async with session.post(
-                        self.url, data=body, headers=headers, allow_redirects=False
-                    ) as response:
-                        status = response.status
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    reason = brief(error)
-                    log.debug("webhook %s %s: attempt %d: %s", event, delivery_id, attempt, reason)
-                    continue
-                if 200 <= status < 300:
-                    if self.metrics is not None:
-                        self.metrics.webhook_deliveries.labels(
-                            event=event, outcome="delivered"
-                        ).inc()
-                    return True
-                reason = f"HTTP {status}"
-                log.debug("webhook %s %s: attempt %d: %s", event, delivery_id, attempt, reason)
-                if not _retryable(status):
-                    break
-        self._failed(event, delivery_id, tried, reason)
-        return False
+        policy = backoff(
+            self.backoff, attempts=self.retries + 1, retry_on=Unanswered, on_retry=counted
+        )
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async for attempt in policy:
+                    with attempt:
+                        tried += 1
+                        try:
+                            await self._post(session, body, headers)
+                        except DeliveryFailed as failure:
+                            log.debug(
+                                "webhook %s %s: attempt %d: %s",
+                                event,
+                                delivery_id,
+                                tried,
+                                failure.reason,
+                            )
+                            raise
+        except DeliveryFailed as failure:
+            self._failed(event, delivery_id, tried, failure.reason)
+            return False
+        if self.metrics is not None:
+            self.metrics.webhook_deliveries.labels(event=event, outcome="delivered").inc()
+        return True
+
+    async def _post(
+        self, session: aiohttp.ClientSession, body: bytes, headers: Mapping[str, str]
+    ) -> None:
+        """One attempt: returns if the receiver took the body, raises `DeliveryFailed`."""
+        try:
+            async with session.post(
+                self.url, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise Unanswered(brief(error)) from None
+        if 200 <= status < 300:
+            return
+        if _retryable(status):
+            raise Unanswered(f"HTTP {status}")
+        raise Refused(f"HTTP {status}")
 
     def _failed(self, event: str, delivery_id: str, attempts: int, reason: str) -> None:
         if self.metrics is not None:
