@@ -49,7 +49,8 @@ class Retry:
 
 OnRetry = Callable[[Retry], Awaitable[None] | None]
 Sleep = Callable[[float], Awaitable[None]]
-Retryable = type[BaseException] | tuple[type[BaseException], ...]
+# Only exceptions: cancellation (a BaseException) is never retried.
+Retryable = type[Exception] | tuple[type[Exception], ...]
 
 
 def backoff(
