@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check livecommerce tests $(wildcard bench)
 	$(BIN)/ruff format --check livecommerce tests $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## make i18n: extract messages and update every catalog
 i18n: $(STAMP)
