@@ -36,7 +36,7 @@ from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from livecommerce.services.webhooks import signature
 from tests.conftest import SEEDS, unavailable
-from tests.web.chat import Client, Frame
+from tests.helpers.chat import Client, Frame
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh
 SEEDED_LAST_ID = 126  # the seeded chat of that show

@@ -38,7 +38,7 @@ from tests.faults.processes import (
     post_orders,
     stored_eventually,
 )
-from tests.web.chat import Client
+from tests.helpers.chat import Client
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 

@@ -31,7 +31,7 @@ from tests.faults.processes import (
     participant,
     read_store,
 )
-from tests.web.chat import Frame
+from tests.helpers.chat import Frame
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 

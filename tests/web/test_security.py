@@ -42,9 +42,9 @@ from livecommerce.core.models import Role
 from livecommerce.services.webhooks import signature
 from livecommerce.store import SqlStore
 from livecommerce.web.relay import RELAY
-from tests import serve
 from tests.conftest import NOW, SEEDS, Server
-from tests.web.chat import (
+from tests.helpers import serve
+from tests.helpers.chat import (
     HOUR,
     KAZAKH,
     RUSSIAN,

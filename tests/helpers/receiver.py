@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from tests.web.chat import TIMEOUT
+from tests.helpers.chat import TIMEOUT
 
 
 @dataclass(frozen=True)
