@@ -1,14 +1,15 @@
-"""Locales: negotiation, CLDR formats in the reader's zone, and complete catalogs."""
+"""Locales: negotiation, CLDR formats in the reader's zone, plural forms.
+
+That the catalogs are complete is checked by `livecommerce i18n check`
+(tests/cli/test_i18n_check.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from livecommerce.cli import i18n_check as catalogs
 from livecommerce.config import LOCALES
 from livecommerce.i18n import Localizer, localizer, negotiate
 
@@ -90,33 +91,3 @@ def test_plurals_follow_each_language() -> None:
     assert forms == {1: "1 минута", 2: "2 минуты", 5: "5 минут", 21: "21 минута"}
     zh = Localizer("zh_Hans")
     assert zh.ngettext("{n} minute", "{n} minutes", 5).format(n=5) != "5 minutes"
-
-
-def test_every_catalog_is_complete() -> None:
-    problems = catalogs.check()
-    assert problems == [], "\n".join(map(str, problems))
-
-
-def test_check_finds_untranslated_fuzzy_and_broken_entries(tmp_path: Path) -> None:
-    (tmp_path / "messages.pot").write_text(
-        'msgid ""\nmsgstr ""\n\nmsgid "Hello {name}"\nmsgstr ""\n\n'
-        'msgid "Stopped."\nmsgstr ""\n\nmsgid "Orders"\nmsgstr ""\n',
-        encoding="utf-8",
-    )
-    folder = tmp_path / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "messages.po").write_text(
-        'msgid ""\nmsgstr ""\n"Language: ru\\n"\n\n'
-        'msgid "Hello {name}"\nmsgstr "Привет {имя}"\n\n'
-        '#, fuzzy\nmsgid "Stopped."\nmsgstr "Остановлено."\n',
-        encoding="utf-8",
-    )
-    found = {
-        (p.locale, p.msgid, p.reason.split(" [")[0]) for p in catalogs.check(tmp_path, ("ru", "kk"))
-    }
-    assert found == {
-        ("ru", "Hello {name}", "unknown placeholder"),
-        ("ru", "Stopped.", "fuzzy"),
-        ("ru", "Orders", "missing from the catalog"),
-        ("kk", "-", "the catalog is missing"),
-    }

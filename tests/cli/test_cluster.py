@@ -25,7 +25,7 @@ import pytest
 from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from tests.conftest import PG_ADMIN_URL, REDIS_TEST_URL, ROOT, _drop_postgres_database, unavailable
-from tests.web.chat import SHOW, Client
+from tests.helpers.chat import SHOW, Client
 
 SCRIPT = ROOT / "scripts" / "cluster"
 START = 180.0  # seconds the cluster may take to start: two processes load a language model
@@ -183,7 +183,7 @@ async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, dict[
 
 @dataclass
 class Address:
-    """Where a chat client connects (what `tests.web.chat.Client.open` reads of a server)."""
+    """Where a chat client connects (what `tests.helpers.chat.Client.open` reads of a server)."""
 
     base: str
 

@@ -4,8 +4,8 @@ tokens signed by the processes' secret, a shop posting signed orders, readers th
 every chat frame they get).
 
 Every server is real and listens on a loopback port: `serve` on one the OS picks (it
-prints its address), PostgreSQL and Redis on a free one found the same way, kept across
-their restarts.
+prints its address; tests.helpers.serve starts it), PostgreSQL and Redis, which cannot be
+told port 0, on one tests.helpers.ports finds free, kept across their restarts.
 """
 
 from __future__ import annotations
@@ -16,11 +16,7 @@ import glob
 import json
 import os
 import pwd
-import re
 import shutil
-import signal
-import socket
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -36,15 +32,15 @@ from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from livecommerce.services.webhooks import signature
 from tests.conftest import SEEDS, unavailable
-from tests.web.chat import Client, Frame
+from tests.helpers.chat import Client, Frame
+from tests.helpers.ports import ADDRESS_IN_USE, PortTaken, on_a_free_port
+from tests.helpers.serve import Servers, Serving
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh
 SEEDED_LAST_ID = 126  # the seeded chat of that show
 SECRET = "fault-tests-token-secret-0123456789abcdef"
 SHOP = "khorgos-shop"
 SHOP_SECRET = "fault-tests-shop-secret-0123456789"
-START_TIMEOUT = 60.0  # a `serve` seeding a new PostgreSQL on a busy machine
-STOP_TIMEOUT = 30.0
 # Settings every `serve` of these tests shares: a secret the tests sign tokens with, the
 # shop, and rate limits out of the way (the tests send faster than a person).
 COMMON = {
@@ -55,13 +51,6 @@ COMMON = {
     "hold_links": False,
     "log_level": "warning",
 }
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now (for servers that cannot be told port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def token(user: str, role: str = "viewer", langs: Iterable[str] = ()) -> str:
@@ -75,13 +64,6 @@ def token(user: str, role: str = "viewer", langs: Iterable[str] = ()) -> str:
         expires=int(time.time()) + 3600,
     )
     return tokens.issue(SECRET.encode(), identity)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 async def _run(*command: str, what: str) -> None:
@@ -98,114 +80,40 @@ async def _run(*command: str, what: str) -> None:
 
 
 @dataclass
-class ServeProcess:
-    """One `livecommerce serve` in a process of its own; its log is in `log`."""
+class Launcher:
+    """Starts `serve` processes for one test, each with these settings (as LIVECOMMERCE_*
+    variables) and a data folder of its own, on a port the OS picks; reaps them all."""
 
-    name: str
-    process: asyncio.subprocess.Process
-    base: str
-    log: Path
+    folder: Path
+    servers: Servers = field(default_factory=Servers)
 
-    @classmethod
-    async def start(cls, folder: Path, name: str, **settings: object) -> ServeProcess:
-        """Start `serve` with these settings (as LIVECOMMERCE_* variables) on a port the
-        OS picks; return once it prints its address."""
-        data = folder / name
+    async def serve(self, name: str, **settings: object) -> Serving:
+        """Start `serve` as `name`; return once it serves."""
+        data = self.folder / name
         data.mkdir(parents=True, exist_ok=True)
-        # The settings are the test's alone: none leaks in from the caller's environment.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
-        env.update(LANG="C.UTF-8", PYTHONUNBUFFERED="1")
+        env: dict[str, str] = {}
         for key, value in {**COMMON, **settings}.items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
             env[f"LIVECOMMERCE_{key.upper()}"] = text
-        log = folder / f"{name}.log"
-        with log.open("wb") as errors:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "livecommerce",
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                str(data),
-                "--seeds-dir",
-                str(SEEDS),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=errors,
-                env=env,
-            )
-        assert process.stdout is not None
-        try:
-            async with asyncio.timeout(START_TIMEOUT):
-                while line := (await process.stdout.readline()).decode():
-                    found = re.search(r"http://\S+", line)
-                    if found:
-                        return cls(name, process, found.group(0), log)
-        except TimeoutError:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.communicate()
-        raise AssertionError(f"serve {name} did not start; its log ends:\n{_tail(log)}")
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    @property
-    def alive(self) -> bool:
-        return self.process.returncode is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, nothing flushed; its sockets close with it."""
-        self.process.send_signal(signal.SIGKILL)
-
-    async def stop(self) -> int:
-        """SIGTERM: the clean shutdown (connections closed, writers flushed); the exit code."""
-        if self.alive:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT):
-                await self.process.communicate()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.communicate()
-            raise AssertionError(f"serve {self.name} did not stop:\n{_tail(self.log)}") from None
-        assert self.process.returncode is not None
-        return self.process.returncode
-
-    async def reap(self) -> None:
-        """Kill it if it still runs and collect it (a test's clean-up)."""
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
-        await self.process.communicate()
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-@dataclass
-class Launcher:
-    """Starts `serve` processes for one test and reaps them all afterwards."""
-
-    folder: Path
-    started: list[ServeProcess] = field(default_factory=list)
-
-    async def serve(self, name: str, **settings: object) -> ServeProcess:
-        process = await ServeProcess.start(self.folder, name, **settings)
-        self.started.append(process)
-        return process
+        return await self.servers.serving(
+            env,
+            "--port",
+            "0",
+            "--data-dir",
+            str(data),
+            "--seeds-dir",
+            str(SEEDS),
+            name=name,
+        )
 
     async def close(self) -> None:
-        for process in self.started:
-            await process.reap()
+        await self.servers.close()
 
 
 # -- what talks to them --------------------------------------------------------------------
 
 
-async def participant(server: ServeProcess, user: str, *langs: str, **options: Any) -> Client:
+async def participant(server: Serving, user: str, *langs: str, **options: Any) -> Client:
     """A viewer of `langs` (moderators and the streamer: pass `role=`)."""
     role = options.pop("role", "viewer")
     return await Client.open(
@@ -283,7 +191,7 @@ class Reader:
 
 async def post_orders(
     session: aiohttp.ClientSession,
-    server: ServeProcess,
+    server: Serving,
     orders: list[dict[str, Any]],
     answer_headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
@@ -397,15 +305,16 @@ def _postgres_user() -> list[str]:
 
 
 class PrivatePostgres:
-    """A PostgreSQL cluster of one test's own, in a temporary folder, on a free port; it
-    can be stopped and started again on the same port. PostgreSQL refuses to run as
-    root: under root it runs as the `postgres` user (`runuser`), in a folder it owns."""
+    """A PostgreSQL cluster of one test's own, in a temporary folder, on a free port (it
+    cannot pick one itself: `on_a_free_port`); it can be stopped and started again on
+    the same port. PostgreSQL refuses to run as root: under root it runs as the
+    `postgres` user (`runuser`), in a folder it owns."""
 
-    def __init__(self, binaries: Path, folder: Path, port: int, run_as: list[str]) -> None:
+    def __init__(self, binaries: Path, folder: Path, run_as: list[str]) -> None:
         self.binaries = binaries
         self.folder = folder
         self.data = folder / "data"
-        self.port = port
+        self.port = 0
         self.run_as = run_as
 
     @property
@@ -425,9 +334,9 @@ class PrivatePostgres:
             if run_as:
                 owner = pwd.getpwnam("postgres")
                 os.chown(folder, owner.pw_uid, owner.pw_gid)
-            server = cls(binaries, folder, free_port(), run_as)
+            server = cls(binaries, folder, run_as)
             await server.init()
-            await server.start()
+            await on_a_free_port(server.start_on)
             try:
                 yield server
             finally:
@@ -453,7 +362,25 @@ class PrivatePostgres:
             what="initdb",
         )
 
+    async def start_on(self, port: int) -> None:
+        """The first start, on `port` (PortTaken if another process has it)."""
+        self.port = port
+        await self.start()
+
     async def start(self) -> None:
+        """Start on its port (again); PortTaken if another process has it now."""
+        log = self.folder / "postgres.log"
+        before = log.stat().st_size if log.exists() else 0
+        try:
+            await self._start()
+        except AssertionError:
+            with log.open("rb") as read:
+                read.seek(before)
+                if ADDRESS_IN_USE in read.read().decode(errors="replace"):
+                    raise PortTaken(self.port) from None
+            raise
+
+    async def _start(self) -> None:
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
             " -c max_connections=50"
@@ -558,13 +485,17 @@ class Partition:
 
 
 class PrivateRedis:
-    """A `redis-server` of one test's own on a free port, without persistence: killed and
-    started again, it comes back empty, as a Redis that lost its memory does."""
+    """A `redis-server` of one test's own on a free port (`--port 0` means no TCP to
+    Redis: `on_a_free_port`), without persistence: killed and started again on the same
+    port, it comes back empty, as a Redis that lost its memory does. What it logs is in
+    `log`."""
 
-    def __init__(self, binary: str, port: int) -> None:
+    def __init__(self, binary: str) -> None:
         self.binary = binary
-        self.port = port
+        self.port = 0
         self.process: asyncio.subprocess.Process | None = None
+        self.log: list[str] = []
+        self._reader: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -577,15 +508,22 @@ class PrivateRedis:
         if binary is None:
             unavailable("redis-server is not installed")
             return
-        server = cls(binary, free_port())
-        await server.start()
+        server = cls(binary)
+        await on_a_free_port(server.start_on)
         try:
             yield server
         finally:
             await server.kill()
 
+    async def start_on(self, port: int) -> None:
+        """The first start, on `port` (PortTaken if another process has it)."""
+        self.port = port
+        await self.start()
+
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
+        """Start on its port (again); return once it accepts connections (it says so),
+        PortTaken if another process has the port."""
+        process = await asyncio.create_subprocess_exec(
             self.binary,
             "--port",
             str(self.port),
@@ -595,22 +533,43 @@ class PrivateRedis:
             "",
             "--appendonly",
             "no",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
-        async with asyncio.timeout(10):
-            while True:
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                except OSError:
-                    await asyncio.sleep(0.05)
-                    continue
-                writer.close()
-                await writer.wait_closed()
-                return
+        assert process.stdout is not None
+        ready = asyncio.get_running_loop().create_future()
+        self.process = process
+        self._reader = asyncio.create_task(self._keep(process.stdout, ready))
+        try:
+            async with asyncio.timeout(10):
+                if await ready:
+                    return
+        except TimeoutError:
+            pass
+        await self.kill()
+        said = "".join(self.log)
+        if ADDRESS_IN_USE in said:
+            raise PortTaken(self.port)
+        raise AssertionError(f"redis-server did not start on port {self.port}:\n{said[-2000:]}")
+
+    async def _keep(self, stream: asyncio.StreamReader, ready: asyncio.Future[bool]) -> None:
+        """Keep what it logs; `ready` is True once it accepts connections, False if it
+        ended before."""
+        async for raw in stream:
+            line = raw.decode("utf-8", "replace")
+            self.log.append(line)
+            if "Ready to accept connections" in line and not ready.done():
+                ready.set_result(True)
+        if not ready.done():
+            ready.set_result(False)
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
+        if self.process is not None:
             await self.process.wait()
+        if self._reader is not None:
+            await self._reader
         self.process = None
+        self._reader = None

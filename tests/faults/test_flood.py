@@ -21,7 +21,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import REDIS_TEST_URL
-from tests.faults.processes import Launcher, Reader, ServeProcess, participant
+from tests.faults.processes import Launcher, Reader, participant
+from tests.helpers.serve import Serving
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -54,13 +55,13 @@ def _sample(metrics: str, name: str) -> float:
     )
 
 
-async def metrics(session: aiohttp.ClientSession, server: ServeProcess) -> str:
+async def metrics(session: aiohttp.ClientSession, server: Serving) -> str:
     async with session.get(server.url("/metrics")) as response:
         assert response.status == 200
         return await response.text()
 
 
-async def abuse(server: ServeProcess, user: str) -> tuple[int | None, int]:
+async def abuse(server: Serving, user: str) -> tuple[int | None, int]:
     """Send FRAMES malformed frames; the close code and the `error` frames answered."""
     abuser = Reader(await participant(server, user, "kk"))
     for n in range(FRAMES):

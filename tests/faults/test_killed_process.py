@@ -32,13 +32,13 @@ from tests.conftest import REDIS_TEST_URL
 from tests.faults.processes import (
     Launcher,
     Reader,
-    ServeProcess,
     an_order,
     participant,
     post_orders,
     stored_eventually,
 )
-from tests.web.chat import Client
+from tests.helpers.chat import Client
+from tests.helpers.serve import Serving
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -71,7 +71,7 @@ async def until(condition: Callable[[], bool], wait: float = 20.0) -> None:
 
 async def two_processes(
     launcher: Launcher, pg_url: str, redis_prefix: str
-) -> tuple[ServeProcess, ServeProcess]:
+) -> tuple[Serving, Serving]:
     shared = {"database_url": pg_url, "redis_url": REDIS_TEST_URL, "redis_prefix": redis_prefix}
     a = await launcher.serve("a", **shared)  # seeds the new database
     b = await launcher.serve("b", seed_on_start=False, **shared)

@@ -26,13 +26,13 @@ from tests.faults.processes import (
     Partition,
     PrivatePostgres,
     Reader,
-    ServeProcess,
     an_order,
     participant,
     post_orders,
     stored_eventually,
 )
-from tests.web.chat import Client
+from tests.helpers.chat import Client
+from tests.helpers.serve import Serving
 
 pytestmark = pytest.mark.postgres
 
@@ -43,12 +43,12 @@ RUSSIAN = "Сколько стоит роутер? №{n}"
 PATIENCE = 20.0
 
 
-async def health(session: aiohttp.ClientSession, server: ServeProcess) -> tuple[int, Any]:
+async def health(session: aiohttp.ClientSession, server: Serving) -> tuple[int, Any]:
     async with session.get(server.url("/healthz")) as response:
         return response.status, await response.json()
 
 
-async def healthy_again(session: aiohttp.ClientSession, server: ServeProcess) -> None:
+async def healthy_again(session: aiohttp.ClientSession, server: Serving) -> None:
     """Wait (bounded) until /healthz says ok: the pool reconnects on its next use."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 20
@@ -119,7 +119,7 @@ async def test_postgres_restarted_mid_show_loses_nothing_acknowledged(launcher: 
         await reader.close()
         assert server.alive
         assert await server.stop() == 0
-    log = server.log_text()
+    log = server.output()
     assert "Traceback" not in log, log[-3000:]
 
 

@@ -27,11 +27,11 @@ from tests.faults.processes import (
     Launcher,
     PrivateRedis,
     Reader,
-    ServeProcess,
     participant,
     read_store,
 )
-from tests.web.chat import Frame
+from tests.helpers.chat import Frame
+from tests.helpers.serve import Serving
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -39,7 +39,7 @@ _refs = itertools.count(1)
 NOTICE_WAIT = 20.0  # the bus retries Redis with a pause that grows to 5 s
 
 
-async def healthy(session: aiohttp.ClientSession, server: ServeProcess) -> bool:
+async def healthy(session: aiohttp.ClientSession, server: Serving) -> bool:
     async with session.get(server.url("/healthz")) as response:
         return response.status == 200
 

@@ -47,10 +47,10 @@ from livecommerce.services.webhooks import WebhookSender, signature
 from livecommerce.store import SqlStore, open_store
 from livecommerce.web.app import utc_now
 from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE
-from tests import serve
 from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server, reachable_redis
-from tests.receiver import Receiver, receiving, unreachable_url
-from tests.web.chat import TIMEOUT, Client, make_token
+from tests.helpers import serve
+from tests.helpers.chat import TIMEOUT, Client, make_token
+from tests.helpers.receiver import Receiver, receiving, unreachable_url
 from tests.web.test_reports import expected
 
 JIANGXI = "jiangxi-kitchen-2026-12-10"  # kk ru en zh, 15:00–17:00 UTC

@@ -15,7 +15,7 @@ from livecommerce.config import Settings
 from livecommerce.metrics import Metrics
 from livecommerce.services.webhooks import WebhookSender, encode, signature
 from livecommerce.web import orders
-from tests.receiver import receiving, unreachable_url
+from tests.helpers.receiver import receiving, unreachable_url
 
 SECRET = "s3cret-" + "x" * 40
 PAYLOAD = {"event": "reminder", "title": "Қорғастан IT-жұма", "zh": "霍尔果斯", "n": 1}

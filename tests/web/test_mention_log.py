@@ -7,7 +7,7 @@ import aiohttp
 from livecommerce.core.models import MentionSource
 from livecommerce.web.context import MENTIONS, STORE
 from tests.conftest import NOW, Server
-from tests.web.chat import SHOW, make_token, moderator, streamer, viewer
+from tests.helpers.chat import SHOW, make_token, moderator, streamer, viewer
 
 
 async def logged(server: Server) -> list[tuple[str, str, str, int | None]]:

@@ -22,7 +22,7 @@ from livecommerce.store import SqlStore
 from livecommerce.web.context import SETTINGS
 from livecommerce.web.relay import RELAY
 from tests.conftest import NOW, Server
-from tests.web.chat import (
+from tests.helpers.chat import (
     HOUR,
     KAZAKH,
     RUSSIAN,

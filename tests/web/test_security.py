@@ -12,7 +12,7 @@ What was already tested elsewhere is not repeated here:
 `test_relay.py` (garbage, forged, expired, other-secret and other-stream tokens at
 connect; a token viewer's moderation frames; a kk moderator deleting in ru, slowing
 ru; a moderator banning connected staff), `tests/core/test_tokens.py` (any one
-character of a token changed), `test_transcript.py` (the same tokens over HTTP),
+character of a token changed), `test_mentions.py` (the same tokens over HTTP),
 `test_orders.py` (a bad signature never logged, in-process), `test_webhooks.py` (the
 show webhook's failures logged without its key) and `test_chat_pages_browser.py`
 (hostile text in the kk channel).
@@ -42,9 +42,9 @@ from livecommerce.core.models import Role
 from livecommerce.services.webhooks import signature
 from livecommerce.store import SqlStore
 from livecommerce.web.relay import RELAY
-from tests import serve
 from tests.conftest import NOW, SEEDS, Server
-from tests.web.chat import (
+from tests.helpers import serve
+from tests.helpers.chat import (
     HOUR,
     KAZAKH,
     RUSSIAN,

@@ -1,21 +1,18 @@
-"""Nothing acknowledged is lost when the server is stopped mid-show: chat messages and
-the product mentions they carry are flushed on SIGTERM, and are there after a restart."""
+"""Running the server (`livecommerce.web.server`, as `serve` runs it): nothing acknowledged
+is lost when it is stopped mid-show. Chat messages and the product mentions they carry
+are flushed on SIGTERM, and are there after a restart."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from tests.cli.test_main import _free_port, _wait_for_line
 from tests.conftest import SEEDS
+from tests.helpers import serve
 
 SHOW = "khorgos-it-2026-11-20"
 LINES = [
@@ -26,33 +23,23 @@ LINES = [
 ]
 
 
-def _serve(data: Path, port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "livecommerce",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-            "--seeds-dir",
-            str(SEEDS),
-            "--chat-burst",
-            "1000",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "LANG": "C.UTF-8"},
+def _args(data: Path) -> tuple[str, ...]:
+    return (
+        "--port",
+        "0",
+        "--data-dir",
+        str(data),
+        "--seeds-dir",
+        str(SEEDS),
+        "--chat-burst",
+        "1000",
     )
 
 
-async def _talk(port: int, rounds: int) -> list[int]:
+async def _talk(server: serve.Serving, rounds: int) -> list[int]:
     """Send `rounds` × the lines as guests; the ids the server acknowledged."""
     acked: list[int] = []
-    url = f"ws://127.0.0.1:{port}/ws/streams/{SHOW}?name=buyer&lang=kk,ru,zh"
+    url = server.url(f"/ws/streams/{SHOW}?name=buyer&lang=kk,ru,zh").replace("http", "ws", 1)
     async with connect(url) as ws:
         await ws.recv()  # hello
         for n in range(rounds):
@@ -68,17 +55,11 @@ async def _talk(port: int, rounds: int) -> list[int]:
     return acked
 
 
-def test_sigterm_mid_show_loses_nothing_acknowledged(tmp_path: Path) -> None:
+async def test_sigterm_mid_show_loses_nothing_acknowledged(tmp_path: Path) -> None:
     data = tmp_path / "var"
-    port = _free_port()
-    server = _serve(data, port)
-    try:
-        _wait_for_line(server, "/api/streams")
-        acked = asyncio.run(_talk(port, rounds=25))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        _, err = server.communicate(timeout=60)
-    assert server.returncode == 0, err
+    async with serve.served({}, *_args(data)) as server:
+        acked = await _talk(server, rounds=25)
+    assert server.process.returncode == 0, server.output()
 
     with sqlite3.connect(data / "livecommerce.db") as db:
         stored = {
@@ -95,12 +76,6 @@ def test_sigterm_mid_show_loses_nothing_acknowledged(tmp_path: Path) -> None:
     assert mentions == 25 * 4
 
     # After a restart the room continues the ids and replays what a client missed.
-    port = _free_port()
-    again = _serve(data, port)
-    try:
-        _wait_for_line(again, "/api/streams")
-        more = asyncio.run(_talk(port, rounds=1))
-    finally:
-        again.send_signal(signal.SIGTERM)
-        again.communicate(timeout=60)
+    async with serve.served({}, *_args(data)) as again:
+        more = await _talk(again, rounds=1)
     assert min(more) > max(acked)

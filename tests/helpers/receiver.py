@@ -4,14 +4,14 @@ picks, answering a given sequence of statuses and keeping every request it got."
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from tests.web.chat import TIMEOUT
+from tests.helpers.chat import TIMEOUT
+from tests.helpers.ports import refused_port
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,5 @@ async def receiving(statuses: Iterable[int] = (), delay: float = 0.0) -> AsyncIt
 
 
 def unreachable_url() -> str:
-    """A loopback URL nobody listens on: a port the OS gave out and that was closed."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
+    """A loopback URL where a connection is refused (a port held, never listening)."""
+    return f"http://127.0.0.1:{refused_port()}/hook"

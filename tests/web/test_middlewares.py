@@ -9,7 +9,7 @@ from livecommerce.config import Settings, load
 from livecommerce.errors import ConfigError
 from livecommerce.store import SqlStore
 from livecommerce.web.middlewares import client_address
-from tests.web.chat import Client, refused, running
+from tests.helpers.chat import Client, refused, running
 
 PROXY = ("127.0.0.1/32", "10.0.0.0/8")
 

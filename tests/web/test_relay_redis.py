@@ -17,7 +17,7 @@ from livecommerce.core.models import MentionSource
 from livecommerce.store import SqlStore
 from livecommerce.web.context import MENTIONS
 from tests.conftest import NOW, REDIS_TEST_URL, Server
-from tests.web.chat import SHOW, Client, moderator, running, streamer, viewer
+from tests.helpers.chat import SHOW, Client, moderator, running, streamer, viewer
 
 pytestmark = pytest.mark.redis
 
@@ -77,7 +77,7 @@ async def test_ids_grow_in_one_order_across_processes_and_resume_anywhere(
 
 
 def watch_a_token(server: Server) -> str:
-    from tests.web.chat import make_token
+    from tests.helpers.chat import make_token
 
     return make_token(server, "u-wa", "viewer", ["kk"])
 
