@@ -278,7 +278,9 @@ def check(row: Row, value: Any, source: str) -> Any:
 
 def _unknown(key: str, source: str) -> UnknownSettingError:
     names = [row.name for row in table()]
-    close = difflib.get_close_matches(key.lower().replace("-", "_"), names, n=3)
+    name = setting_name(key)
+    starting = [n for n in names if len(name) >= 3 and n.startswith(name)]
+    close = list(dict.fromkeys([*difflib.get_close_matches(name, names, n=3), *starting]))[:3]
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     return UnknownSettingError(key=repr(key[:80]), source=source, hint=hint)
 

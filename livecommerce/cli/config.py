@@ -86,6 +86,11 @@ def toml_value(value: Any) -> str:
 
 
 def first_sentence(text: str) -> str:
-    """The help's first sentence: one line per setting."""
-    head, dot, _rest = text.partition(". ")
-    return head + dot.strip()
+    """The help's first sentence (two when the first is a word): one line per setting."""
+    sentences = text.split(". ")
+    line = sentences[0]
+    for sentence in sentences[1:]:
+        if len(line) >= 30:
+            break
+        line += ". " + sentence
+    return line if line.endswith(".") else line + "."

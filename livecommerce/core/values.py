@@ -239,9 +239,26 @@ RETRIES = Kind(N_("a whole number from 0 to 10"), _integer(0, 10))
 
 
 def mask(kind: Kind, value: Any) -> Any:
-    """A value as it may be shown: a secret's kind hides it, whatever the setting's name."""
+    """A value as it may be shown: a secret's kind hides it, whatever the setting's name,
+    and a URL its password (`postgresql://shop:***@db/x`)."""
     if kind is SECRET:
         return MASK if value else ""
     if kind is SHOP_SECRETS:
         return {shop: MASK for shop in value}
+    if kind in (DATABASE_URL, REDIS_URL, WEBHOOK_URL) and isinstance(value, str):
+        return hide_password(value)
     return value
+
+
+def hide_password(url: str) -> str:
+    """The URL with the password of its user info, if any, replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if not password:
+        return url
+    users, _, host = parts.netloc.rpartition("@")
+    user = users.partition(":")[0]
+    return parts._replace(netloc=f"{user}:{MASK}@{host}").geturl()
