@@ -1,243 +1,76 @@
 """Settings: one table drives the defaults, the config file, the environment, the CLI and the docs.
 
 Precedence, lowest first: defaults < TOML file (``--config`` or ``LIVECOMMERCE_CONFIG``)
-< environment ``LIVECOMMERCE_<NAME>`` < command-line flags ``--<name>``.
+< environment ``LIVECOMMERCE_<NAME>`` < a command's own options (``serve --port``)
+< ``--set NAME VALUE``. What each setting may be (its kind and parser) is
+livecommerce/core/values.py; this module is the table and the loading.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import ipaddress
 import os
-import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from livecommerce.errors import N_, ConfigError, ConfigFileError, UnknownSettingError
+from livecommerce.core.values import (
+    BOOLEAN,
+    COUNT,
+    CURRENCY,
+    DATABASE_URL,
+    HOST,
+    HOURS,
+    KEY_PREFIX,
+    LOCALE,
+    LOCALES,
+    LOG_LEVEL,
+    LOG_LEVELS,
+    MOMENT,
+    NETWORKS,
+    PATH,
+    PORT,
+    RATE,
+    REDIS_URL,
+    RETRIES,
+    SECONDS,
+    SECRET,
+    SHOP_SECRETS,
+    WAIT,
+    WEBHOOK_URL,
+    Invalid,
+    Kind,
+    mask,
+)
+from livecommerce.errors import ConfigError, ConfigFileError, UnknownSettingError
+
+# The kinds are re-exported: callers name them as config.SECRET, config.CURRENCY, …
+__all__ = [
+    "BOOLEAN",
+    "CURRENCY",
+    "LOCALES",
+    "LOG_LEVELS",
+    "SECRET",
+    "SHOP_SECRETS",
+    "Invalid",
+    "Kind",
+    "Row",
+    "Settings",
+    "check",
+    "load",
+    "mask",
+    "printable",
+    "read_file",
+    "render_docs",
+    "setting_name",
+    "table",
+]
 
 ENV_PREFIX = "LIVECOMMERCE_"
 CONFIG_ENV = "LIVECOMMERCE_CONFIG"
-LOCALES = ("en", "ru", "kk", "ky", "uz_Latn", "ug", "zh_Hans")
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-class Invalid(ValueError):
-    """Raised by a parser; the caller knows the key, the value and where it came from."""
-
-
-@dataclass(frozen=True)
-class Kind:
-    """How a setting's value is read from text (file, environment, flag) and checked."""
-
-    expected: str
-    parse: Callable[[Any], Any]
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Invalid
-    if len(value) > 4096 or "\x00" in value:
-        raise Invalid
-    return value
-
-
-def _integer(low: int, high: int) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise Invalid
-        if isinstance(value, str):
-            try:
-                value = int(value.strip(), 10)
-            except ValueError:
-                raise Invalid from None
-        if not isinstance(value, int) or not low <= value <= high:
-            raise Invalid
-        return value
-
-    return parse
-
-
-def _number(low: float, high: float) -> Callable[[Any], float]:
-    def parse(value: Any) -> float:
-        if isinstance(value, bool):
-            raise Invalid
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise Invalid from None
-        if not isinstance(value, int | float) or not low <= value <= high:
-            raise Invalid
-        return float(value)
-
-    return parse
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in ("1", "true", "yes", "on"):
-            return True
-        if word in ("0", "false", "no", "off"):
-            return False
-    raise Invalid
-
-
-def _choice(*choices: str) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if _text(value) not in choices:
-            raise Invalid
-        return str(value)
-
-    return parse
-
-
-def _host(value: Any) -> str:
-    text = _text(value).strip()
-    if text == "localhost":
-        return text
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        raise Invalid from None
-    return text
-
-
-def _database_url(value: Any) -> str:
-    text = _text(value).strip()
-    if text and not text.startswith(("sqlite://", "postgresql://", "postgres://")):
-        raise Invalid
-    return text
-
-
-def _redis_url(value: Any) -> str:
-    text = _text(value).strip()
-    if text and not text.startswith(("redis://", "rediss://", "unix://")):
-        raise Invalid
-    return text
-
-
-def _currency(value: Any) -> str:
-    text = _text(value).strip()
-    if len(text) != 3 or not text.isascii() or not text.isalpha() or not text.isupper():
-        raise Invalid
-    return text
-
-
-def _secret(value: Any) -> str:
-    text = _text(value).strip()
-    if text and len(text) < 32:
-        raise Invalid
-    return text
-
-
-def _shop_secrets(value: Any) -> dict[str, str]:
-    """`shop=secret,shop2=secret2` (environment, flag) or a TOML table."""
-    if isinstance(value, str):
-        pairs = [item.partition("=") for item in value.split(",") if item.strip()]
-        value = {name.strip(): secret.strip() for name, _, secret in pairs}
-    if not isinstance(value, dict):
-        raise Invalid
-    for name, secret in value.items():
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
-            raise Invalid
-        if not isinstance(secret, str) or len(secret) < 16:
-            raise Invalid
-    return dict(value)
-
-
-def _networks(value: Any) -> tuple[str, ...]:
-    """IP addresses or networks: `10.0.0.0/8,127.0.0.1` (environment, flag) or a TOML list."""
-    if isinstance(value, str):
-        value = [item for item in value.split(",") if item.strip()]
-    if not isinstance(value, (list, tuple)) or len(value) > 100:
-        raise Invalid
-    found: list[str] = []
-    for item in value:
-        if not isinstance(item, str):
-            raise Invalid
-        try:
-            found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
-        except ValueError:
-            raise Invalid from None
-    return tuple(found)
-
-
-def _webhook_url(value: Any) -> str:
-    """Empty, or an absolute http(s) URL with a host and no spaces."""
-    text = _text(value).strip()
-    if not text:
-        return text
-    if any(c.isspace() or not c.isprintable() for c in text):
-        raise Invalid
-    try:
-        parts = urlsplit(text)
-        # .port raises ValueError for a port out of range.
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:
-        raise Invalid from None
-    if not valid:
-        raise Invalid
-    return text
-
-
-def _key_prefix(value: Any) -> str:
-    text = _text(value).strip()
-    if not text or len(text) > 64 or not all(c.isalnum() or c in "-_." for c in text):
-        raise Invalid
-    return text
-
-
-def _path(value: Any) -> Path:
-    text = _text(value).strip()
-    if not text:
-        raise Invalid
-    return Path(text)
-
-
-PORT = Kind(N_("a port number from 0 to 65535 (0: any free port)"), _integer(0, 65535))
-BOOLEAN = Kind(N_("true or false"), _boolean)
-HOST = Kind(N_("an IP address or localhost"), _host)
-PATH = Kind(N_("a folder path"), _path)
-DATABASE_URL = Kind(N_("empty, sqlite:///FILE or postgresql://USER@HOST/DB"), _database_url)
-REDIS_URL = Kind(N_("empty or redis://HOST:PORT/DB"), _redis_url)
-KEY_PREFIX = Kind(N_("up to 64 letters, digits, '-', '_' or '.'"), _key_prefix)
-CURRENCY = Kind(N_("a three-letter ISO 4217 code such as CNY"), _currency)
-
-
-def _locale(value: Any) -> str:
-    """One of LOCALES, also as people write it: zh, zh-Hans, uz, uz-Latn, RU."""
-    text = _text(value).strip().replace("-", "_").lower()
-    found = {loc.lower(): loc for loc in LOCALES} | {"zh": "zh_Hans", "uz": "uz_Latn"}
-    if text not in found:
-        raise Invalid
-    return found[text]
-
-
-LOCALE = Kind(N_("one of en, ru, kk, ky, uz_Latn, ug, zh_Hans"), _locale)
-LOG_LEVEL = Kind(N_("one of debug, info, warning, error"), _choice(*LOG_LEVELS))
-SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
-MOMENT = Kind(N_("a number of seconds from 0 to 1"), _number(0, 1))
-WAIT = Kind(N_("a number of seconds from 1 to 300"), _number(1, 300))
-COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
-RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))
-SHOP_SECRETS = Kind(
-    N_("shop=secret pairs separated by commas, each secret at least 16 characters"),
-    _shop_secrets,
-)
-SECRET = Kind(N_("empty, or at least 32 characters"), _secret)
-NETWORKS = Kind(
-    N_("empty, or IP addresses or networks separated by commas, such as 10.0.0.0/8"),
-    _networks,
-)
-WEBHOOK_URL = Kind(N_("empty, or an http:// or https:// URL"), _webhook_url)
 
 
 def setting(default: Any, kind: Kind, help: str) -> Any:
@@ -348,7 +181,7 @@ class Settings:
     )
     order_window_hours: float = setting(
         2.0,
-        Kind(N_("a number of hours from 0 to 168"), _number(0, 168)),
+        HOURS,
         "Hours after a show during which an order of a product mentioned in it counts for it.",
     )
     hold_first_time_guests: bool = setting(
@@ -390,7 +223,7 @@ class Settings:
     )
     show_webhook_retries: int = setting(
         3,
-        Kind(N_("a whole number from 0 to 10"), _integer(0, 10)),
+        RETRIES,
         "Times a failed post to the show webhook is tried again (pauses of 1, 2, 4… seconds).",
     )
 
@@ -445,9 +278,16 @@ def check(row: Row, value: Any, source: str) -> Any:
 
 def _unknown(key: str, source: str) -> UnknownSettingError:
     names = [row.name for row in table()]
-    close = difflib.get_close_matches(key, names, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
+    name = setting_name(key)
+    starting = [n for n in names if len(name) >= 3 and n.startswith(name)]
+    close = list(dict.fromkeys([*difflib.get_close_matches(name, names, n=3), *starting]))[:3]
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     return UnknownSettingError(key=repr(key[:80]), source=source, hint=hint)
+
+
+def setting_name(key: str) -> str:
+    """A name as people type it after `--set`: `database-url` is `database_url`."""
+    return key.strip().lower().replace("-", "_")
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -468,10 +308,12 @@ def load(
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
     flags: Mapping[str, Any] | None = None,
+    given: Sequence[tuple[str, str]] = (),
 ) -> Settings:
-    """Resolve the settings: defaults < file < environment < flags.
+    """Resolve the settings: defaults < file < environment < flags < `given`.
 
-    `flags` maps setting names to raw flag values (None: not given).
+    `flags` maps setting names to raw values of a command's options (None: not given);
+    `given` is the `--set NAME VALUE` pairs in order (a later one wins).
     """
     environ = os.environ if environ is None else environ
     rows = {row.name: row for row in table()}
@@ -497,7 +339,18 @@ def load(
         if value is not None:
             values[name] = check(rows[name], value, rows[name].flag)
 
+    for key, value in given:
+        name = setting_name(key)
+        if name not in rows:
+            raise _unknown(key, "--set")
+        values[name] = check(rows[name], value, f"--set {name}")
+
     return Settings(**values)
+
+
+def printable(settings: Settings) -> dict[str, Any]:
+    """Every setting's value as it may be printed: secrets masked by their kind."""
+    return {row.name: mask(row.kind, getattr(settings, row.name)) for row in table()}
 
 
 def render_docs() -> str:
@@ -509,7 +362,10 @@ def render_docs() -> str:
         "",
         "Every setting can be given, from lowest to highest precedence, as its default,",
         "in a TOML file (`--config FILE` or the `LIVECOMMERCE_CONFIG` environment variable),",
-        "as an environment variable `LIVECOMMERCE_<NAME>`, or as a command-line flag.",
+        "as an environment variable `LIVECOMMERCE_<NAME>`, or on the command line as",
+        "`--set NAME VALUE` (repeatable; `serve` also has `--host` and `--port`, `report`,",
+        "`plan`, `schedule list` and `chat` have `--locale`). `livecommerce config list`",
+        "prints every setting with its current value, secrets masked.",
         "A value a setting cannot take stops the command with exit status 2 and one line",
         "naming the setting, the value and what is expected.",
         "",
@@ -520,8 +376,8 @@ def render_docs() -> str:
         'database_url = "postgresql://livecommerce@127.0.0.1/livecommerce"',
         "```",
         "",
-        "| setting | flag | environment | default | expected | what it does |",
-        "|---|---|---|---|---|---|",
+        "| setting | environment | default | expected | what it does |",
+        "|---|---|---|---|---|",
     ]
     for row in table():
         default = row.default
@@ -529,7 +385,6 @@ def render_docs() -> str:
         if default in ({}, ()):
             shown = "(none)"
         lines.append(
-            f"| `{row.name}` | `{row.flag}` | `{row.env}` | `{shown}` "
-            f"| {row.kind.expected} | {row.help} |"
+            f"| `{row.name}` | `{row.env}` | `{shown}` | {row.kind.expected} | {row.help} |"
         )
     return "\n".join(lines) + "\n"

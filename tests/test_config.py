@@ -34,6 +34,35 @@ def test_precedence_defaults_file_environment_flags(tmp_path: Path) -> None:
     flagged = config.load(config_file=file, environ=env, flags={"port": "9200", "host": None})
     assert (flagged.port, flagged.host) == (9200, "0.0.0.0")
 
+    # `--set NAME VALUE` wins over all, the last one of a name most; `-` may stand for `_`.
+    given = [("port", "9300"), ("seed-on-start", "no"), ("port", "9400")]
+    set_ = config.load(config_file=file, environ=env, flags={"port": "9200"}, given=given)
+    assert (set_.port, set_.host, set_.seed_on_start) == (9400, "0.0.0.0", False)
+
+
+def test_set_names_an_unknown_setting_with_the_close_ones() -> None:
+    with pytest.raises(UnknownSettingError) as caught:
+        config.load(environ={}, given=[("redis", "x")])
+    assert caught.value.exit_code == 2
+    assert caught.value.message() == (
+        "unknown setting 'redis' in --set (did you mean redis_url or redis_prefix?)"
+    )
+    with pytest.raises(ConfigError, match=r"\(from --set port\): expected a port"):
+        config.load(environ={}, given=[("port", "http")])
+
+
+def test_printable_masks_every_secret_by_its_kind() -> None:
+    settings = config.load(
+        environ={},
+        given=[("secret", "s" * 40), ("shop_secrets", "kz=0123456789abcdef")],
+    )
+    shown = config.printable(settings)
+    assert shown["secret"] == "***"
+    assert shown["shop_secrets"] == {"kz": "***"}
+    assert shown["show_webhook_secret"] == ""  # empty stays empty: nothing to hide
+    assert "s" * 40 not in str(shown)
+    assert shown["port"] == 8080
+
 
 def test_config_file_named_by_environment(tmp_path: Path) -> None:
     file = tmp_path / "lc.toml"
@@ -61,6 +90,8 @@ def test_config_file_named_by_environment(tmp_path: Path) -> None:
         ("file", "locale", "7", "one of"),
         ("file", "data_dir", '""', "a folder path"),
         ("flag", "port", "8o8o", "a port number"),
+        ("set", "port", "8o8o", "a port number"),
+        ("set", "max_text", "0", "a whole number from 1"),
         ("env", "show_webhook_url", "ftp://hooks.example.net/x", "an http:// or https:// URL"),
         ("env", "show_webhook_url", "https://", "an http:// or https:// URL"),
         ("env", "show_webhook_url", "hooks.example.net/x", "an http:// or https:// URL"),
@@ -80,18 +111,21 @@ def test_bad_values_name_key_value_and_expectation(
     environ: dict[str, str] = {}
     file = None
     flags = None
+    given: list[tuple[str, str]] = []
     if source == "env":
         environ = {f"LIVECOMMERCE_{key.upper()}": value}
     elif source == "file":
         file = tmp_path / "lc.toml"
         file.write_text(f"{key} = {value}\n")
+    elif source == "set":
+        given = [(key, value)]
     else:
         flags = {key: value}
     if expected is None:  # a quoted number in TOML is accepted, like the environment's text
         assert config.load(config_file=file, environ=environ, flags=flags).port == 8080
         return
     with pytest.raises(ConfigError) as caught:
-        config.load(config_file=file, environ=environ, flags=flags)
+        config.load(config_file=file, environ=environ, flags=flags, given=given)
     message = caught.value.message()
     assert caught.value.exit_code == 2
     assert f"setting {key} = " in message
@@ -152,7 +186,7 @@ def test_every_setting_has_help_and_a_documented_row() -> None:
         assert row.help.strip()
         assert f"`{row.name}`" in docs
         assert f"`{row.env}`" in docs
-        assert f"`{row.flag}`" in docs
+    assert "`--set NAME VALUE`" in docs
 
 
 def test_every_default_passes_its_own_check() -> None:

@@ -1,4 +1,4 @@
-"""What every command shares: a flag per setting, JSON output, the reader's language."""
+"""What every command shares: settings as `--set NAME VALUE`, JSON output, the reader's language."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ import functools
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from livecommerce import config
-from livecommerce.config import Settings
+from livecommerce.config import Row, Settings
 from livecommerce.i18n import Localizer, localizer
 
 F = TypeVar("F", bound=Callable[..., Any])
 REPORT_WIDTH = 160  # columns of a report printed into a file or a pipe
+SET_HELP = "Set a setting, e.g. --set data_dir var (repeatable; `livecommerce config list`)."
 
 
 def env_localizer() -> Localizer:
@@ -24,26 +27,67 @@ def env_localizer() -> Localizer:
     return localizer(tag.split(".")[0] or None)
 
 
-def with_settings(command: F) -> F:
-    """Add a flag for every setting and hand the command the resolved `Settings`."""
+def _option(row: Row, hidden: bool) -> Callable[[F], F]:
+    """A setting's own flag: shown for the command's own settings, hidden otherwise."""
+    if row.kind is config.BOOLEAN:
+        return click.option(
+            f"{row.flag}/--no-{row.flag[2:]}", row.name, default=None, help=row.help, hidden=hidden
+        )
+    return click.option(
+        row.flag, row.name, default=None, metavar="VALUE", help=row.help, hidden=hidden
+    )
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        flags = {row.name: kwargs.pop(row.name, None) for row in config.table()}
-        context = click.get_current_context()
-        config_file = context.find_root().params.get("config_file")
-        settings = config.load(config_file=config_file, flags=flags)
-        return command(*args, settings=settings, **kwargs)
 
-    for row in reversed(config.table()):
-        if row.kind is config.BOOLEAN:
-            option = click.option(
-                f"{row.flag}/--no-{row.flag[2:]}", row.name, default=None, help=row.help
-            )
-        else:
-            option = click.option(row.flag, row.name, default=None, metavar="VALUE", help=row.help)
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
+def with_settings(*own: str) -> Callable[[F], F]:
+    """Hand the command the resolved `Settings`: `--set NAME VALUE` and its `own` settings'
+    flags (`serve --port`), over the config file and the environment.
+
+    Every other setting's old flag (`--data-dir`) is still accepted, hidden from `--help`,
+    while the callers move to `--set`.
+    """
+    rows = config.table()
+    unknown = set(own) - {row.name for row in rows}
+    if unknown:
+        raise ValueError(f"no such settings: {sorted(unknown)}")
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            flags = {row.name: kwargs.pop(row.name, None) for row in rows}
+            given: tuple[tuple[str, str], ...] = kwargs.pop("set_values", ())
+            context = click.get_current_context()
+            config_file = context.find_root().params.get("config_file")
+            settings = config.load(config_file=config_file, flags=flags, given=given)
+            return command(*args, settings=settings, **kwargs)
+
+        decorated: Any = click.option(
+            "--set",
+            "set_values",
+            type=(str, str),
+            multiple=True,
+            metavar="NAME VALUE",
+            help=SET_HELP,
+        )(wrapper)
+        for row in reversed(rows):
+            decorated = _option(row, hidden=row.name not in own)(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def iso(moment: datetime) -> str:
+    """A UTC time as JSON prints it: 2026-12-07T16:00:00Z."""
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def check_zone(l10n: Localizer, zone: str, flag: str) -> None:
+    """A usage error naming `flag` unless `zone` is a time zone of the tz database."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise click.BadParameter(
+            l10n.gettext("Unknown time zone: {zone}.").format(zone=zone), param_hint=flag
+        ) from None
 
 
 def l10n_for(settings: Settings) -> Localizer:

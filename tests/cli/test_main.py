@@ -1,4 +1,9 @@
-"""The command as a user runs it: a real process, its output, its exit status."""
+"""The `livecommerce` group: settings and errors, in-process, and a few real processes.
+
+Most tests run the command in-process (tests/cli/runner.py); the smoke tests at the end
+start `python -m livecommerce` as a user does: --help, an error's exit status, serve
+from start to a clean stop.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,23 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.cli.runner import invoke, one_line_error
 from tests.conftest import SEEDS
+from tests.serve import start
 
 TIMEOUT = 60
+
+__all__ = ["_wait_for_line", "one_line_error", "run"]
 
 
 def run(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """`python -m livecommerce ARGS` in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "livecommerce", *args],
         capture_output=True,
@@ -33,18 +42,10 @@ def run(
     )
 
 
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The error a user sees: exactly one line on stderr, no traceback."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
-
-
 def test_help_lists_the_commands() -> None:
-    result = run("--help")
+    result = invoke("--help")
     assert result.returncode == 0
-    for command in ("serve", "seed", "i18n", "config"):
+    for command in ("serve", "seed", "i18n", "config", "plan", "schedule", "report", "chat"):
         assert command in result.stdout
 
 
@@ -52,8 +53,10 @@ def test_help_lists_the_commands() -> None:
     ("args", "env", "expected"),
     [
         (["serve", "--port", "http"], {}, "setting port = 'http' (from --port): expected a port"),
+        (["serve", "--set", "port", "http"], {}, "setting port = 'http' (from --set port)"),
         (["serve"], {"LIVECOMMERCE_PORT": "99999"}, "from LIVECOMMERCE_PORT"),
-        (["serve", "--database-url", "oracle://x"], {}, "setting database_url"),
+        (["serve", "--set", "database_url", "oracle://x"], {}, "setting database_url"),
+        (["serve", "--set", "database-url", "oracle://x"], {}, "setting database_url"),
         (["serve"], {"LIVECOMMERCE_PROT": "1"}, "unknown setting 'LIVECOMMERCE_PROT'"),
         (["--config", "/nonexistent/lc.toml", "serve"], {}, "cannot read config file"),
     ],
@@ -61,13 +64,61 @@ def test_help_lists_the_commands() -> None:
 def test_bad_configuration_is_one_line_and_exit_2(
     args: list[str], env: dict[str, str], expected: str
 ) -> None:
-    result = run(*args, env=env)
+    result = invoke(*args, env=env)
     assert result.returncode == 2
     assert expected in one_line_error(result)
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["serve", "--set", "prot", "1"], "unknown setting 'prot' in --set (did you mean port?)"),
+        (["seed", "--set", "data-dri", "x"], "did you mean data_dir or database_url?"),
+        (["report", "x", "--set", "redis", "x"], "did you mean redis_url or redis_prefix?"),
+        (["config", "list", "--set", "zzz", "1"], "unknown setting 'zzz' in --set"),
+        (["seed", "--set", "log_level", "loud"], "(from --set log_level): expected one of debug"),
+        (["chat", "ws://x", "--set", "chat_rate", "0"], "setting chat_rate = '0'"),
+        (["seed", "--set", "port"], "'--set' requires 2 arguments"),
+    ],
+)
+def test_set_with_a_bad_name_or_value_is_one_line_and_exit_2(
+    args: list[str], expected: str
+) -> None:
+    result = invoke(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert expected in one_line_error(result)
+
+
+def test_set_wins_over_the_environment_and_the_config_file(tmp_path: Path) -> None:
+    file = tmp_path / "lc.toml"
+    file.write_text('base_currency = "KZT"\nport = 9000\nlocale = "kk"\n')
+    env = {"LIVECOMMERCE_PORT": "9100", "LIVECOMMERCE_LOCALE": "ru"}
+    result = invoke(
+        "--config",
+        str(file),
+        "config",
+        "show",
+        "--set",
+        "port",
+        "9200",
+        "--set",
+        "port",
+        "9300",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert (shown["base_currency"], shown["locale"], shown["port"]) == ("KZT", "ru", 9300)
+
+
+def test_a_commands_own_flag_and_the_old_hidden_flags_still_work() -> None:
+    shown = json.loads(invoke("config", "show", "--max-text", "100", "--no-hold-links").stdout)
+    assert (shown["max_text"], shown["hold_links"]) == (100, False)
+
+
 def test_bad_configuration_speaks_the_users_language() -> None:
-    result = run("serve", "--port", "http", env={"LIVECOMMERCE_LOCALE": "ru"})
+    result = invoke("serve", "--set", "port", "http", env={"LIVECOMMERCE_LOCALE": "ru"})
     assert result.returncode == 2
     line = one_line_error(result)
     assert "port" in line
@@ -77,19 +128,19 @@ def test_bad_configuration_speaks_the_users_language() -> None:
 def test_broken_toml_file(tmp_path: Path) -> None:
     file = tmp_path / "lc.toml"
     file.write_text("port = [1,\n")
-    result = run("--config", str(file), "config", "show")
+    result = invoke("--config", str(file), "config", "show")
     assert result.returncode == 2
     assert str(file) in one_line_error(result)
 
 
 def test_unknown_command_is_a_usage_error() -> None:
-    result = run("fly")
+    result = invoke("fly")
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert "No such command 'fly'" in one_line_error(result)
 
 
-def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
-    result = run("seed", "--database-url", "postgresql://nobody@127.0.0.1:1/none")
+def test_unreachable_database_is_one_line() -> None:
+    result = invoke("seed", "--set", "database_url", "postgresql://nobody@127.0.0.1:1/none")
     assert result.returncode == 3
     assert "database postgresql://nobody@127.0.0.1:1/none is not usable" in one_line_error(result)
 
@@ -97,16 +148,18 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
 def test_unwritable_database_folder_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result = run("seed", "--data-dir", str(blocker / "var"), "--seeds-dir", str(SEEDS))
+    result = invoke(
+        "seed", "--set", "data_dir", str(blocker / "var"), "--set", "seeds_dir", str(SEEDS)
+    )
     assert result.returncode != 0
     one_line_error(result)
 
 
 def test_seed_twice_changes_nothing(tmp_path: Path) -> None:
-    args = ["seed", "--json", "--data-dir", str(tmp_path), "--seeds-dir", str(SEEDS)]
-    first = run(*args)
+    args = ["seed", "--json", "--set", "data_dir", str(tmp_path), "--set", "seeds_dir", str(SEEDS)]
+    first = invoke(*args)
     assert first.returncode == 0, first.stderr
-    second = run(*args)
+    second = invoke(*args)
     assert second.returncode == 0, second.stderr
     counts = json.loads(first.stdout)
     assert counts == json.loads(second.stdout)
@@ -120,39 +173,28 @@ def test_broken_seed_file_names_file_and_line(tmp_path: Path) -> None:
     with (seeds / "orders.csv").open("a", encoding="utf-8") as handle:
         handle.write("ORD-X,yesterday,IT-X,1,10,KZT,KZ,kk,\n")
     lines = (seeds / "orders.csv").read_text(encoding="utf-8").count("\n")
-    result = run("seed", "--data-dir", str(tmp_path / "var"), "--seeds-dir", str(seeds))
+    result = invoke(
+        "seed", "--set", "data_dir", str(tmp_path / "var"), "--set", "seeds_dir", str(seeds)
+    )
     assert result.returncode == 4
     line = one_line_error(result)
     assert f"orders.csv, line {lines}:" in line
     assert "'yesterday' is not an ISO 8601 time" in line
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# Smoke tests: a real process, as a user runs it.
 
 
-def _start(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "livecommerce",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path / "var"),
-            "--seeds-dir",
-            str(SEEDS),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "LANG": "C.UTF-8"},
-    )
+def test_help_in_a_real_process() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "serve" in result.stdout
+
+
+def test_an_error_in_a_real_process_is_one_line_and_its_status() -> None:
+    result = run("serve", "--set", "port", "http")
+    assert result.returncode == 2
+    assert "setting port = 'http' (from --set port)" in one_line_error(result)
 
 
 def _wait_for_line(process: subprocess.Popen[str], needle: str) -> str:
@@ -173,24 +215,40 @@ def _wait_for_line(process: subprocess.Popen[str], needle: str) -> str:
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_serve_seeds_a_new_store_serves_and_stops_cleanly(
+async def test_serve_seeds_a_new_store_serves_and_stops_cleanly(
     tmp_path: Path, stop: signal.Signals
 ) -> None:
-    port = _free_port()
-    process = _start(tmp_path, port)
+    import aiohttp
+
+    serving = await start(
+        {},
+        "--port",
+        "0",
+        "--set",
+        "data_dir",
+        str(tmp_path / "var"),
+        "--set",
+        "seeds_dir",
+        str(SEEDS),
+    )
     try:
-        printed = _wait_for_line(process, "/api/streams")
-        assert f"http://127.0.0.1:{port}/" in printed
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
-            assert r.status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/streams", timeout=10) as r:
-            ids = {s["id"] for s in json.load(r)["streams"]}
+        base = await serving.address()
+        assert base.startswith("http://127.0.0.1:")
+        printed = "".join(serving.log)
+        for path in ("/healthz", "/metrics", "/api/streams"):
+            assert f"{base}{path}" in printed
+        assert (await serving.health())["status"] == "ok"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(serving.url("/api/streams")) as r,
+        ):
+            ids = {s["id"] for s in (await r.json())["streams"]}
         assert "khorgos-it-2026-11-20" in ids
     finally:
-        process.send_signal(stop)
-        _out, err = process.communicate(timeout=TIMEOUT)
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
+        code = await serving.stop(stop)
+    log = "".join(serving.log)
+    assert code == 0, log
+    assert "Traceback" not in log
     assert (tmp_path / "var" / "livecommerce.db").exists()
 
 
@@ -199,8 +257,44 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = _start(tmp_path, port)
-        _, err = process.communicate(timeout=TIMEOUT)
-    assert process.returncode == 5
-    assert f"cannot serve on 127.0.0.1:{port}: the port is already in use" in err
-    assert "Traceback" not in err
+        result = run(
+            "serve",
+            "--port",
+            str(port),
+            "--set",
+            "data_dir",
+            str(tmp_path / "var"),
+            "--set",
+            "seeds_dir",
+            str(SEEDS),
+        )
+    assert result.returncode == 5
+    assert f"cannot serve on 127.0.0.1:{port}: the port is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "own"),
+    [
+        (["chat"], {"--locale"}),
+        (["plan"], {"--locale"}),
+        (["report"], {"--locale"}),
+        (["serve"], {"--host", "--port"}),
+        (["seed"], set()),
+        (["schedule", "list"], {"--locale"}),
+        (["config", "list"], set()),
+    ],
+)
+def test_each_command_shows_only_its_own_options_on_one_screen(
+    command: list[str], own: set[str]
+) -> None:
+    from livecommerce import config
+
+    result = invoke(*command, "--help")
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) <= 40, result.stdout
+    assert "--set NAME VALUE" in result.stdout
+    assert "--redis-url" not in result.stdout
+    flags = {row.flag for row in config.table()}
+    shown = {word.rstrip(",") for word in result.stdout.split() if word.rstrip(",") in flags}
+    assert shown == own

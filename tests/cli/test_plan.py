@@ -1,4 +1,5 @@
-"""`livecommerce plan` as a user runs it: a real process over a seeded SQLite store."""
+"""`livecommerce plan` as a user runs it (in-process, tests/cli/runner.py) over a seeded
+SQLite store."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from livecommerce.core.planner import ORDERS_PRIOR
 from livecommerce.files import schedules, seeds
 from livecommerce.services.planning import World, make_plan, orders_by_hour
-from tests.cli.test_main import one_line_error, run
+from tests.cli.runner import invoke as run
+from tests.cli.runner import one_line_error
 from tests.conftest import SEEDS
 
 MARKETS = ["KZ", "UZ", "KG", "RU", "EU"]
@@ -27,7 +29,7 @@ def next_monday(weeks: int = 2) -> date:
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("plan")
-    result = run("seed", "--data-dir", str(folder), "--seeds-dir", str(SEEDS))
+    result = run("seed", "--set", "data_dir", str(folder), "--set", "seeds_dir", str(SEEDS))
     assert result.returncode == 0, result.stderr
     return folder
 
@@ -36,7 +38,8 @@ def test_json_is_the_planners_plan_in_the_almaty_evening(data_dir: Path) -> None
     start = next_monday()
     result = run(
         "plan",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data_dir),
         "--streamer",
         "khorgos-it",
@@ -126,7 +129,8 @@ def test_json_is_the_planners_plan_in_the_almaty_evening(data_dir: Path) -> None
 def test_table_speaks_the_readers_language(data_dir: Path) -> None:
     result = run(
         "plan",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data_dir),
         "--streamer",
         "khorgos-it",
@@ -172,7 +176,7 @@ def test_bad_input_is_one_line(data_dir: Path, args: list[str], status: int, exp
     base = {"--streamer": "khorgos-it", "--from": next_monday().isoformat()}
     given = dict(zip(args[::2], args[1::2], strict=True))
     flags = [item for key, value in {**base, **given}.items() for item in (key, value)]
-    result = run("plan", "--data-dir", str(data_dir), *flags)
+    result = run("plan", "--set", "data_dir", str(data_dir), *flags)
     assert result.returncode == status, result.stderr
     assert expected in one_line_error(result)
 
@@ -180,7 +184,8 @@ def test_bad_input_is_one_line(data_dir: Path, args: list[str], status: int, exp
 def test_impossible_plan_is_translated(data_dir: Path) -> None:
     result = run(
         "plan",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data_dir),
         "--streamer",
         "nobody",
@@ -194,7 +199,8 @@ def test_impossible_plan_is_translated(data_dir: Path) -> None:
 def test_write_into_a_folder_is_one_line(data_dir: Path, tmp_path: Path) -> None:
     result = run(
         "plan",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data_dir),
         "--streamer",
         "khorgos-it",
@@ -208,7 +214,8 @@ def test_write_into_a_folder_is_one_line(data_dir: Path, tmp_path: Path) -> None
     (tmp_path / "blocker" / "plan.toml").mkdir()
     result = run(
         "plan",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data_dir),
         "--streamer",
         "khorgos-it",
@@ -226,7 +233,7 @@ def test_ics_holds_the_planned_shows_at_their_instants(data_dir: Path, tmp_path:
 
     start = next_monday()
     ics = tmp_path / "plan.ics"
-    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it"]
+    args = ["plan", "--set", "data_dir", str(data_dir), "--streamer", "khorgos-it"]
     args += ["--markets", ",".join(MARKETS), "--from", start.isoformat(), "--shows", "3"]
     result = run(*args, "--json", "--ics", str(ics))
     assert result.returncode == 0, result.stderr
@@ -244,8 +251,11 @@ def test_ics_holds_the_planned_shows_at_their_instants(data_dir: Path, tmp_path:
 def test_orders_at_one_local_hour_pull_the_plan_there(tmp_path: Path) -> None:
     """Two thousand Kazakh orders at 13:xx Almaty time outweigh the seeded evening peak."""
     folder = tmp_path / "var"
-    assert run("seed", "--data-dir", str(folder), "--seeds-dir", str(SEEDS)).returncode == 0
-    args = ["plan", "--data-dir", str(folder), "--streamer", "khorgos-it", "--markets", "KZ"]
+    assert (
+        run("seed", "--set", "data_dir", str(folder), "--set", "seeds_dir", str(SEEDS)).returncode
+        == 0
+    )
+    args = ["plan", "--set", "data_dir", str(folder), "--streamer", "khorgos-it", "--markets", "KZ"]
     args += ["--from", next_monday().isoformat(), "--shows", "1", "--json"]
     before = json.loads(run(*args).stdout)
     almaty = ZoneInfo("Asia/Almaty")
@@ -260,7 +270,7 @@ def test_orders_at_one_local_hour_pull_the_plan_there(tmp_path: Path) -> None:
         rows.append(f"LUNCH-{i},{moment.isoformat()},IT-RTR-AX3,1,22900,KZT,KZ,kk,")
     orders = tmp_path / "lunch.csv"
     orders.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    imported = run("orders", "import", str(orders), "--data-dir", str(folder))
+    imported = run("orders", "import", str(orders), "--set", "data_dir", str(folder))
     assert imported.returncode == 0, imported.stderr
 
     after = json.loads(run(*args).stdout)
@@ -295,7 +305,16 @@ def test_coverage_from_a_moderators_file(data_dir: Path, tmp_path: Path) -> None
     Bakyt ky from 12:00 to 23:00 in Bishkek (UTC+6) on weekends only."""
     team = tmp_path / "team.toml"
     team.write_text(TEAM, encoding="utf-8")
-    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it", "--markets", "KZ,KG"]
+    args = [
+        "plan",
+        "--set",
+        "data_dir",
+        str(data_dir),
+        "--streamer",
+        "khorgos-it",
+        "--markets",
+        "KZ,KG",
+    ]
     args += ["--from", next_monday().isoformat(), "--moderators", str(team), "--json"]
     result = run(*args)
     assert result.returncode == 0, result.stderr
@@ -329,7 +348,8 @@ def test_table_shows_coverage_and_past_orders(data_dir: Path) -> None:
     """Run from the repository, the seeds folder's moderators.toml is the default."""
     result = run(
         "plan",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data_dir),
         "--streamer",
         "khorgos-it",
@@ -348,8 +368,17 @@ def test_table_shows_coverage_and_past_orders(data_dir: Path) -> None:
 def test_without_a_moderators_file_there_is_no_coverage(data_dir: Path, tmp_path: Path) -> None:
     empty = tmp_path / "no-seeds"
     empty.mkdir()
-    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it", "--markets", "KZ"]
-    args += ["--from", next_monday().isoformat(), "--seeds-dir", str(empty)]
+    args = [
+        "plan",
+        "--set",
+        "data_dir",
+        str(data_dir),
+        "--streamer",
+        "khorgos-it",
+        "--markets",
+        "KZ",
+    ]
+    args += ["--from", next_monday().isoformat(), "--set", "seeds_dir", str(empty)]
     data = json.loads(run(*args, "--json").stdout)
     assert data["moderators"] is None
     assert all(slot["coverage"] is None for slot in data["slots"])
@@ -376,7 +405,7 @@ def test_a_broken_moderators_file_is_one_line(
     team = tmp_path / "team.toml"
     if content is not None:
         team.write_text(content, encoding="utf-8")
-    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it"]
+    args = ["plan", "--set", "data_dir", str(data_dir), "--streamer", "khorgos-it"]
     result = run(*args, "--from", next_monday().isoformat(), "--moderators", str(team))
     assert result.returncode == 4, result.stderr
     assert expected in one_line_error(result)
@@ -384,7 +413,7 @@ def test_a_broken_moderators_file_is_one_line(
 
 def test_written_schedule_names_the_moderators_on_shift(data_dir: Path, tmp_path: Path) -> None:
     written = tmp_path / "week.toml"
-    args = ["plan", "--data-dir", str(data_dir), "--streamer", "khorgos-it"]
+    args = ["plan", "--set", "data_dir", str(data_dir), "--streamer", "khorgos-it"]
     args += ["--markets", "KZ,UZ,KG", "--from", next_monday().isoformat()]
     result = run(*args, "--write", str(written), "--json")
     assert result.returncode == 0, result.stderr
@@ -395,5 +424,5 @@ def test_written_schedule_names_the_moderators_on_shift(data_dir: Path, tmp_path
         start = entry.show.starts_at.isoformat().replace("+00:00", "Z")
         covered = slots[start]["coverage"]["covered"]
         assert {k: list(v) for k, v in entry.show.moderators.items()} == covered
-    applied = run("schedule", "apply", str(written), "--data-dir", str(data_dir), "--json")
+    applied = run("schedule", "apply", str(written), "--set", "data_dir", str(data_dir), "--json")
     assert applied.returncode == 0, applied.stderr

@@ -1,5 +1,5 @@
-"""`livecommerce report SHOW` as a user runs it: terminal, JSON, CSV and the HTML file,
-checked against the server's API over the same seeds."""
+"""`livecommerce report SHOW` as a user runs it (in-process, tests/cli/runner.py): terminal,
+JSON, CSV and the HTML file, checked against the server's API over the same seeds."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import asyncio
 import csv
 import io
 import json
-import os
-import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +18,8 @@ import pytest
 from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
 from livecommerce.i18n import Localizer
 from livecommerce.store import open_store
-from tests.conftest import ROOT, SEEDS, Server
+from tests.cli.runner import invoke
+from tests.conftest import SEEDS, Server
 from tests.web.test_reports import STARTS, expected
 
 SHOW = "khorgos-it-2026-11-20"
@@ -29,27 +28,12 @@ TITLE_RU = "IT-пятница из Хоргоса: ноутбуки, роуте�
 
 
 async def cli(*args: str, data: Path) -> tuple[int, str, str]:
-    """Run the command in its own process, as a user would, with a clean environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
-    env["LANG"] = "C.UTF-8"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "livecommerce",
-        *args,
-        "--data-dir",
-        str(data),
-        "--seeds-dir",
-        str(SEEDS),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    assert "Traceback" not in err.decode()
-    return process.returncode, out.decode(), err.decode()
+    """Run the command in-process (in a thread: it runs its own event loop), with a clean
+    environment, as a user would."""
+    settings = ("--set", "data_dir", str(data), "--set", "seeds_dir", str(SEEDS))
+    result = await asyncio.to_thread(invoke, *args, *settings)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -99,9 +99,11 @@ class Launcher:
             env,
             "--port",
             "0",
-            "--data-dir",
+            "--set",
+            "data_dir",
             str(data),
-            "--seeds-dir",
+            "--set",
+            "seeds_dir",
             str(SEEDS),
             name=name,
         )

@@ -403,7 +403,16 @@ async def test_secrets_never_reach_the_log_or_a_response(tmp_path: Path) -> None
     )
     bodies: list[str] = []
     statuses: list[int] = []
-    args = ("--port", "0", "--data-dir", str(tmp_path / "var"), "--seeds-dir", str(SEEDS))
+    args = (
+        "--port",
+        "0",
+        "--set",
+        "data_dir",
+        str(tmp_path / "var"),
+        "--set",
+        "seeds_dir",
+        str(SEEDS),
+    )
     async with serve.served(env, *args) as served, aiohttp.ClientSession() as session:
 
         async def call(method: str, path: str, data: bytes = b"", **headers: str) -> None:

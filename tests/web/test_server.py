@@ -27,11 +27,14 @@ def _args(data: Path) -> tuple[str, ...]:
     return (
         "--port",
         "0",
-        "--data-dir",
+        "--set",
+        "data_dir",
         str(data),
-        "--seeds-dir",
+        "--set",
+        "seeds_dir",
         str(SEEDS),
-        "--chat-burst",
+        "--set",
+        "chat_burst",
         "1000",
     )
 

@@ -1,0 +1,86 @@
+"""`livecommerce report SHOW`: the post-show review in the terminal, JSON, CSV or HTML."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import click
+
+from livecommerce import config
+from livecommerce.cli.console import REPORT_WIDTH, emit, l10n_for, with_settings
+from livecommerce.config import Settings
+from livecommerce.errors import ShowNotFoundError
+from livecommerce.store import open_store
+
+
+@click.command()
+@with_settings("locale")
+@click.argument("show_id", metavar="SHOW")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per product.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    default=None,
+    help="Write a self-contained HTML report with charts to this file.",
+)
+@click.option(
+    "--currency", default=None, help="Convert revenue into this currency (default: base_currency)."
+)
+def report(
+    settings: Settings,
+    show_id: str,
+    as_json: bool,
+    as_csv: bool,
+    html_file: Path | None,
+    currency: str | None,
+) -> None:
+    """Review a show: orders, revenue, products, markets, languages, questions."""
+    from rich.console import Console
+
+    from livecommerce.files.reports import csvfile, data, html, terminal
+    from livecommerce.files.reports.view import build_view
+    from livecommerce.services.reporting import review
+
+    if currency is not None:
+        settings = _with(settings, base_currency=currency.strip().upper())
+    l10n = l10n_for(settings)
+
+    async def load() -> tuple[Any, list[Any]]:
+        store = open_store(settings.resolved_database_url)
+        await store.start()
+        try:
+            return await review(store, show_id, settings.base_currency), await store.markets()
+        finally:
+            await store.close()
+
+    with Console(stderr=True).status(l10n.gettext("Reviewing the show…")):
+        found, markets = asyncio.run(load())
+    if found is None:
+        raise ShowNotFoundError(show=show_id)
+    if as_json:
+        emit(data.to_data(found))
+    elif as_csv:
+        click.echo(csvfile.to_csv(found, settings.locale.split("_")[0]), nl=False)
+    else:
+        view = build_view(found, l10n, markets)
+        if html_file is not None:
+            html.write(html_file, html.to_html(found, view, l10n, markets))
+            click.echo(l10n.gettext("Report written to {path}").format(path=html_file))
+        else:
+            console = Console()
+            if not console.is_terminal:
+                # Into a file or a pipe nothing limits the width: print whole tables.
+                console = Console(width=max(console.width, REPORT_WIDTH))
+            terminal.render(view, console)
+
+
+def _with(settings: Settings, **changes: str) -> Settings:
+    """Settings with some values replaced, each checked like any other value."""
+    rows = {row.name: row for row in config.table()}
+    checked = {k: config.check(rows[k], v, f"--{k.split('_')[-1]}") for k, v in changes.items()}
+    return dataclasses.replace(settings, **checked)
