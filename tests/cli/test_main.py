@@ -20,7 +20,7 @@ import pytest
 
 from tests.cli.runner import invoke, one_line_error
 from tests.conftest import SEEDS
-from tests.serve import start
+from tests.helpers.serve import start
 
 TIMEOUT = 60
 
