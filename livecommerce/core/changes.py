@@ -1,23 +1,31 @@
 """Changes to a room's shared state, as plain data that can cross processes.
 
 A room decides (checks the sender's rights, limits and the rules) where the command
-arrives, and records what it decided as a `Change`: a message published or held, a
-held message resolved, a message erased, a user timed out, banned or let back, a slow
-mode set, a product pinned (`until` then holds the moment, as a POSIX timestamp); and
-`presence`, which changes nothing but asks the other copies to look at the counts again.
-Every copy of the room, in every process, applies the same changes in the same order,
-so they share history, ids and moderation state. With one process the room applies its
-own changes at once; with several, a bus (Redis) gives each message its id and hands
-every change to every process in one order.
+arrives, and records what it decided as a `Change`, one class per kind: a message
+published (`MessagePublished`) or held (`MessageHeld`), a held message resolved
+(`HeldResolved`), a message erased (`MessageErased`), a user timed out, banned or let
+back (`UserRestricted`), a slow mode set (`SlowModeSet`), a product pinned
+(`ProductPinned`); and `PresenceChanged`, which changes nothing but asks the other
+copies to look at the counts again. Every copy of the room, in every process, applies
+the same changes in the same order, so they share history, ids and moderation state.
+With one process the room applies its own changes at once; with several, a bus (Redis)
+gives each message its id and hands every change to every process in one order.
 
-`to_json` / `from_json` carry a change over the wire: plain JSON types only.
+`Change` is the union of the kinds: code that handles changes dispatches with `match`
+and ends in `assert_never`, so a kind it forgets fails the type check.
+
+`to_json` / `from_json` carry a change over the wire: plain JSON types only, one object
+with a `kind` key (`message`, `held`, `resolved`, `erase`, `timeout`, `ban`, `unban`,
+`slow`, `pin`, `presence`) and the kind's fields; changes kept by the bus before the
+kinds had classes read the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, assert_never
 
 from livecommerce.core.models import ChatMessage, Role
 
@@ -33,11 +41,9 @@ KINDS = (
     "pin",
     "presence",
 )
-# Changes that need an id from the sequence (messages and held messages).
-SEQUENCED = ("message", "held")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """The connection a change answers: its process, connection id and the `ref` of the
     frame that caused it (so that process can acknowledge it)."""
@@ -47,33 +53,128 @@ class Origin:
     ref: str | None = None
 
 
-@dataclass(frozen=True)
-class Change:
-    """One decided change. `message` for message/held (id 0 until sequenced), `id` the
-    held or erased message id, `user`/`until` for restrictions, `lang`/`seconds` for slow
-    mode, `mod` the staff's `mod` frame when a moderator caused it."""
+class Restriction(StrEnum):
+    """What a moderator did to a user (the change's `kind` on the wire)."""
 
-    kind: str
+    TIMEOUT = "timeout"
+    BAN = "ban"
+    UNBAN = "unban"
+
+
+# Every kind carries `origin` (the connection it answers, if any) and `seq`, its place in
+# the show's sequence given by the bus (0: not through one). A message's or held
+# message's id is its place. `store` names the process that decided it (and counts it in
+# its metrics); `mod` is the staff's `mod` frame when a moderator caused it.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePublished:
+    """A chat message for the channels (id 0 until sequenced); `held_id` the id it was
+    held under, when a moderator approved it."""
+
+    message: ChatMessage
     origin: Origin | None = None
-    store: str | None = None  # the process that decided it (and counts it in its metrics)
-    message: ChatMessage | None = None
-    id: int = 0
-    held_id: int = 0  # for an approved message: the id it was held under
-    user: str | None = None
-    until: float | None = None
-    lang: str | None = None
-    seconds: int | None = None
-    action: str | None = None
-    reasons: tuple[str, ...] = ()
-    mod: dict[str, Any] | None = None
-    sku: str | None = None  # a pinned or unpinned product (`action` pin or unpin)
-    # The change's place in the show's sequence, given by the bus (0: not through one).
-    # A message's or held message's id is its place.
+    store: str | None = None
+    held_id: int = 0
     seq: int = 0
 
-    @property
-    def sequenced(self) -> bool:
-        return self.kind in SEQUENCED
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageHeld:
+    """A message kept for a moderator to approve or reject (id 0 until sequenced)."""
+
+    message: ChatMessage
+    reasons: tuple[str, ...] = ()
+    origin: Origin | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeldResolved:
+    """Held message `id` approved or rejected (`action`)."""
+
+    id: int
+    action: str
+    origin: Origin | None = None
+    mod: dict[str, Any] | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageErased:
+    """Message `id` deleted; `lang` its channel (None for a broadcast)."""
+
+    id: int
+    lang: str | None = None
+    origin: Origin | None = None
+    store: str | None = None
+    mod: dict[str, Any] | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRestricted:
+    """A user timed out (`until`, a POSIX timestamp, for `seconds`), banned or let back."""
+
+    action: Restriction
+    user: str
+    seconds: int | None = None
+    until: float | None = None
+    origin: Origin | None = None
+    mod: dict[str, Any] | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlowModeSet:
+    """One message every `seconds` per writer in channel `lang` (0: off)."""
+
+    lang: str
+    seconds: int
+    origin: Origin | None = None
+    mod: dict[str, Any] | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductPinned:
+    """A product pinned or unpinned (`action`) at `ts`, by someone speaking `lang`."""
+
+    sku: str
+    action: str
+    ts: datetime
+    lang: str | None = None
+    origin: Origin | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceChanged:
+    """Nothing changed but the counts: the other copies read them again."""
+
+    origin: Origin | None = None
+    seq: int = 0
+
+
+Change = (
+    MessagePublished
+    | MessageHeld
+    | HeldResolved
+    | MessageErased
+    | UserRestricted
+    | SlowModeSet
+    | ProductPinned
+    | PresenceChanged
+)
+
+
+def numbered(change: Change, seq: int) -> Change:
+    """The change at its place in the sequence; a message takes the place as its id."""
+    match change:
+        case MessagePublished() | MessageHeld():
+            return replace(change, seq=seq, message=replace(change.message, id=seq))
+        case _:
+            return replace(change, seq=seq)
 
 
 class ChangeError(ValueError):
@@ -114,23 +215,82 @@ def _message_from_json(data: dict[str, Any]) -> ChatMessage:
     )
 
 
-def to_json(change: Change) -> dict[str, Any]:
-    data: dict[str, Any] = {"kind": change.kind}
-    if change.origin is not None:
-        data["origin"] = [change.origin.process, change.origin.conn, change.origin.ref]
-    if change.message is not None:
-        data["message"] = _message_to_json(change.message)
+def _wire(
+    kind: str,
+    origin: Origin | None,
+    *,
+    message: ChatMessage | None = None,
+    id: int = 0,
+    held_id: int = 0,
+    reasons: tuple[str, ...] = (),
+    **optional: object,
+) -> dict[str, Any]:
+    """The wire object: `kind`, `origin`, `message`, the optional fields that are set, then
+    the ids and reasons that are not empty (the order the format has always had)."""
+    data: dict[str, Any] = {"kind": kind}
+    if origin is not None:
+        data["origin"] = [origin.process, origin.conn, origin.ref]
+    if message is not None:
+        data["message"] = _message_to_json(message)
     for key in ("store", "user", "until", "lang", "seconds", "action", "mod", "sku"):
-        value = getattr(change, key)
+        value = optional.get(key)
         if value is not None:
             data[key] = value
-    if change.id:
-        data["id"] = change.id
-    if change.held_id:
-        data["held_id"] = change.held_id
-    if change.reasons:
-        data["reasons"] = list(change.reasons)
+    if id:
+        data["id"] = id
+    if held_id:
+        data["held_id"] = held_id
+    if reasons:
+        data["reasons"] = list(reasons)
     return data
+
+
+def to_json(change: Change) -> dict[str, Any]:
+    match change:
+        case MessagePublished(message=message, origin=origin):
+            return _wire(
+                "message", origin, message=message, store=change.store, held_id=change.held_id
+            )
+        case MessageHeld(message=message, origin=origin):
+            return _wire("held", origin, message=message, reasons=change.reasons)
+        case HeldResolved(origin=origin):
+            return _wire("resolved", origin, id=change.id, action=change.action, mod=change.mod)
+        case MessageErased(origin=origin):
+            return _wire(
+                "erase", origin, id=change.id, store=change.store, lang=change.lang, mod=change.mod
+            )
+        case UserRestricted(origin=origin):
+            return _wire(
+                change.action.value,
+                origin,
+                user=change.user,
+                until=change.until,
+                seconds=change.seconds,
+                mod=change.mod,
+            )
+        case SlowModeSet(origin=origin):
+            return _wire("slow", origin, lang=change.lang, seconds=change.seconds, mod=change.mod)
+        case ProductPinned(origin=origin):
+            return _wire(
+                "pin",
+                origin,
+                sku=change.sku,
+                action=change.action,
+                lang=change.lang,
+                until=change.ts.timestamp(),
+            )
+        case PresenceChanged(origin=origin):
+            return _wire("presence", origin)
+        case _:
+            assert_never(change)
+
+
+def _optional_int(data: dict[str, Any], key: str) -> int | None:
+    return None if data.get(key) is None else int(data[key])
+
+
+def _optional_str(data: dict[str, Any], key: str) -> str | None:
+    return None if data.get(key) is None else str(data[key])
 
 
 def from_json(data: Any) -> Change:
@@ -143,23 +303,57 @@ def from_json(data: Any) -> Change:
         if origin is not None:
             ref = None if origin[2] is None else str(origin[2])
             origin = Origin(str(origin[0]), int(origin[1]), ref)
-        return Change(
-            kind=kind,
-            origin=origin,
-            store=data.get("store"),
-            message=None if "message" not in data else _message_from_json(data["message"]),
-            id=int(data.get("id", 0)),
-            held_id=int(data.get("held_id", 0)),
-            user=data.get("user"),
+        mod = data.get("mod")
+        if mod is not None and not isinstance(mod, dict):
+            raise ChangeError("a change's mod frame is not an object")
+        if kind == "message":
+            return MessagePublished(
+                message=_message_from_json(data["message"]),
+                origin=origin,
+                store=_optional_str(data, "store"),
+                held_id=int(data.get("held_id", 0)),
+            )
+        if kind == "held":
+            return MessageHeld(
+                message=_message_from_json(data["message"]),
+                reasons=tuple(str(r) for r in data.get("reasons", ())),
+                origin=origin,
+            )
+        if kind == "resolved":
+            return HeldResolved(
+                id=int(data.get("id", 0)), action=str(data["action"]), origin=origin, mod=mod
+            )
+        if kind == "erase":
+            return MessageErased(
+                id=int(data.get("id", 0)),
+                lang=_optional_str(data, "lang"),
+                origin=origin,
+                store=_optional_str(data, "store"),
+                mod=mod,
+            )
+        if kind == "slow":
+            return SlowModeSet(
+                lang=str(data["lang"]), seconds=int(data["seconds"]), origin=origin, mod=mod
+            )
+        if kind == "pin":
+            return ProductPinned(
+                sku=str(data["sku"]),
+                action=str(data["action"]),
+                ts=datetime.fromtimestamp(float(data["until"]), UTC),
+                lang=_optional_str(data, "lang"),
+                origin=origin,
+            )
+        if kind == "presence":
+            return PresenceChanged(origin=origin)
+        return UserRestricted(
+            action=Restriction(kind),
+            user=str(data["user"]),
+            seconds=_optional_int(data, "seconds"),
             until=None if data.get("until") is None else float(data["until"]),
-            lang=data.get("lang"),
-            seconds=None if data.get("seconds") is None else int(data["seconds"]),
-            action=data.get("action"),
-            reasons=tuple(str(r) for r in data.get("reasons", ())),
-            mod=data.get("mod"),
-            sku=data.get("sku"),
+            origin=origin,
+            mod=mod,
         )
     except ChangeError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as error:
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as error:
         raise ChangeError(f"not a room change: {error}") from None

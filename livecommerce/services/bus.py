@@ -27,7 +27,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -37,7 +36,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from livecommerce.core.changes import Change, ChangeError, Origin, from_json, to_json
+from livecommerce.core.changes import (
+    Change,
+    ChangeError,
+    Origin,
+    PresenceChanged,
+    from_json,
+    numbered,
+    to_json,
+)
 from livecommerce.services import retry
 
 log = logging.getLogger(__name__)
@@ -114,14 +121,7 @@ def decode(payload: str | bytes) -> Change:
         change = from_json(json.loads(body))
     except (ValueError, json.JSONDecodeError) as error:
         raise ChangeError(f"not a bus payload: {error}") from None
-    return _numbered(change, ident)
-
-
-def _numbered(change: Change, seq: int) -> Change:
-    """The change at its place in the sequence; a message takes the place as its id."""
-    if change.sequenced and change.message is not None:
-        return replace(change, seq=seq, message=replace(change.message, id=seq))
-    return replace(change, seq=seq)
+    return numbered(change, ident)
 
 
 def new_process_id() -> str:
@@ -166,7 +166,7 @@ class LocalBus:
         broker = self.broker
         seq = max(broker.last.get(show_id, 0), floor) + 1
         broker.last[show_id] = seq
-        published = _numbered(change, seq)
+        published = numbered(change, seq)
         broker.kept.setdefault(show_id, deque(maxlen=broker.keep)).append(published)
         for handler in list(broker.handlers.get(show_id, {}).values()):
             handler(published)
@@ -188,7 +188,7 @@ class LocalBus:
         return self.broker.ranks
 
     async def ping(self, show_id: str) -> None:
-        change = Change("presence", Origin(self.process, 0))
+        change = PresenceChanged(origin=Origin(self.process, 0))
         for process, handler in list(self.broker.handlers.get(show_id, {}).items()):
             if process != self.process:
                 handler(change)
@@ -304,7 +304,7 @@ class RedisBus:
             )
         except (RedisError, OSError) as error:
             raise BusError(str(error)) from None
-        return _numbered(change, int(ident))
+        return numbered(change, int(ident))
 
     async def subscribe(self, show_id: str, handler: Handler) -> None:
         self.handlers[self.channel(show_id)] = handler
@@ -335,7 +335,7 @@ class RedisBus:
             raise BusError(str(error)) from None
 
     async def ping(self, show_id: str) -> None:
-        payload = "0 " + encode(Change("presence", Origin(self.process, 0)))
+        payload = "0 " + encode(PresenceChanged(origin=Origin(self.process, 0)))
         try:
             await self.redis.publish(self.channel(show_id), payload)
         except (RedisError, OSError) as error:

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
 from livecommerce.core import protocol
-from livecommerce.core.changes import Change
+from livecommerce.core.changes import Change, PresenceChanged, ProductPinned
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import MentionSource, Role, Show
 from livecommerce.core.room import (
@@ -194,18 +194,13 @@ class Rooms:
                 for change in kept:
                     for effect in room.apply(change):
                         if isinstance(effect, Pinned):  # what is pinned now, not a show
-                            if effect.action == "pin":
-                                self.pinned[show.id] = effect.sku
-                            elif self.pinned.get(show.id) == effect.sku:
-                                del self.pinned[show.id]
+                            self._remember_pin(show.id, effect)
                 room.next_id = max(room.next_id, last + 1)
                 if len(recent) >= limit:
                     # Older messages stay in the store but not in the room: a client that
                     # last saw one of them may have missed any channel's, so `since`
                     # before the first loaded message must not claim `recovered`.
-                    before = recent[0].id - 1
-                    for key in room.evicted:
-                        room.evicted[key] = max(room.evicted[key], before)
+                    room.forget_through(recent[0].id - 1)
                 room.next_id = max(room.next_id, await self.store.last_chat_id(show.id) + 1)
                 self.shows[show.id] = show
                 self.rooms[show.id] = room
@@ -230,7 +225,7 @@ class Rooms:
     def _heard_for(self, show_id: str) -> Callable[[Change], None]:
         def heard(change: Change) -> None:
             room = self.rooms.get(show_id)
-            if change.kind == "presence":
+            if isinstance(change, PresenceChanged):
                 if room is not None:
                     task = asyncio.create_task(self._share_presence(room), name="presence-read")
                     self._background.add(task)
@@ -252,8 +247,7 @@ class Rooms:
             text = Text(N_("The chat is connected to the other servers again."), {})
             for room in self.rooms.values():
                 room.applied = 0  # the bus may have restarted: its places begin again
-                for key in room.evicted:
-                    room.evicted[key] = max(room.evicted[key], room.next_id - 1)
+                room.forget_through(room.next_id - 1)
             task = asyncio.create_task(self._rejoin(), name="bus-rejoin")
             self._background.add(task)
             task.add_done_callback(self._background.discard)
@@ -397,7 +391,7 @@ class Rooms:
         need to know: with no bus, nothing to compare)."""
         if self.bus is None:
             return frozenset()
-        return frozenset(room.languages) - room.index.uncovered(room.languages)
+        return room.covered_here()
 
     def _coverage_moved(self, room: Room, before: frozenset[str]) -> None:
         """Which languages this process covers changed: the other processes hear it now
@@ -424,34 +418,37 @@ class Rooms:
 
     def apply(self, room: Room, effects: Iterable[Effect]) -> None:
         for effect in effects:
-            if isinstance(effect, Deliver):
-                self._deliver(effect.to, effect.frame)
-            elif isinstance(effect, Close):
-                connection = self.connections.get(effect.conn)
-                if connection is not None:
-                    connection.close(effect.code, effect.reason)
-            elif isinstance(effect, Store):
-                message = effect.message
-                if effect.here:
-                    self.metrics.messages_in.labels(message.lang).inc()
-                self.writer.put(Write(room.show_id, "message", message))
-                if message.mentions and self.mentions is not None:
-                    source = (
-                        MentionSource.STREAMER
-                        if message.role is Role.STREAMER
-                        else MentionSource.CHAT
-                    )
-                    self.mentions.record(
-                        room.show_id, message.mentions, source, message.lang, message.ts, message.id
-                    )
-            elif isinstance(effect, Erase):
-                self.writer.put(Write(room.show_id, "erase", effect.id))
-            elif isinstance(effect, Audit):
-                self.writer.put(Write(room.show_id, "audit", effect))
-            elif isinstance(effect, Pinned):
-                self._pinned(room, effect)
-            elif isinstance(effect, Replicate):
-                self._replicate(room, effect.change)
+            match effect:
+                case Deliver(to=to, frame=frame):
+                    self._deliver(to, frame)
+                case Close(conn=conn, code=code, reason=reason):
+                    connection = self.connections.get(conn)
+                    if connection is not None:
+                        connection.close(code, reason)
+                case Store():
+                    self._store(room, effect)
+                case Erase(id=message_id):
+                    self.writer.put(Write(room.show_id, "erase", message_id))
+                case Audit():
+                    self.writer.put(Write(room.show_id, "audit", effect))
+                case Pinned():
+                    self._pinned(room, effect)
+                case Replicate(change=change):
+                    self._replicate(room, change)
+                case _:
+                    assert_never(effect)
+
+    def _store(self, room: Room, store: Store) -> None:
+        """Keep a chat message, count it where it was decided, log its mentions."""
+        message = store.message
+        if store.here:
+            self.metrics.messages_in.labels(message.lang).inc()
+        self.writer.put(Write(room.show_id, "message", message))
+        if message.mentions and self.mentions is not None:
+            source = MentionSource.STREAMER if message.role is Role.STREAMER else MentionSource.CHAT
+            self.mentions.record(
+                room.show_id, message.mentions, source, message.lang, message.ts, message.id
+            )
 
     def _deliver(self, to: frozenset[int], frame: dict[str, Any]) -> None:
         if not to:
@@ -496,20 +493,12 @@ class Rooms:
                 self.mentions.record(show.id, [pinned.sku], MentionSource.PIN, lang, pinned.ts)
             if room.replicated:
                 # Every copy of the room shows it when the bus hands the pin back.
-                change = Change(
-                    "pin",
-                    None,
-                    sku=pinned.sku,
-                    action=pinned.action,
-                    lang=pinned.lang,
-                    until=pinned.ts.timestamp(),
+                change = ProductPinned(
+                    sku=pinned.sku, action=pinned.action, ts=pinned.ts, lang=pinned.lang
                 )
                 self._replicate(room, change)
                 return
-        if pinned.action == "pin":
-            self.pinned[room.show_id] = pinned.sku
-        elif self.pinned.get(room.show_id) == pinned.sku:
-            del self.pinned[room.show_id]
+        self._remember_pin(room.show_id, pinned)
         for lang, frame in frames.items():
             to = frozenset(
                 c
@@ -517,6 +506,13 @@ class Rooms:
                 if lang in m.langs or lang in m.moderates or m.role.value in ("streamer", "admin")
             )
             self._deliver(to, frame)
+
+    def _remember_pin(self, show_id: str, pinned: Pinned) -> None:
+        """What the show has pinned now, for those who join later."""
+        if pinned.action == "pin":
+            self.pinned[show_id] = pinned.sku
+        elif self.pinned.get(show_id) == pinned.sku:
+            del self.pinned[show_id]
 
     async def pin(self, show: Show, sku: str, action: str) -> bool:
         """Pin or unpin a product from outside the chat (HTTP); False for an unknown sku."""

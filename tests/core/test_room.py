@@ -482,7 +482,12 @@ FORBIDDEN: list[tuple[int, Any]] = [
 def test_forbidden(actor: int, build: Any) -> None:
     room = cast_room()
     command: Command = build(room)
-    before = (history_ids(room), dict(room.held), set(room.bans), dict(room.slow))
+    before = (
+        history_ids(room),
+        dict(room.held.items),
+        set(room.restrictions.bans),
+        dict(room.restrictions.slow),
+    )
     effects = room.handle(actor, command, NOW)
     assert error_code(effects, actor) == "forbidden"
     assert error(effects, actor) == {
@@ -491,7 +496,12 @@ def test_forbidden(actor: int, build: Any) -> None:
         "message": Text("You are not allowed to do this."),
     }
     assert [e for e in effects if not isinstance(e, Deliver)] == []
-    assert (history_ids(room), dict(room.held), set(room.bans), dict(room.slow)) == before
+    assert (
+        history_ids(room),
+        dict(room.held.items),
+        set(room.restrictions.bans),
+        dict(room.restrictions.slow),
+    ) == before
 
 
 def test_errors_echo_the_ref() -> None:
@@ -1102,9 +1112,9 @@ def test_a_leaving_connection_forgets_its_grant() -> None:
     room = cast_room()
     room.grant(10, frozenset({"kk"}))
     room.leave(10)
-    assert 10 not in room.granted
+    assert 10 not in room.roster.granted
     assert 10 not in room.members
-    assert 10 not in room.senders
+    assert 10 not in room.restrictions.senders
 
 
 def test_presence_counts_viewers_and_moderators_per_language_for_staff() -> None:

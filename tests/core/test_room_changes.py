@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from livecommerce.core.changes import Change
+from livecommerce.core.changes import Change, numbered
 from livecommerce.core.moderation import HoldPolicy
 from livecommerce.core.protocol import Chat, Moderate, Restrict, Slow
 from livecommerce.core.room import Close, Deliver, Effect, Replicate, Room, RoomRules, Store
@@ -28,9 +28,7 @@ class Bus:
             if not isinstance(effect, Replicate):
                 continue
             self.seq += 1
-            change = replace(effect.change, seq=self.seq)
-            if change.message is not None and change.sequenced:
-                change = replace(change, message=replace(change.message, id=self.seq))
+            change = numbered(effect.change, self.seq)
             self.log.append(change)
             for room in self.rooms:
                 done[room.process] += room.apply(change)
@@ -80,9 +78,9 @@ def test_held_on_one_copy_approved_on_the_other() -> None:
     done = bus.run(a.handle(KK_VIEWER.conn, Chat("https://shop.kz", ref="h"), NOW))
     held = [f for f in frames_to(done["b"], 50) if f["type"] == "held"]
     assert held[0]["id"] == 1
-    assert b.held.keys() == a.held.keys() == {1}
+    assert b.held.items.keys() == a.held.items.keys() == {1}
     done = bus.run(b.handle(50, Moderate("approve", 1, "ok"), at(5)))
-    assert a.held == b.held == {}
+    assert a.held.items == b.held.items == {}
     ack = [f for f in frames_to(done["a"], KK_VIEWER.conn) if f["type"] == "ack"]
     assert ack == [{"type": "ack", "id": 3, "held_id": 1, "status": "sent"}]
     # Decided by the approving copy.
@@ -96,13 +94,13 @@ def test_restrictions_and_slow_mode_hold_in_every_copy() -> None:
     a.join(writer, NOW)
     b.join(replace(KK_MOD, conn=50), NOW)
     bus.run(b.handle(50, Slow("kk", 30, "s"), NOW))
-    assert a.slow["kk"] == 30
+    assert a.restrictions.slow["kk"] == 30
     bus.run(b.handle(50, Restrict("timeout", "spammer", 60, "t"), NOW))
     refused = a.handle(writer.conn, Chat("тағы", ref="x"), at(1))
     assert [f["code"] for f in frames_to(refused, writer.conn)] == ["timed_out"]
     done = bus.run(b.handle(50, Restrict("ban", "spammer", 0, "b"), at(2)))
     assert [e.conn for e in done["a"] if isinstance(e, Close)] == [writer.conn]
-    assert "spammer" in a.bans
+    assert "spammer" in a.restrictions.bans
 
 
 def test_a_change_heard_twice_is_applied_once() -> None:
@@ -111,7 +109,7 @@ def test_a_change_heard_twice_is_applied_once() -> None:
     bus.run(a.handle(KK_VIEWER.conn, Chat("бір", ref="1"), NOW))
     again = b.apply(bus.log[0])
     assert again == []
-    assert len(b.history["kk"]) == 1
+    assert len(b.history.channels["kk"]) == 1
 
 
 def test_peers_add_to_presence_and_cover_their_languages() -> None:
@@ -119,12 +117,12 @@ def test_peers_add_to_presence_and_cover_their_languages() -> None:
     ru_mod = member(70, KK_MOD.role, "ru", "ru", user="mod-ru")
     room.join(ru_mod, NOW)
     room.join(KK_VIEWER, NOW)
-    assert "kk" in room.gaps
+    assert "kk" in room.roster.gaps
     peer = {"viewers": {"kk": 4, "ru": 1, "xx": 9}, "moderators": {"kk": 1}}
     effects = room.set_peers([peer, {"viewers": {"kk": 1}, "moderators": {}}])
     covered = [f for f in frames_to(effects, 70) if f.get("code") == "covered"]
     assert [f["language"] for f in covered] == ["kk"]
-    assert "kk" not in room.gaps
+    assert "kk" not in room.roster.gaps
     _, frame = room.presence()
     assert frame["viewers"]["kk"] == 6  # one here, five elsewhere
     assert frame["moderators"]["kk"] == 1

@@ -11,7 +11,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from livecommerce.core.changes import Change, ChangeError, Origin
+from livecommerce.core.changes import (
+    Change,
+    ChangeError,
+    MessageErased,
+    MessageHeld,
+    MessagePublished,
+    Origin,
+    Restriction,
+    SlowModeSet,
+    UserRestricted,
+)
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.services.bus import Bus, LocalBroker, LocalBus, RedisBus, decode, encode
 from tests.conftest import REDIS_TEST_URL, redis_keys
@@ -37,7 +47,9 @@ def message(text: str, lang: str = "kk") -> ChatMessage:
 
 
 def said(text: str, process: str = "a", lang: str = "kk") -> Change:
-    return Change("message", Origin(process, 7, "r1"), store=process, message=message(text, lang))
+    return MessagePublished(
+        message=message(text, lang), origin=Origin(process, 7, "r1"), store=process
+    )
 
 
 @pytest.fixture(params=["local", "redis"])
@@ -83,7 +95,7 @@ async def until(count: int, *lists: list[Change]) -> None:
 
 async def ready(bus: Bus, heard: list[Change]) -> None:
     """Wait until a subscription delivers (Redis subscribes in the background)."""
-    probe = Change("slow", None, lang="ky", seconds=0)
+    probe = SlowModeSet(lang="ky", seconds=0)
     async with asyncio.timeout(10):
         while True:
             await bus.publish("probe-" + SHOW, probe, 0)  # another show: nothing heard
@@ -104,7 +116,7 @@ async def test_every_process_hears_every_change_in_one_order(make_bus: MakeBus) 
     sent = [
         await a.publish(SHOW, said("Сәлем"), 0),
         await b.publish(SHOW, said("Привет", "b", "ru"), 0),
-        await a.publish(SHOW, Change("erase", Origin("a", 7), store="a", id=3, lang="kk"), 0),
+        await a.publish(SHOW, MessageErased(id=3, lang="kk", origin=Origin("a", 7), store="a"), 0),
         await b.publish(SHOW, said("Rahmat", "b", "uz"), 0),
     ]
     await until(4, heard_a, heard_b)
@@ -113,15 +125,16 @@ async def test_every_process_hears_every_change_in_one_order(make_bus: MakeBus) 
     assert places == sorted(places)
     assert len(set(places)) == 4
     # A message takes its place as its id; the rest keep their own fields.
-    assert [c.message.id for c in sent if c.message is not None] == [
+    assert [c.message.id for c in sent if isinstance(c, MessagePublished)] == [
         places[0],
         places[1],
         places[3],
     ]
-    assert sent[2].id == 3
-    assert sent[2].lang == "kk"
-    assert sent[2].message is None
-    assert sent[1].message is not None
+    erased = sent[2]
+    assert isinstance(erased, MessageErased)
+    assert erased.id == 3
+    assert erased.lang == "kk"
+    assert isinstance(sent[1], MessagePublished)
     assert sent[1].message.text == "Привет"
     assert sent[1].origin == Origin("b", 7, "r1")
 
@@ -165,21 +178,31 @@ async def test_moderation_changes_cross_intact(make_bus: MakeBus) -> None:
     heard_b = await started(b)
     await ready(b, heard_b)
     mod = {"type": "mod", "action": "timeout", "by": {"id": "m-1", "name": "Модератор"}}
-    change = Change(
-        "timeout", Origin("a", 3, None), user="u-9", until=1764331200.25, seconds=60, mod=mod
+    change = UserRestricted(
+        action=Restriction.TIMEOUT,
+        user="u-9",
+        until=1764331200.25,
+        seconds=60,
+        origin=Origin("a", 3, None),
+        mod=mod,
     )
     published = await a.publish(SHOW, change, 0)
     await until(1, heard_b)
     assert heard_b[0] == published
-    assert heard_b[0].until == 1764331200.25
-    assert heard_b[0].mod == mod
+    restricted = heard_b[0]
+    assert isinstance(restricted, UserRestricted)
+    assert restricted.action is Restriction.TIMEOUT
+    assert restricted.until == 1764331200.25
+    assert restricted.mod == mod
 
 
 def test_payloads_round_trip_and_garbage_is_refused() -> None:
-    change = Change("held", Origin("p", 1, "x"), message=message("http://x.kz"), reasons=("link",))
+    change = MessageHeld(
+        message=message("http://x.kz"), reasons=("link",), origin=Origin("p", 1, "x")
+    )
     back = decode("42 " + encode(change))
     assert back.seq == 42
-    assert back.message is not None
+    assert isinstance(back, MessageHeld)
     assert back.message.id == 42
     assert back.reasons == ("link",)
     assert back.message.mentions == ("SINK-60",)

@@ -1,0 +1,120 @@
+"""What limits each writer in a room: bans, timeouts, slow mode, rate and abuse.
+
+Staff (see `moderation.is_staff`) are never held back: their role is signed in their
+token, so a ban or timeout naming them (say, given while they were away) does not apply.
+The checks raise `FrameError`, which the room turns into an `error` frame for the writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from livecommerce.core import moderation
+from livecommerce.core.changes import Restriction
+from livecommerce.core.messages import N_
+from livecommerce.core.protocol import FrameError
+from livecommerce.core.routing import Member
+
+
+@dataclass(slots=True)
+class Sender:
+    """One connection's rate limit and count of refused frames."""
+
+    bucket: moderation.TokenBucket
+    abuse: moderation.AbuseCounter
+
+
+class Restrictions:
+    """Bans and timeouts by user, slow mode by language, limits by connection, and who
+    has written before (a first-time guest's message may be held)."""
+
+    def __init__(self, rate: float, burst: float, abuse_limit: int, abuse_window: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.abuse_limit, self.abuse_window = abuse_limit, abuse_window
+        self.timeouts: dict[str, float] = {}  # user -> until (POSIX timestamp)
+        self.bans: set[str] = set()
+        self.slow: dict[str, int] = {}  # language -> seconds between one writer's messages
+        self.last_sent: dict[tuple[str, str], float] = {}
+        self.seen_users: set[str] = set()
+        self.senders: dict[int, Sender] = {}
+
+    # -- connections -------------------------------------------------------------------
+
+    def connect(self, conn: int) -> None:
+        """A fresh rate limit and abuse count for a (re)joining connection."""
+        self.senders[conn] = Sender(
+            moderation.TokenBucket(self.rate, self.burst),
+            moderation.AbuseCounter(self.abuse_limit, self.abuse_window),
+        )
+
+    def disconnect(self, conn: int) -> None:
+        self.senders.pop(conn, None)
+
+    def abused(self, conn: int, stamp: float) -> bool:
+        """Count one refused frame; True when the connection has had too many."""
+        sender = self.senders.get(conn)
+        return sender is not None and sender.abuse.add(stamp)
+
+    # -- checks ------------------------------------------------------------------------
+
+    def banned(self, member: Member) -> bool:
+        """Bans keep viewers out; a ban naming a staff member's id (say, given while they
+        were offline) must not lock the streamer or a moderator out of their own show."""
+        return member.user in self.bans and not moderation.is_staff(member.role)
+
+    def check_timeout(self, member: Member, stamp: float, ref: str | None) -> None:
+        until = self.timeouts.get(member.user)
+        if until is not None and until > stamp and not moderation.is_staff(member.role):
+            raise FrameError(
+                "timed_out",
+                N_("You are timed out: you can write again in {seconds} seconds."),
+                ref,
+                seconds=int(-(-(until - stamp) // 1)),
+            )
+
+    def take(self, member: Member, stamp: float, ref: str | None) -> None:
+        """Spend one message of the connection's rate limit."""
+        sender = self.senders[member.conn]
+        if not moderation.is_staff(member.role) and not sender.bucket.take(stamp):
+            raise FrameError("rate_limited", N_("You are sending too fast. Please slow down."), ref)
+
+    def check_slow(self, member: Member, lang: str, stamp: float, ref: str | None) -> None:
+        if moderation.is_staff(member.role):
+            return
+        wait = moderation.slow_mode_wait(
+            self.last_sent.get((member.user, lang)), self.slow.get(lang, 0), stamp
+        )
+        if wait:
+            raise FrameError(
+                "slow_mode",
+                N_("Slow mode is on: you can write again in {seconds} seconds."),
+                ref,
+                seconds=wait,
+            )
+
+    def first_time(self, member: Member) -> bool:
+        """A guest who has not written in this show before."""
+        return member.guest and member.user not in self.seen_users
+
+    def wrote(self, user: str, lang: str, stamp: float) -> None:
+        self.seen_users.add(user)
+        self.last_sent[(user, lang)] = stamp
+
+    def slow_modes(self) -> dict[str, int]:
+        """The languages in slow mode now, for `hello`."""
+        return {lang: s for lang, s in self.slow.items() if s}
+
+    # -- decided changes ---------------------------------------------------------------
+
+    def restrict(self, action: Restriction, user: str, until: float | None) -> None:
+        match action:
+            case Restriction.TIMEOUT:
+                self.timeouts[user] = until or 0.0
+            case Restriction.BAN:
+                self.bans.add(user)
+            case Restriction.UNBAN:
+                self.bans.discard(user)
+                self.timeouts.pop(user, None)
+
+    def set_slow(self, lang: str, seconds: int) -> None:
+        self.slow[lang] = seconds
