@@ -18,29 +18,26 @@ from typing import Any
 
 import pytest
 
-from livecommerce.cli.chat.session import (
+from livecommerce.cli.chat.commands import (
     COMMANDS,
-    Backoff,
-    BadOptionError,
-    BadUrlError,
-    ClosedError,
     Help,
-    Options,
-    Progress,
     Quit,
-    RefusedError,
     Send,
-    Session,
-    UnreachableError,
     Usage,
-    clean,
     command,
     describe,
     help_lines,
-    reader_zone,
-    render,
-    stream_url,
 )
+from livecommerce.cli.chat.errors import (
+    BadOptionError,
+    BadUrlError,
+    ClosedError,
+    RefusedError,
+    UnreachableError,
+)
+from livecommerce.cli.chat.rendering import clean, render
+from livecommerce.cli.chat.session import Backoff, Options, Progress, Session, stream_url
+from livecommerce.cli.chat.terminal import reader_zone
 from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from livecommerce.i18n import Localizer
