@@ -30,7 +30,7 @@ def chat(
     as_json: bool,
 ) -> None:
     """Chat in a stream from the terminal (ws://HOST:PORT/ws/streams/ID); /help in the chat."""
-    from livecommerce.cli.chat import session as client
+    from livecommerce.cli import chat as client
 
     status = client.main(
         settings,

@@ -1,36 +1,23 @@
-"""The terminal chat client behind `livecommerce chat URL`, built on `websockets`.
+"""The connection of the terminal chat client, built on `websockets`.
 
-The pure parts come first and are tested without a network: `command` turns a typed
-line into a client frame (or says why it sends nothing), `render` turns a server frame
-into one line of text for the reader, `stream_url` builds the address of a connection,
-and `Progress` tracks what has been seen so that a reconnect asks for `since=<last id>`
-and shows nothing twice. `Session` is the I/O at the edge: one connection at a time,
-reconnecting with backoff; `main` wires it to stdin, the terminal and the CLI.
+`stream_url` builds the address of one connection and `Progress` tracks what has been
+seen, so that a reconnect asks for `since=<last id>` and shows nothing twice; both are
+pure. `Session` is the I/O at the edge: one connection at a time, reconnecting with
+backoff, pumping typed lines out and frames in to an `Output`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import json
-import os
 import random
-import re
-import sys
-import threading
-import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rich.console import Console
-from rich.text import Text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
     ConnectionClosed,
@@ -39,56 +26,16 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from livecommerce.config import Settings
+from livecommerce.cli.chat.commands import Help, Quit, Send, Usage, command, describe, help_lines
+from livecommerce.cli.chat.errors import BadUrlError, ClosedError, RefusedError, UnreachableError
+from livecommerce.cli.chat.rendering import as_int, clean
 from livecommerce.core.messages import N_
-from livecommerce.errors import LivecommerceError
-from livecommerce.i18n import Localizer, localizer
+from livecommerce.i18n import Localizer
 
 T = TypeVar("T")
 
 # Close codes after which reconnecting would only be refused again (RFC 6455).
 CLOSE_POLICY = 1008
-MAX_FRAME = 16_000  # the relay's default frame limit is 16384 bytes; stay under it
-MAX_LANGS = 7
-
-
-# -- errors --------------------------------------------------------------------------------
-
-
-class ChatError(LivecommerceError):
-    """The chat cannot go on: one line for the user, an exit status for the shell."""
-
-    template = N_("chat: {detail}")
-    exit_code = 1
-
-
-class BadUrlError(ChatError):
-    template = N_("{url} is not a chat address: expected ws://HOST:PORT/ws/streams/STREAM")
-    exit_code = 2
-
-
-class BadOptionError(ChatError):
-    template = N_("{option} {value}: expected {expected}")
-    exit_code = 2
-    translated = ("expected",)
-
-
-class UnreachableError(ChatError):
-    template = N_("cannot reach {url}: {reason}")
-    exit_code = 6
-    translated = ("reason",)
-
-
-class RefusedError(ChatError):
-    template = N_("the chat refused the connection: {reason} (HTTP {status})")
-    exit_code = 7
-    translated = ("reason",)
-
-
-class ClosedError(ChatError):
-    template = N_("the chat closed the connection: {reason}")
-    exit_code = 7
-    translated = ("reason",)
 
 
 # What the relay answers before the upgrade, by its stable code: translated here, so the
@@ -106,483 +53,6 @@ _CLOSE_REASONS = {
     "banned": N_("You are banned from this chat."),
     "abuse": N_("too many rejected frames"),
 }
-
-
-# -- typed lines -> client frames ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Send:
-    """A frame to send; `expects_reply`: the relay answers it with its `ref`."""
-
-    frame: dict[str, Any]
-    expects_reply: bool = True
-
-
-@dataclass(frozen=True)
-class Quit:
-    pass
-
-
-@dataclass(frozen=True)
-class Help:
-    pass
-
-
-@dataclass(frozen=True)
-class Usage:
-    """A line that sends nothing, and why: a template and its parameters."""
-
-    template: str
-    params: dict[str, str] = field(default_factory=dict)
-    # Parameters that are themselves messages, translated with the template.
-    translated: tuple[str, ...] = ()
-
-
-Action = Send | Quit | Help | Usage
-
-# name -> (syntax, what it does); the syntax is what the user types, not translated.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "delete": ("/delete ID", N_("delete a message")),
-    "approve": ("/approve ID", N_("publish a held message")),
-    "reject": ("/reject ID", N_("drop a held message")),
-    "timeout": ("/timeout USER SECONDS", N_("stop a user writing for a while (10, 5m, 1h)")),
-    "ban": ("/ban USER", N_("ban a user from the chat")),
-    "unban": ("/unban USER", N_("lift a ban or a timeout")),
-    "slow": ("/slow LANG SECONDS", N_("slow mode in a language (0: off)")),
-    "pin": ("/pin SKU", N_("pin a product")),
-    "unpin": ("/unpin SKU", N_("unpin a product")),
-    "lang": ("/lang kk,ru", N_("read these languages")),
-    "reply": ("/reply ID TEXT", N_("answer a message")),
-    "to": ("/to LANG TEXT", N_("write in a language")),
-    "help": ("/help", N_("list the commands")),
-    "quit": ("/quit", N_("leave the chat")),
-}
-
-_LANG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,5})*")
-_DURATION = re.compile(r"(\d{1,7})([smhd]?)")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _usage(name: str) -> Usage:
-    syntax, meaning = COMMANDS[name]
-    return Usage(
-        N_("Usage: {usage} — {meaning}"), {"usage": syntax, "meaning": meaning}, ("meaning",)
-    )
-
-
-def _message_id(text: str) -> int | None:
-    if not text.isascii() or not text.isdigit() or len(text) > 16:
-        return None
-    value = int(text)
-    return value if 1 <= value <= 2**53 else None
-
-
-def _seconds(text: str, low: int, high: int) -> int | None:
-    match = _DURATION.fullmatch(text.lower())
-    if not match:
-        return None
-    value = int(match.group(1)) * _UNITS[match.group(2)]
-    return value if low <= value <= high else None
-
-
-def _word(text: str, limit: int) -> str | None:
-    if not text or len(text) > limit or any(unicodedata.category(c) == "Cc" for c in text):
-        return None
-    return text
-
-
-def _lang(text: str) -> str | None:
-    value = text.lower()
-    return value if 2 <= len(value) <= 8 and _LANG.fullmatch(value) else None
-
-
-def split_langs(text: str) -> tuple[str, ...] | None:
-    """Languages typed as `kk,ru` or `kk ru`, without repeats; None when one is malformed."""
-    parts = [p for p in re.split(r"[\s,]+", text.strip()) if p]
-    langs = [_lang(p) for p in parts]
-    if not parts or len(parts) > MAX_LANGS or any(lang is None for lang in langs):
-        return None
-    return tuple(dict.fromkeys(lang for lang in langs if lang is not None))
-
-
-def _chat(text: str, ref: str, **fields: Any) -> Action:
-    frame: dict[str, Any] = {"type": "chat", "text": text, **fields, "ref": ref}
-    if len(json.dumps(frame, ensure_ascii=False).encode()) > MAX_FRAME:
-        return Usage(N_("The message is too long."))
-    return Send(frame)
-
-
-def command(line: str, ref: str) -> Action | None:
-    """What a typed line asks for: a frame to send (tagged `ref`), help, quit, or why
-    it sends nothing. Plain lines are chat messages; `//text` sends `/text`. None for a
-    blank line."""
-    text = line.strip()
-    if not text:
-        return None
-    if text.startswith("//"):
-        return _chat(text[1:], ref)
-    if not text.startswith("/"):
-        return _chat(text, ref)
-    name, _, rest = text[1:].partition(" ")
-    name = name.lower()
-    rest = rest.strip()
-    args = rest.split()
-    if name not in COMMANDS:
-        return Usage(N_("Unknown command /{command}: type /help for the list."), {"command": name})
-    if name in ("help", "quit"):
-        if args:
-            return _usage(name)
-        return Help() if name == "help" else Quit()
-    if name in ("delete", "approve", "reject", "ban", "unban", "pin", "unpin") and len(args) != 1:
-        return _usage(name)
-    if name in ("delete", "approve", "reject"):
-        message_id = _message_id(args[0])
-        if message_id is None:
-            return _usage(name)
-        return Send({"type": name, "id": message_id, "ref": ref})
-    if name in ("ban", "unban"):
-        user = _word(args[0], 100)
-        return _usage(name) if user is None else Send({"type": name, "user": user, "ref": ref})
-    if name in ("pin", "unpin"):
-        sku = _word(args[0], 64)
-        if sku is None:
-            return _usage(name)
-        # A pin is answered with `product` frames, not by its ref.
-        return Send({"type": name, "sku": sku, "ref": ref}, expects_reply=False)
-    if name == "timeout":
-        if len(args) != 2:
-            return _usage(name)
-        user, seconds = _word(args[0], 100), _seconds(args[1], 1, 7 * 86400)
-        if user is None or seconds is None:
-            return _usage(name)
-        return Send({"type": "timeout", "user": user, "seconds": seconds, "ref": ref})
-    if name == "slow":
-        if len(args) != 2:
-            return _usage(name)
-        lang, seconds = _lang(args[0]), _seconds(args[1], 0, 3600)
-        if lang is None or seconds is None:
-            return _usage(name)
-        return Send({"type": "slow", "lang": lang, "seconds": seconds, "ref": ref})
-    if name == "lang":
-        langs = split_langs(rest)
-        if langs is None:
-            return _usage(name)
-        return Send({"type": "subscribe", "langs": list(langs), "ref": ref})
-    # reply / to: a first argument, then the text as typed.
-    first, _, message = rest.partition(" ")
-    message = message.strip()
-    if not message:
-        return _usage(name)
-    if name == "reply":
-        message_id = _message_id(first)
-        return _usage(name) if message_id is None else _chat(message, ref, reply_to=message_id)
-    lang = _lang(first)
-    return _usage(name) if lang is None else _chat(message, ref, lang=lang)
-
-
-def describe(usage: Usage, l10n: Localizer) -> str:
-    """A `Usage` as one sentence in the reader's language."""
-    params = {
-        key: l10n.gettext(value) if key in usage.translated else value
-        for key, value in usage.params.items()
-    }
-    return l10n.gettext(usage.template).format(**params)
-
-
-def help_lines(l10n: Localizer) -> list[str]:
-    """The slash commands, one per line, for /help."""
-    width = max(len(syntax) for syntax, _ in COMMANDS.values())
-    lines = [l10n.gettext("Type a line to chat, or one of these commands:")]
-    for syntax, meaning in COMMANDS.values():
-        lines.append(f"  {syntax.ljust(width)}  {l10n.gettext(meaning)}")
-    return lines
-
-
-# -- server frames -> lines ----------------------------------------------------------------
-
-_ROLES = {
-    "viewer": N_("viewer"),
-    "moderator": N_("moderator"),
-    "streamer": N_("streamer"),
-    "admin": N_("admin"),
-}
-
-_REASONS = {
-    "link": N_("a link"),
-    "blocked_term": N_("a blocked word"),
-    "first_time_guest": N_("a guest's first message"),
-}
-
-# Characters that would move or reorder what follows them on the line.
-_BIDI_CONTROLS = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
-)
-_FSI, _PDI = "\u2068", "\u2069"
-
-
-def clean(text: Any) -> str:
-    """Untrusted text made safe for one terminal line: newlines shown as ↵, control
-    characters (escape sequences) and bidi overrides dropped."""
-    value = str(text).replace("\r\n", "\n").translate(_BIDI_CONTROLS)
-    value = value.replace("\n", " ↵ ").replace("\t", " ")
-    return "".join(c for c in value if unicodedata.category(c) != "Cc")
-
-
-def isolate(text: str) -> str:
-    """Right-to-left text (Uyghur) wrapped in a bidi isolate, so that it cannot reorder
-    the id, time and name around it on terminals that apply the bidi algorithm."""
-    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
-        return _FSI + text + _PDI
-    return text
-
-
-def _user_text(text: Any) -> str:
-    return isolate(clean(text))
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _time(frame: dict[str, Any], l10n: Localizer) -> str:
-    stamp = frame.get("ts")
-    if not isinstance(stamp, str):
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return ""
-    if moment.tzinfo is None:
-        return ""
-    return l10n.format_time(moment, "short")
-
-
-def _role(role: Any, l10n: Localizer) -> str:
-    return l10n.gettext(_ROLES[role]) if role in _ROLES else clean(role)
-
-
-def _langs(values: Any) -> str:
-    if not isinstance(values, list) or not values:
-        return "—"
-    return ", ".join(clean(v) for v in values)
-
-
-def _message_line(frame: dict[str, Any], l10n: Localizer, style: str = "") -> Text:
-    """`#12 14:03 [kk] Aigerim (moderator) ↩#9: text` — a chat or held message."""
-    line = Text(style=style)
-    message_id = _int(frame.get("id"))
-    if message_id is not None:
-        line.append(f"#{message_id} ", style="dim")
-    when = _time(frame, l10n)
-    if when:
-        line.append(f"{when} ", style="dim")
-    lang = clean(frame.get("lang", "?"))
-    tag = lang
-    if isinstance(frame.get("declared_lang"), str):
-        tag = f"{lang}←{clean(frame['declared_lang'])}"
-    if frame.get("broadcast"):
-        tag = f"{lang}→*"
-    line.append(f"[{tag}] ", style="cyan")
-    user = _dict(frame.get("user"))
-    role = user.get("role")
-    line.append(_user_text(user.get("name") or user.get("id") or "?"), style="bold")
-    line.append(
-        f" ({_role(role, l10n)})", style="magenta" if role not in (None, "viewer") else "dim"
-    )
-    reply_to = _int(frame.get("reply_to"))
-    if reply_to is not None:
-        line.append(f" ↩#{reply_to}", style="dim")
-    line.append(": ")
-    line.append(_user_text(frame.get("text", "")))
-    mentions = frame.get("mentions")
-    if isinstance(mentions, list) and mentions:
-        line.append(f" [{', '.join(clean(m) for m in mentions)}]", style="green")
-    if frame.get("fallback"):
-        line.append(" " + l10n.gettext("(fallback: nobody moderates this language)"), style="dim")
-    return line
-
-
-def _mod_sentence(frame: dict[str, Any], l10n: Localizer) -> str:
-    by = _dict(frame.get("by"))
-    params: dict[str, Any] = {
-        "by": _user_text(by.get("name") or by.get("id") or "?"),
-        "user": _user_text(frame.get("user", "?")),
-        "id": frame.get("id", "?"),
-        "language": clean(frame.get("lang", "?")),
-    }
-    seconds = _int(frame.get("seconds")) or 0
-    params["seconds"] = l10n.format_number(seconds)
-    action = frame.get("action")
-    if action == "delete":
-        template = l10n.gettext("{by} deleted message {id}.")
-    elif action == "approve":
-        template = l10n.gettext("{by} approved held message {id}.")
-    elif action == "reject":
-        template = l10n.gettext("{by} rejected held message {id}.")
-    elif action == "timeout":
-        template = l10n.ngettext(
-            "{by} timed out {user} for {seconds} second.",
-            "{by} timed out {user} for {seconds} seconds.",
-            seconds,
-        )
-    elif action == "ban":
-        template = l10n.gettext("{by} banned {user}.")
-    elif action == "unban":
-        template = l10n.gettext("{by} lifted the ban and timeout of {user}.")
-    elif action == "slow" and seconds:
-        template = l10n.ngettext(
-            "{by} set slow mode in {language}: one message every {seconds} second.",
-            "{by} set slow mode in {language}: one message every {seconds} seconds.",
-            seconds,
-        )
-    elif action == "slow":
-        template = l10n.gettext("{by} turned slow mode off in {language}.")
-    else:
-        params["action"] = clean(action)
-        template = l10n.gettext("{by}: {action}")
-    return template.format(**params)
-
-
-def render(frame: dict[str, Any], l10n: Localizer) -> Text:
-    """One server frame as one line for the reader: times in their zone, sentences in
-    their language, colour for what needs attention."""
-    kind = frame.get("type")
-    if kind == "chat":
-        return _message_line(frame, l10n)
-    if kind == "held":
-        line = _message_line(frame, l10n, style="yellow")
-        reasons = _list(frame.get("reasons"))
-        named = [l10n.gettext(_REASONS[r]) if r in _REASONS else clean(r) for r in reasons]
-        line.append(" — " + l10n.gettext("held: {reasons}").format(reasons=l10n.list(named)))
-        message_id = _int(frame.get("id"))
-        if message_id is not None:
-            line.append(f"  /approve {message_id} · /reject {message_id}", style="dim")
-        return line
-    if kind == "hello":
-        you = _dict(frame.get("you"))
-        stream = _dict(frame.get("stream"))
-        text = l10n.gettext("Connected to {stream} as {name} ({role}).").format(
-            stream=clean(stream.get("id", "?")),
-            name=_user_text(you.get("name", "?")),
-            role=_role(you.get("role"), l10n),
-        )
-        text += " " + l10n.gettext("Reading: {langs}.").format(langs=_langs(frame.get("langs")))
-        if frame.get("moderates"):
-            text += " " + l10n.gettext("Moderating: {langs}.").format(
-                langs=_langs(frame.get("moderates"))
-            )
-        text += " " + l10n.gettext("Stream languages: {langs}.").format(
-            langs=_langs(stream.get("languages"))
-        )
-        line = Text(text, style="green")
-        if frame.get("recovered") is False:
-            line.append(
-                " " + l10n.gettext("Some earlier messages are too old to be replayed."),
-                style="yellow",
-            )
-        return line
-    if kind == "subscribed":
-        text = l10n.gettext("Reading: {langs}.").format(langs=_langs(frame.get("langs")))
-        if frame.get("moderates"):
-            text += " " + l10n.gettext("Moderating: {langs}.").format(
-                langs=_langs(frame.get("moderates"))
-            )
-        return Text(text, style="green")
-    if kind == "ack":
-        message_id = frame.get("id", "?")
-        status = frame.get("status")
-        if status == "held":
-            text = l10n.gettext("Your message is held for review (#{id}).")
-            return Text(text.format(id=message_id), style="yellow")
-        if status == "rejected":
-            text = l10n.gettext("Your held message #{id} was rejected.")
-            return Text(text.format(id=message_id), style="yellow")
-        if frame.get("held_id") is not None:
-            text = l10n.gettext("Your held message #{held} was approved and sent as #{id}.")
-            return Text(text.format(held=frame["held_id"], id=message_id), style="green")
-        return Text(l10n.gettext("Sent as #{id}.").format(id=message_id), style="dim")
-    if kind == "resolved":
-        if frame.get("action") == "approve":
-            text = l10n.gettext("Held message #{id} was approved.")
-        else:
-            text = l10n.gettext("Held message #{id} was rejected.")
-        return Text(text.format(id=frame.get("id", "?")), style="dim")
-    if kind == "deleted":
-        text = l10n.gettext("Message #{id} was deleted.")
-        return Text(text.format(id=frame.get("id", "?")), style="yellow")
-    if kind == "notice":
-        line = Text(style="yellow")
-        if isinstance(frame.get("lang"), str):
-            line.append(f"[{clean(frame['lang'])}] ", style="cyan")
-        line.append("• " + _user_text(frame.get("message", frame.get("code", ""))))
-        return line
-    if kind == "error":
-        line = Text("✗ " + _user_text(frame.get("message", "")), style="bold red")
-        if frame.get("code"):
-            line.append(f" ({clean(frame['code'])})", style="red")
-        return line
-    if kind == "presence":
-        return _presence(frame, l10n)
-    if kind == "mod":
-        return Text(_mod_sentence(frame, l10n), style="magenta")
-    if kind == "product":
-        return _product(frame, l10n)
-    # A frame this client does not know yet: shown as it came, never dropped.
-    return Text(clean(json.dumps(frame, ensure_ascii=False)), style="dim")
-
-
-def _counts(value: Any, l10n: Localizer) -> str:
-    if not isinstance(value, dict) or not value:
-        return "—"
-    return " · ".join(
-        f"{clean(lang)} {l10n.format_number(count) if _int(count) is not None else '?'}"
-        for lang, count in value.items()
-    )
-
-
-def _presence(frame: dict[str, Any], l10n: Localizer) -> Text:
-    text = l10n.gettext("Viewers: {viewers}. Moderators: {moderators}.").format(
-        viewers=_counts(frame.get("viewers"), l10n),
-        moderators=_counts(frame.get("moderators"), l10n),
-    )
-    line = Text(text, style="dim")
-    uncovered = frame.get("uncovered")
-    if isinstance(uncovered, list) and uncovered:
-        line.append(
-            " " + l10n.gettext("No moderator: {langs}.").format(langs=_langs(uncovered)),
-            style="yellow",
-        )
-    return line
-
-
-def _product(frame: dict[str, Any], l10n: Localizer) -> Text:
-    line = Text(style="bold green" if frame.get("action") != "unpin" else "dim")
-    if isinstance(frame.get("lang"), str):
-        line.append(f"[{clean(frame['lang'])}] ", style="cyan")
-    name = _user_text(frame.get("name") or frame.get("sku", "?"))
-    sku = clean(frame.get("sku", "?"))
-    if frame.get("action") == "unpin":
-        line.append(l10n.gettext("Unpinned: {name} ({sku})").format(name=name, sku=sku))
-        return line
-    prices = _list(frame.get("prices"))
-    shown = [
-        clean(p.get("display") or f"{p.get('amount', '?')} {p.get('currency', '')}".strip())
-        for p in prices
-        if isinstance(p, dict)
-    ]
-    line.append(l10n.gettext("Pinned: {name} ({sku})").format(name=name, sku=sku))
-    if shown:
-        line.append(" — " + " · ".join(shown))
-    return line
 
 
 # -- connection address --------------------------------------------------------------------
@@ -651,11 +121,11 @@ class Progress:
         kind = frame.get("type")
         if kind == "hello" and not self._resuming:
             # Nothing to replay on a first connection: later ones resume from here.
-            last = _int(frame.get("last_id"))
+            last = as_int(frame.get("last_id"))
             if last is not None:
                 self.since = max(self.since or 0, last)
             return True
-        message_id = _int(frame.get("id"))
+        message_id = as_int(frame.get("id"))
         if kind != "chat" or message_id is None:
             return True
         if message_id in self._seen:
@@ -679,43 +149,6 @@ class Output(Protocol):
     def frame(self, frame: dict[str, Any]) -> None: ...
 
     def status(self, text: str, level: str = "info") -> None: ...
-
-
-class ConsoleOutput:
-    """Frames rendered for people through rich: one line each, colour on a terminal."""
-
-    raw = False
-    _STYLES: ClassVar[dict[str, str]] = {"info": "cyan", "warning": "yellow", "error": "bold red"}
-
-    def __init__(self, l10n: Localizer, console: Console | None = None) -> None:
-        self.l10n = l10n
-        self.console = console or Console(
-            highlight=False, markup=False, emoji=False, soft_wrap=True
-        )
-
-    def frame(self, frame: dict[str, Any]) -> None:
-        self.console.print(render(frame, self.l10n))
-
-    def status(self, text: str, level: str = "info") -> None:
-        self.console.print(Text(text, style=self._STYLES.get(level, "")))
-
-
-class JsonOutput:
-    """Frames as JSON lines on stdout, for scripts; status lines on stderr."""
-
-    raw = True
-
-    def __init__(self, out: Any = None, err: Any = None) -> None:
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-
-    def frame(self, frame: dict[str, Any]) -> None:
-        self.out.write(json.dumps(frame, ensure_ascii=False) + "\n")
-        self.out.flush()
-
-    def status(self, text: str, level: str = "info") -> None:
-        self.err.write(clean(text) + "\n")
-        self.err.flush()
 
 
 @dataclass(frozen=True)
@@ -1044,7 +477,7 @@ class Session:
 
 def _echoed(frame: dict[str, Any], progress: Progress) -> bool:
     """A plain `sent` ack of a message already shown: the message says it all."""
-    message_id = _int(frame.get("id"))
+    message_id = as_int(frame.get("id"))
     return (
         frame.get("status") == "sent"
         and frame.get("held_id") is None
@@ -1087,113 +520,3 @@ def _unreachable(error: BaseException) -> str:
 def _public(url: str) -> str:
     """The address without its query, which may hold a token."""
     return url.split("?", 1)[0]
-
-
-# -- terminal wiring -----------------------------------------------------------------------
-
-
-def reader_zone(asked: str | None = None) -> str:
-    """The zone to show times in: `--zone`, else TZ, else this computer's, else ""
-    (the locale's home zone)."""
-    candidates = [asked] if asked else []
-    candidates.append(os.environ.get("TZ", "").lstrip(":"))
-    with contextlib.suppress(OSError):
-        target = str(Path("/etc/localtime").resolve())
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    for candidate in candidates:
-        if not candidate:
-            continue
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            if candidate == asked:
-                raise BadOptionError(
-                    option="--zone",
-                    value=asked,
-                    expected=N_("an IANA time zone such as Asia/Almaty"),
-                ) from None
-            continue
-        return candidate
-    return ""
-
-
-def _stdin_lines(loop: asyncio.AbstractEventLoop, lines: Lines, fd: int = 0) -> None:
-    """Read lines from a file descriptor in a daemon thread: the event loop never blocks
-    on the terminal, and the process can leave while a read is pending."""
-
-    def put(item: str | None) -> bool:
-        try:
-            loop.call_soon_threadsafe(lines.put_nowait, item)
-        except RuntimeError:  # the loop is closed: the session is over
-            return False
-        return True
-
-    def pump() -> None:
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        buffer = ""
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                rest = buffer + decoder.decode(b"", final=True)
-                if rest.strip() and not put(rest):
-                    return
-                put(None)
-                return
-            buffer += decoder.decode(chunk)
-            *complete, buffer = buffer.split("\n")
-            for line in complete:
-                if not put(line.rstrip("\r")):
-                    return
-
-    threading.Thread(target=pump, name="chat-stdin", daemon=True).start()
-
-
-async def _run_terminal(session: Session) -> int:
-    lines: Lines = asyncio.Queue()
-    _stdin_lines(asyncio.get_running_loop(), lines)
-    return await session.run(lines)
-
-
-def main(
-    settings: Settings,
-    *,
-    url: str,
-    langs: Iterable[str] = (),
-    token: str | None = None,
-    name: str | None = None,
-    since: int | None = None,
-    zone: str | None = None,
-    as_json: bool = False,
-) -> int:
-    """`livecommerce chat`: the exit status (0 done, 2 bad usage, 6 unreachable, 7 refused
-    or closed by the chat, 130 interrupted); every failure is one line on stderr."""
-    l10n = localizer(settings.locale)
-    try:
-        l10n = localizer(settings.locale, reader_zone(zone))
-        chosen: tuple[str, ...] = ()
-        for value in langs:
-            parsed = split_langs(value)
-            if parsed is None:
-                raise BadOptionError(
-                    option="--lang", value=value, expected=N_("language codes such as kk,ru")
-                )
-            chosen = tuple(dict.fromkeys((*chosen, *parsed)))
-        options = Options(url=url, langs=chosen, token=token, name=name, since=since)
-        out: Output = JsonOutput() if as_json else ConsoleOutput(l10n)
-        session = Session(options, out, l10n)
-        return asyncio.run(_run_terminal(session))
-    except ChatError as error:
-        sys.stdout.flush()
-        print(f"livecommerce: {error.message(l10n.gettext)}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # The reader of our output left (`| head`): nothing more to say, nowhere to say it.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
