@@ -21,10 +21,13 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
+from livecommerce.app import build_services
 from livecommerce.config import Settings
 from livecommerce.files import seeds
+from livecommerce.services.process import Services
 from livecommerce.store import SqlStore, open_store
 from livecommerce.web.app import create_app
+from livecommerce.web.context import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -169,6 +172,11 @@ class Server:
     def url(self, path: str) -> str:
         return self.base + path
 
+    @property
+    def services(self) -> Services:
+        """What the served app runs: its store, rooms, settings, metrics, ..."""
+        return self.runner.app[SERVICES]
+
 
 @contextlib.asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[Server]:
@@ -186,8 +194,10 @@ async def serving(app: web.Application) -> AsyncIterator[Server]:
 
 @pytest.fixture
 async def server(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Server]:
-    app = create_app(replace(settings, seed_on_start=False), seeded_store, clock=lambda: NOW)
-    async with serving(app) as served:
+    services = build_services(
+        replace(settings, seed_on_start=False), seeded_store, clock=lambda: NOW
+    )
+    async with serving(create_app(services)) as served:
         yield served
 
 

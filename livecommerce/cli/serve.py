@@ -23,6 +23,7 @@ PAGES = (
 @with_settings("host", "port")
 def serve(settings: Settings) -> None:
     """Serve pages, API and chat until Ctrl-C or SIGTERM."""
+    from livecommerce.app import running
     from livecommerce.web.server import serve as run
 
     l10n = l10n_for(settings)
@@ -39,5 +40,9 @@ def serve(settings: Settings) -> None:
         click.echo(l10n.gettext("Press Ctrl-C to stop."))
         sys.stdout.flush()
 
-    asyncio.run(run(settings, announce=announce))
+    async def serving() -> None:
+        async with running(settings) as services:
+            await run(services, announce=announce)
+
+    asyncio.run(serving())
     click.echo(l10n.gettext("Stopped."))

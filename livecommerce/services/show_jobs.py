@@ -2,8 +2,10 @@
 
 The jobs live in the same database as the store (APScheduler's SQLAlchemy job store), so
 a restart keeps them. Each job is the module-level `run_job(show_id, kind)` with small
-picklable arguments; it finds the running app through `_registry`, set by `ShowScheduler`
-at start. The work itself is `perform(app, show_id, kind, now)`, which tests call directly.
+picklable arguments; it finds the running scheduler through `_registry`, set by
+`ShowScheduler` at start. The work itself is `perform(services, show_id, kind, now)`, which
+tests call directly: `services` is what the jobs act on (`JobServices`: the store, the
+rooms, the settings, ...; `livecommerce.app.Services` is one), no web app is involved.
 
 A restart neither fires a reminder twice (a date job is removed once it ran, and `sync`
 never re-adds a job whose time has passed) nor skips one still within
@@ -16,7 +18,7 @@ background, so a slow or dead receiver never holds up a job. After the close the
 report is built and written under `<data_dir>/reports/`, and announced there too.
 
 Several `serve` processes sharing one database run the jobs in one of them only: the
-leader of `app[LEADERSHIP]` (a Redis or PostgreSQL lock, see `livecommerce.services.leader`).
+leader of `services.leadership` (a Redis or PostgreSQL lock, see `livecommerce.services.leader`).
 A standby does not start APScheduler; once elected it starts (or resumes) it and syncs;
 when it stops leading it pauses at once. A job is removed from the shared store as it is
 handed to run, and `sync` never re-adds a job whose time has passed, so the process
@@ -27,13 +29,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from aiohttp import web
 from apscheduler.jobstores.base import BaseJobStore  # type: ignore[import-untyped]
 from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
@@ -47,11 +48,13 @@ from livecommerce.files.announcements import WHEN, localizer_for, market_zone, w
 from livecommerce.files.reports.data import iso, to_data
 from livecommerce.files.reports.files import ReportFiles, file_stem, write_files
 from livecommerce.i18n import Localizer, chat_locale, localizer
+from livecommerce.metrics import Metrics
 from livecommerce.services.leader import Leadership
+from livecommerce.services.mentions import MentionLog
 from livecommerce.services.reporting import review
+from livecommerce.services.rooms import Rooms
 from livecommerce.services.webhooks import WebhookSender
-from livecommerce.web.context import CLOCK, LEADERSHIP, MENTIONS, METRICS, SETTINGS, STORE
-from livecommerce.web.relay import RELAY
+from livecommerce.store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +76,28 @@ REPORTS_FOLDER = "reports"  # under data_dir
 REPORT_CATCH_UP = timedelta(days=2)
 ACTIVE = (ShowStatus.SCHEDULED, ShowStatus.LIVE)
 
-# The app whose shows the jobs act on; jobs carry only (show_id, kind).
+# The scheduler whose services the jobs act on; jobs carry only (show_id, kind).
 _registry: dict[str, ShowScheduler] = {}
 RESYNC_SECONDS = 60
+
+
+class JobServices(Protocol):
+    """What the show jobs act on; `livecommerce.app.Services` is one."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> SqlStore: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def metrics(self) -> Metrics: ...
+    @property
+    def rooms(self) -> Rooms: ...
+    @property
+    def mentions(self) -> MentionLog: ...
+    @property
+    def webhook(self) -> WebhookSender | None: ...
 
 
 def job_id(show_id: str, kind: str) -> str:
@@ -120,10 +142,11 @@ def make_scheduler(database_url: str | None, misfire_grace: float) -> AsyncIOSch
 
 
 class ShowScheduler:
-    """The scheduler of one served app: started and stopped with it, fed by `sync`."""
+    """The show jobs of one process: fed by `sync`, run while it leads the cluster."""
 
-    def __init__(self, app: web.Application, settings: Settings) -> None:
-        self.app = app
+    def __init__(self, services: JobServices) -> None:
+        self.services = services
+        settings = services.settings
         self.close_grace = timedelta(seconds=settings.show_close_grace)
         url = job_store_url(settings.resolved_database_url)
         if url is None:
@@ -132,7 +155,7 @@ class ShowScheduler:
                 "and rebuilt from the store at each start"
             )
         self.scheduler = make_scheduler(url, settings.scheduler_misfire_grace)
-        self.webhook = WebhookSender.from_settings(settings, app.get(METRICS))
+        self.webhook = services.webhook
         self.leadership: Leadership | None = None
         self._syncing: asyncio.Task[None] | None = None
         self._reports: dict[str, asyncio.Task[ReportFiles | None]] = {}
@@ -140,6 +163,17 @@ class ShowScheduler:
     def start(self, *, paused: bool = False) -> None:
         _registry["scheduler"] = self
         self.scheduler.start(paused=paused)
+
+    async def start_leading(self, leadership: Leadership) -> None:
+        """Campaign for the cluster's leader lock and run the jobs while holding it.
+
+        The leader syncs every show in the store when elected (before this returns, when
+        it is elected at once) and every `RESYNC_SECONDS`, so shows that `schedule apply`
+        (another process) loads, edits or cancels get their jobs without a restart.
+        `close()` it to stop."""
+        self.follow(leadership)
+        await leadership.start()
+        await self.settled()
 
     def follow(self, leadership: Leadership) -> None:
         """Run the jobs only while `leadership` says this process leads."""
@@ -150,14 +184,13 @@ class ShowScheduler:
         """Start or resume the jobs (and sync them with the store) when this process
         becomes the leader; pause them at once when it stops being it. A process that
         never led has not started APScheduler, nor touched the shared job store."""
-        metrics = self.app.get(METRICS)
+        metrics = self.services.metrics
         if not leader:
             if self._syncing is not None:
                 self._syncing.cancel()
             if self.scheduler.running:
                 self.scheduler.pause()
-            if metrics is not None:
-                metrics.scheduler_leader.set(0)
+            metrics.scheduler_leader.set(0)
             return
         _registry["scheduler"] = self
         if self.scheduler.running:
@@ -172,8 +205,7 @@ class ShowScheduler:
             replace_existing=True,
         )
         self._syncing = asyncio.create_task(self._sync_as_leader(), name="scheduler-sync")
-        if metrics is not None:
-            metrics.scheduler_leader.set(1)
+        metrics.scheduler_leader.set(1)
 
     async def _sync_as_leader(self) -> None:
         try:
@@ -215,10 +247,10 @@ class ShowScheduler:
 
         Only while this process leads (when it follows a leadership): the job store is
         shared, and a former leader must not write into it."""
-        shows = await self.app[STORE].shows()
+        shows = await self.services.store.shows()
         if self.leadership is not None and not self.leadership.leader:
             return 0
-        now = self.app[CLOCK]()
+        now = self.services.clock()
         count = self.sync(shows, now)
         self.catch_up_reports(shows, now)
         return count
@@ -226,7 +258,7 @@ class ShowScheduler:
     def catch_up_reports(self, shows: Iterable[Show], now: datetime) -> list[str]:
         """Build the missing report files of shows closed within `REPORT_CATCH_UP` (in
         the background, one task a show); the ids of the shows it started."""
-        folder = self.app[SETTINGS].data_dir / REPORTS_FOLDER
+        folder = self.services.settings.data_dir / REPORTS_FOLDER
         started: list[str] = []
         for show in shows:
             closed = show.ends_at + self.close_grace
@@ -242,14 +274,18 @@ class ShowScheduler:
             started.append(show.id)
         return started
 
-    def report(self, show: Show, now: datetime) -> asyncio.Task[ReportFiles | None]:
+    def report(
+        self, show: Show, now: datetime, webhook: WebhookSender | None = None
+    ) -> asyncio.Task[ReportFiles | None]:
         """Build a show's report in the background, once at a time per show (the close
-        job and a catch-up never build it twice at once)."""
+        job and a catch-up never build it twice at once); announced on `webhook`, else
+        on the services' one."""
         running = self._reports.get(show.id)
         if running is not None:
             return running
         task = asyncio.create_task(
-            publish_report(self.app, show, now, self.webhook), name=f"report-{show.id}"
+            publish_report(self.services, show, now, webhook or self.webhook),
+            name=f"report-{show.id}",
         )
         self._reports[show.id] = task
 
@@ -291,17 +327,18 @@ class ShowScheduler:
 
 
 async def run_job(show_id: str, kind: str) -> None:
-    """What APScheduler runs: `perform` on the registered app at the app's clock."""
+    """What APScheduler runs: `perform` on the registered scheduler's services, at their
+    clock."""
     scheduler = _registry.get("scheduler")
     if scheduler is None:
-        log.warning("job %s of show %s ran with no app running", kind, show_id)
+        log.warning("job %s of show %s ran with no scheduler running", kind, show_id)
         return
-    app = scheduler.app
-    await perform(app, show_id, kind, app[CLOCK](), scheduler.webhook)
+    services = scheduler.services
+    await perform(services, show_id, kind, services.clock(), scheduler.webhook)
 
 
 async def perform(
-    app: web.Application,
+    services: JobServices,
     show_id: str,
     kind: str,
     now: datetime,
@@ -309,32 +346,35 @@ async def perform(
 ) -> None:
     """Do one job of a show: open its room, remind, go live or close (then write the
     report). Acts only on a show still planned (or live, to close it), so a stale job
-    does nothing. Reminders, live and closed are also posted to `webhook`, if any."""
-    store = app[STORE]
+    does nothing. Reminders, live and closed are also posted to `webhook` (by default
+    the services' one), if any."""
+    webhook = webhook or services.webhook
+    store = services.store
     show = await store.show(show_id)
     if show is None or show.status not in ACTIVE:
         log.info("job %s of show %s skipped: the show is not planned", kind, show_id)
         return
-    rooms = app[RELAY].rooms
+    rooms = services.rooms
     if kind == "open":
         await rooms.room(show)
         log.info("opened the chat of show %s at %s", show_id, now.isoformat())
     elif kind in REMINDERS:
-        minutes = int(REMINDERS[kind][0].total_seconds() // 60)
-        _notice(app, show_id, "reminder", Text(REMINDERS[kind][1], {}), minutes=minutes)
-        await _post(app, webhook, show, kind, "reminder", REMINDERS[kind][1], now, minutes=minutes)
+        before, template = REMINDERS[kind]
+        minutes = int(before.total_seconds() // 60)
+        _notice(rooms, show_id, "reminder", Text(template, {}), minutes=minutes)
+        await _post(services, webhook, show, kind, "reminder", template, now, minutes=minutes)
     elif kind == "live":
         if show.status is ShowStatus.SCHEDULED:
             show = replace(show, status=ShowStatus.LIVE)
             await store.put_shows([show])
         await rooms.room(show)
-        _notice(app, show_id, "live", Text(LIVE_TEXT, {}))
+        _notice(rooms, show_id, "live", Text(LIVE_TEXT, {}))
         log.info("show %s is live at %s", show_id, now.isoformat())
-        await _post(app, webhook, show, kind, "live", LIVE_TEXT, now)
+        await _post(services, webhook, show, kind, "live", LIVE_TEXT, now)
     elif kind == "close":
         show = replace(show, status=ShowStatus.FINISHED)
         await store.put_shows([show])
-        _notice(app, show_id, "closed", Text(CLOSED_TEXT, {}))
+        _notice(rooms, show_id, "closed", Text(CLOSED_TEXT, {}))
         room = rooms.rooms.get(show_id)
         if room is not None:
             for conn in list(room.members):
@@ -342,19 +382,19 @@ async def perform(
                 if connection is not None:
                     connection.close(1000, "show finished")
         log.info("closed the chat of show %s at %s", show_id, now.isoformat())
-        await _post(app, webhook, show, kind, "closed", CLOSED_TEXT, now)
+        await _post(services, webhook, show, kind, "closed", CLOSED_TEXT, now)
         scheduler = _registry.get("scheduler")
-        if scheduler is not None and scheduler.app is app:
-            await scheduler.report(show, now)  # never beside a catch-up of the same show
+        if scheduler is not None and scheduler.services is services:
+            # Never beside a catch-up of the same show.
+            await scheduler.report(show, now, webhook)
         else:
-            await publish_report(app, show, now, webhook)
+            await publish_report(services, show, now, webhook)
     else:
         log.warning("unknown job kind %r for show %s", kind, show_id)
 
 
-def _notice(app: web.Application, show_id: str, code: str, text: Text, **fields: Any) -> None:
+def _notice(rooms: Rooms, show_id: str, code: str, text: Text, **fields: Any) -> None:
     """A `notice` to everyone in the show's room, in each reader's locale."""
-    rooms = app[RELAY].rooms
     room = rooms.rooms.get(show_id)
     if room is None or not room.members:
         return
@@ -435,7 +475,7 @@ def show_event(
 
 
 async def _post(
-    app: web.Application,
+    services: JobServices,
     webhook: WebhookSender | None,
     show: Show,
     kind: str,
@@ -449,7 +489,7 @@ async def _post(
     if webhook is None:
         return
     try:
-        markets = {m.code: m for m in await app[STORE].markets()}
+        markets = {m.code: m for m in await services.store.markets()}
         payload = show_event(show, kind, event, template, now, markets, **fields)
         webhook.send(event, job_id(show.id, kind), payload)
     except Exception as error:  # the webhook is a courtesy: never fail the job for it
@@ -460,19 +500,19 @@ async def _post(
 
 
 async def publish_report(
-    app: web.Application, show: Show, now: datetime, webhook: WebhookSender | None = None
+    services: JobServices, show: Show, now: datetime, webhook: WebhookSender | None = None
 ) -> ReportFiles | None:
     """Build the report of a closed show and write it under `<data_dir>/reports/` (JSON
     and offline HTML, in the `locale` setting's language); announce it on the webhook.
 
     A failure is logged and returns None: the show stays closed."""
-    settings = app[SETTINGS]
-    store = app[STORE]
+    settings = services.settings
+    store = services.store
     folder = settings.data_dir / REPORTS_FOLDER
     try:
         # What the live parts still hold goes into the report.
-        await app[RELAY].rooms.writer.drain()
-        await app[MENTIONS].writer.drain()
+        await services.rooms.writer.drain()
+        await services.mentions.writer.drain()
         window = timedelta(hours=settings.order_window_hours)
         report = await review(store, show.id, settings.base_currency, window)
         if report is None:
@@ -509,21 +549,6 @@ async def publish_report(
         }
         webhook.send("report", delivery, payload)
     return files
-
-
-async def start(app: web.Application) -> ShowScheduler:
-    """Start the scheduler of a served app (for `serve`): it campaigns for the cluster's
-    leader lock (`app[LEADERSHIP]`) and runs the jobs while it holds it.
-
-    The leader syncs every show in the store when elected (before this returns, when it
-    is elected at once) and every `RESYNC_SECONDS`, so shows that `schedule apply`
-    (another process) loads, edits or cancels get their jobs without a restart.
-    `close()` it to stop."""
-    scheduler = ShowScheduler(app, app[SETTINGS])
-    scheduler.follow(app[LEADERSHIP])
-    await app[LEADERSHIP].start()
-    await scheduler.settled()
-    return scheduler
 
 
 async def run_resync() -> None:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from livecommerce.core.messages import N_
 from livecommerce.core.models import Market, Show
 from livecommerce.files.announcements import (
     announcements,
@@ -25,8 +26,8 @@ from livecommerce.files.announcements import (
     safe_name,
 )
 from livecommerce.files.calendars import CalendarError, UnknownMarketError, write_ics
-from livecommerce.web.context import CLOCK, STORE, localizer_of
-from livecommerce.web.middlewares import error_response
+from livecommerce.web.context import SERVICES, localizer_of
+from livecommerce.web.errors import ApiError
 from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
@@ -35,11 +36,10 @@ routes = web.RouteTableDef()
 @routes.get("/api/streams/{id}/announcements")
 async def stream_announcements(request: web.Request) -> web.Response:
     """The show's announcement for each of its markets, in each language of that market."""
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     show = await store.show(request.match_info["id"])
     if show is None:
-        message = localizer_of(request).gettext("There is no such stream.")
-        return error_response(request, 404, "unknown_stream", message)
+        raise ApiError(404, "unknown_stream", N_("There is no such stream."))
     texts = announcements(show, await store.markets(), await store.products())
     return web.json_response({"stream": show.id, "announcements": texts})
 
@@ -72,7 +72,7 @@ class MarketPack:
 
 async def _pack(request: web.Request) -> tuple[Show, dict[str, Market], dict[str, dict[str, str]]]:
     """The show of the address and its announcements; 404 when there is no such show."""
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     show = await store.show(request.match_info["id"])
     if show is None:
         raise web.HTTPNotFound()
@@ -166,13 +166,11 @@ async def announcement_text(request: web.Request) -> web.Response:
 @routes.get("/api/streamers/{id}/schedule.ics")
 async def schedule_ics(request: web.Request) -> web.Response:
     """The streamer's shows as a calendar; `?market=&lang=` for a localized variant."""
-    store = request.app[STORE]
-    l10n = localizer_of(request)
+    store = request.app[SERVICES].store
     streamer_id = request.match_info["id"]
     streamer = next((s for s in await store.streamers() if s.id == streamer_id), None)
     if streamer is None:
-        message = l10n.gettext("There is no such streamer.")
-        return error_response(request, 404, "unknown_streamer", message)
+        raise ApiError(404, "unknown_streamer", N_("There is no such streamer."))
     shows = [s for s in await store.shows() if s.streamer_id == streamer.id]
     market = request.query.get("market")
     lang = request.query.get("lang")
@@ -183,12 +181,12 @@ async def schedule_ics(request: web.Request) -> web.Response:
             await store.products(),
             market=market.upper() if market is not None else None,
             lang=lang.lower() if lang is not None else None,
-            now=request.app[CLOCK](),
+            now=request.app[SERVICES].clock(),
             name=streamer.names.get(lang or "") or streamer.name,
         )
     except CalendarError as error:
         code = "bad_market" if isinstance(error, UnknownMarketError) else "bad_lang"
-        return error_response(request, 400, code, error.message(l10n.gettext))
+        raise ApiError(400, code, error) from None
     suffix = f"-{market.upper()}" if market else ""
     return web.Response(
         body=body,

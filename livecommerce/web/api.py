@@ -12,9 +12,8 @@ from aiohttp import web
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
 from livecommerce.files.reports.csvfile import spreadsheet_safe
-from livecommerce.web.context import CLOCK, LEADERSHIP, METRICS, STORE
-from livecommerce.web.middlewares import error_response
-from livecommerce.web.relay import RELAY
+from livecommerce.web.context import SERVICES
+from livecommerce.web.errors import ApiError
 
 routes = web.RouteTableDef()
 
@@ -27,7 +26,7 @@ async def store_answers(request: web.Request) -> bool:
     """Whether the database answers a trivial query within `STORE_CHECK_TIMEOUT`."""
     try:
         async with asyncio.timeout(STORE_CHECK_TIMEOUT):
-            return await request.app[STORE].ping()
+            return await request.app[SERVICES].store.ping()
     except TimeoutError:
         return False
 
@@ -37,13 +36,13 @@ async def healthz(request: web.Request) -> web.Response:
     """200 when the server and its database answer; 503 (degraded) when the database does
     not, or not within `STORE_CHECK_TIMEOUT` seconds."""
     store_ok = await store_answers(request)
-    request.app[METRICS].store_up.set(1 if store_ok else 0)
+    request.app[SERVICES].metrics.store_up.set(1 if store_ok else 0)
     status = "ok" if store_ok else "degraded"
     body: dict[str, Any] = {
         "status": status,
         "checks": {"database": "ok" if store_ok else "unreachable"},
     }
-    leadership = request.app[LEADERSHIP]
+    leadership = request.app[SERVICES].leadership
     if leadership.campaigning:  # under serve: does this process run the scheduler's jobs?
         body["scheduler"] = leadership.state()
     return web.json_response(body, status=200 if store_ok else 503)
@@ -51,8 +50,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    registry = request.app[METRICS]
-    registry.shows.set(len(await request.app[STORE].shows()))
+    registry = request.app[SERVICES].metrics
+    registry.shows.set(len(await request.app[SERVICES].store.shows()))
     return web.Response(
         body=registry.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
     )
@@ -76,7 +75,8 @@ def show_json(show: Show, now_status: str) -> dict[str, Any]:
 @routes.get("/api/streams")
 async def streams(request: web.Request) -> web.Response:
     """Every show, with where it stands now: live, upcoming or past."""
-    timeline = split_by_time(await request.app[STORE].shows(), request.app[CLOCK]())
+    services = request.app[SERVICES]
+    timeline = split_by_time(await services.store.shows(), services.clock())
     items = [show_json(s, "live") for s in timeline.live]
     items += [show_json(s, "upcoming") for s in timeline.upcoming]
     items += [show_json(s, "past") for s in timeline.past]
@@ -84,7 +84,7 @@ async def streams(request: web.Request) -> web.Response:
 
 
 async def _show_or_404(request: web.Request) -> Show:
-    show = await request.app[STORE].show(request.match_info["id"])
+    show = await request.app[SERVICES].store.show(request.match_info["id"])
     if show is None:
         raise web.HTTPNotFound()
     return show
@@ -94,10 +94,10 @@ async def _show_or_404(request: web.Request) -> Show:
 async def stream(request: web.Request) -> web.Response:
     """One show, and who is in its chat now (viewers and moderators per language)."""
     show = await _show_or_404(request)
-    timeline = split_by_time([show], request.app[CLOCK]())
+    timeline = split_by_time([show], request.app[SERVICES].clock())
     when = "live" if timeline.live else "upcoming" if timeline.upcoming else "past"
     body = show_json(show, when)
-    room = request.app[RELAY].rooms.rooms.get(show.id)
+    room = request.app[SERVICES].rooms.rooms.get(show.id)
     if room is not None:
         _, presence = room.presence()
         body["presence"] = {k: v for k, v in presence.items() if k != "type"}
@@ -116,9 +116,9 @@ async def chat_export(request: web.Request) -> web.StreamResponse:
     show = await _show_or_404(request)
     wanted = request.query.get("format", "json")
     if wanted not in ("json", "csv"):
-        return error_response(request, 400, "bad_format", None)
-    await request.app[RELAY].rooms.writer.drain()
-    messages = await request.app[STORE].chat_messages(show.id, limit=1_000_000)
+        raise ApiError(400, "bad_format")
+    await request.app[SERVICES].rooms.writer.drain()
+    messages = await request.app[SERVICES].store.chat_messages(show.id, limit=1_000_000)
     rows = [
         {
             "id": m.id,

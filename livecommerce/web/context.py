@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from aiohttp import web
 from jinja2 import Environment
 
-from livecommerce.config import Settings
 from livecommerce.i18n import Localizer
-from livecommerce.metrics import Metrics
-from livecommerce.services.catalog import Catalog
-from livecommerce.services.leader import Leadership
-from livecommerce.services.mentions import MentionLog
-from livecommerce.store import SqlStore
+from livecommerce.services.process import Services
 
-SETTINGS = web.AppKey("settings", Settings)
-STORE = web.AppKey("store", SqlStore)
-METRICS = web.AppKey("metrics", Metrics)
+# What the process runs (store, rooms, catalog, ...): built by `livecommerce.app`.
+SERVICES = web.AppKey("services", Services)
 TEMPLATES = web.AppKey("templates", Environment)
-CATALOG = web.AppKey("catalog", Catalog)
-MENTIONS = web.AppKey("mentions", MentionLog)
-CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
-# Whether this process leads the cluster's scheduler (campaigning once `serve` starts it).
-LEADERSHIP = web.AppKey("leadership", Leadership)
 
 LOCALIZER = web.RequestKey("localizer", Localizer)
 

@@ -20,34 +20,28 @@ from livecommerce.core import tokens
 from livecommerce.core.messages import N_
 from livecommerce.core.models import MentionSource, Role, Show
 from livecommerce.web.auth import identify
-from livecommerce.web.context import CATALOG, CLOCK, MENTIONS, STORE, localizer_of
-from livecommerce.web.middlewares import error_response
-from livecommerce.web.relay import RELAY
+from livecommerce.web.context import SERVICES
+from livecommerce.web.errors import ApiError
 
 routes = web.RouteTableDef()
 MAX_LINES = 1000
 MAX_LINE = 2000
 
 
-async def _authorized(request: web.Request) -> tuple[Show, tokens.Identity] | web.Response:
-    l10n = localizer_of(request)
-    show = await request.app[STORE].show(request.match_info["id"])
+async def _authorized(request: web.Request) -> tuple[Show, tokens.Identity]:
+    """The show of the address and the streamer's (or admin's) identity calling it."""
+    services = request.app[SERVICES]
+    show = await services.store.show(request.match_info["id"])
     if show is None:
-        return error_response(
-            request, 404, "unknown_stream", l10n.gettext("There is no such stream.")
-        )
+        raise ApiError(404, "unknown_stream", N_("There is no such stream."))
     try:
-        identity = identify(request, request.app[RELAY].secret, request.app[CLOCK](), show.id)
+        identity = identify(request, services.secret, services.clock(), show.id)
     except tokens.TokenError:
         identity = None
     if identity is None:
-        return error_response(
-            request, 401, "bad_token", l10n.gettext("The token is not valid or has expired.")
-        )
+        raise ApiError(401, "bad_token", N_("The token is not valid or has expired."))
     if identity.role not in (Role.STREAMER, Role.ADMIN):
-        return error_response(
-            request, 403, "forbidden", l10n.gettext("You are not allowed to do this.")
-        )
+        raise ApiError(403, "forbidden", N_("You are not allowed to do this."))
     return show, identity
 
 
@@ -67,29 +61,23 @@ def _lines(body: bytes, content_type: str) -> list[Any]:
 
 @routes.post("/api/streams/{id}/transcript")
 async def transcript(request: web.Request) -> web.Response:
-    checked = await _authorized(request)
-    if isinstance(checked, web.Response):
-        return checked
-    show, _ = checked
-    l10n = localizer_of(request)
+    show, _ = await _authorized(request)
     try:
         lines = _lines(await request.read(), request.content_type)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
+        raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     if not lines or len(lines) > MAX_LINES:
-        return error_response(
-            request, 400, "bad_batch", l10n.gettext("Send 1 to 1000 transcript lines.")
-        )
-    now = request.app[CLOCK]()
+        raise ApiError(400, "bad_batch", N_("Send 1 to 1000 transcript lines."))
+    now = request.app[SERVICES].clock()
     parsed: list[tuple[str, str, datetime]] = []
     for index, line in enumerate(lines):
         problem = _problem(line, show)
         if problem is not None:
-            return error_response(request, 422, "invalid_line", l10n.gettext(problem), index=index)
+            raise ApiError(422, "invalid_line", problem, fields={"index": index})
         when = datetime.fromisoformat(line["ts"]) if line.get("ts") else now
         parsed.append((line["text"], line.get("lang") or show.languages[0], when))
-    catalog = request.app[CATALOG]
-    log = request.app[MENTIONS]
+    catalog = request.app[SERVICES].catalog
+    log = request.app[SERVICES].mentions
     found = []
     for text, lang, when in parsed:
         skus = catalog.mentioned(text)
@@ -123,29 +111,15 @@ def _problem(line: Any, show: Show) -> str | None:
 @routes.post("/api/streams/{id}/pins")
 async def pins(request: web.Request) -> web.Response:
     """Pin (or unpin) a product: every language channel sees it; a pin is a mention."""
-    checked = await _authorized(request)
-    if isinstance(checked, web.Response):
-        return checked
-    show, _ = checked
-    l10n = localizer_of(request)
+    show, _ = await _authorized(request)
     try:
         data = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
+        raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     sku = data.get("sku") if isinstance(data, dict) else None
     action = data.get("action", "pin") if isinstance(data, dict) else None
     if not isinstance(sku, str) or not sku or len(sku) > 64 or action not in ("pin", "unpin"):
-        return error_response(
-            request,
-            422,
-            "invalid_pin",
-            l10n.gettext("Send a sku, and an action of pin or unpin."),
-        )
-    if not await request.app[RELAY].rooms.pin(show, sku, action):
-        return error_response(
-            request,
-            404,
-            "unknown_product",
-            l10n.render(N_("There is no product {sku}."), {"sku": sku}),
-        )
+        raise ApiError(422, "invalid_pin", N_("Send a sku, and an action of pin or unpin."))
+    if not await request.app[SERVICES].rooms.pin(show, sku, action):
+        raise ApiError(404, "unknown_product", N_("There is no product {sku}."), sku=sku)
     return web.json_response({"sku": sku, "action": action}, status=200)

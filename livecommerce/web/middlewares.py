@@ -13,7 +13,8 @@ from aiohttp.typedefs import Handler
 
 from livecommerce.errors import N_
 from livecommerce.i18n import Localizer, negotiate, normalize
-from livecommerce.web.context import LOCALIZER, METRICS, SETTINGS, localizer_of
+from livecommerce.web.context import LOCALIZER, SERVICES, localizer_of
+from livecommerce.web.errors import ApiError
 from livecommerce.web.rendering import render
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def client_address(
 @web.middleware
 async def proxy_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Behind `trusted_proxies`, the request's `remote` is the client's address."""
-    proxies = request.app[SETTINGS].trusted_proxies
+    proxies = request.app[SERVICES].settings.trusted_proxies
     if proxies:
         address = client_address(request.remote, request.headers.get("X-Forwarded-For"), proxies)
         if address is not None and address != request.remote:
@@ -103,7 +104,7 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
     locale = (
         chosen
         or normalize(request.cookies.get(LANG_COOKIE, ""))
-        or negotiate(request.headers.get("Accept-Language"), request.app[SETTINGS].locale)
+        or negotiate(request.headers.get("Accept-Language"), request.app[SERVICES].settings.locale)
     )
     asked_zone = _zone(request.query.get("tz"))
     zone = asked_zone or _zone(request.cookies.get(ZONE_COOKIE))
@@ -130,14 +131,16 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        metrics = request.app[METRICS]
+        metrics = request.app[SERVICES].metrics
         metrics.requests.labels(request.method, route, str(status)).inc()
         metrics.latency.labels(route).observe(time.perf_counter() - started)
 
 
 def wants_json(request: web.Request) -> bool:
+    """Whether the caller is a program (the API, the probes, the chat endpoint before
+    its upgrade), not a page reader."""
     path = request.path
-    return path.startswith("/api/") or path in ("/healthz", "/metrics")
+    return path.startswith(("/api/", "/ws/")) or path in ("/healthz", "/metrics")
 
 
 def error_response(
@@ -164,6 +167,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     """Turn every failure into one clear, localized message; log the unexpected ones."""
     try:
         return await handler(request)
+    except ApiError as error:
+        message = error.message(localizer_of(request))
+        response = error_response(request, error.status, error.code, message, **error.fields)
+        response.headers.update(error.headers)
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -17,11 +17,12 @@ import logging
 
 from aiohttp import web
 
+from livecommerce.core.messages import N_
 from livecommerce.core.orders import OrderError, parse_order
 from livecommerce.services.webhooks import signature
 from livecommerce.web.api import store_answers
-from livecommerce.web.context import CATALOG, CLOCK, SETTINGS, STORE, localizer_of
-from livecommerce.web.middlewares import error_response
+from livecommerce.web.context import SERVICES
+from livecommerce.web.errors import ApiError
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -34,8 +35,8 @@ WRITE_TIMEOUT = 5.0
 
 @routes.post("/api/orders")
 async def receive_orders(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    l10n = localizer_of(request)
+    services = request.app[SERVICES]
+    settings = services.settings
     shop = request.headers.get("X-Shop", "")
     secret = settings.shop_secrets.get(shop)
     body = await request.read()
@@ -45,50 +46,38 @@ async def receive_orders(request: web.Request) -> web.Response:
     if secret is None or not hmac.compare_digest(signature(secret, body).encode(), given):
         # Never log the secret or the body: only who claimed to send it.
         log.warning("order webhook: bad signature for shop %r", shop[:64])
-        return error_response(
-            request, 401, "bad_signature", l10n.gettext("The signature does not match this shop.")
-        )
+        raise ApiError(401, "bad_signature", N_("The signature does not match this shop."))
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return error_response(request, 400, "bad_json", l10n.gettext("The body is not valid JSON."))
+        raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     # The body is an object: one order, or a batch under "orders". A bare list, string
     # or number is neither, and is refused as a whole (400), not as an order (422).
     items = data.get("orders", [data]) if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
-        return error_response(
-            request,
-            400,
-            "bad_batch",
-            l10n.gettext("Send one order, or a list of 1 to 1000 under orders."),
-        )
-    skus = request.app[CATALOG].products.keys()
-    now = request.app[CLOCK]()
+        raise ApiError(400, "bad_batch", N_("Send one order, or a list of 1 to 1000 under orders."))
+    skus = services.catalog.products.keys()
+    now = services.clock()
     orders = []
     for index, item in enumerate(items):
         try:
             orders.append(parse_order(item, skus=skus, now=now))
         except OrderError as error:
-            return error_response(
-                request,
-                422,
-                "invalid_order",
-                l10n.render(error.text.template, error.text.params),
-                field=error.field,
-                index=index,
-            )
+            raise ApiError(
+                422, "invalid_order", error.text, fields={"field": error.field, "index": index}
+            ) from None
     try:
         async with asyncio.timeout(WRITE_TIMEOUT):
-            added = await request.app[STORE].add_orders(orders)
+            added = await services.store.add_orders(orders)
     except Exception as error:
         if not isinstance(error, TimeoutError) and await store_answers(request):
             raise  # the database is there: a fault of ours (500, logged)
         # Not stored (or not known to be), so not acknowledged: 503 tells the shop to send
         # the orders again, and they are idempotent on their id.
         log.warning("order webhook: the database does not answer; %d orders refused", len(orders))
-        response = error_response(request, 503, "store_unavailable")
-        response.headers["Retry-After"] = str(RETRY_AFTER)
-        return response
+        raise ApiError(
+            503, "store_unavailable", headers={"Retry-After": str(RETRY_AFTER)}
+        ) from None
     status = 201 if added else 200
     return web.json_response(
         {"accepted": added, "duplicates": len(orders) - added, "ids": [o.id for o in orders]},

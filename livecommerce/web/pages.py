@@ -14,7 +14,7 @@ from babel import UnknownLocaleError
 from livecommerce.core.models import Market, Show, Streamer
 from livecommerce.core.shows import split_by_time
 from livecommerce.i18n import Localizer, chat_locale
-from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
+from livecommerce.web.context import SERVICES, localizer_of
 from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
@@ -102,9 +102,9 @@ def _card(
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     """Live, upcoming and past shows, in the reader's language and time zone."""
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     l10n = localizer_of(request)
-    now: datetime = request.app[CLOCK]()
+    now: datetime = request.app[SERVICES].clock()
     timeline = split_by_time(await store.shows(), now)
     streamers = {s.id: s for s in await store.streamers()}
     markets = {m.code: m for m in await store.markets()}
@@ -140,7 +140,7 @@ _CSP = (
 
 
 async def _show_of(request: web.Request) -> Show:
-    show = await request.app[STORE].show(request.match_info["stream"])
+    show = await request.app[SERVICES].store.show(request.match_info["stream"])
     if show is None:
         raise web.HTTPNotFound()
     return show
@@ -155,7 +155,7 @@ def _direction(lang: str) -> str:
 
 def _chat_config(request: web.Request, show: Show, l10n: Localizer) -> dict[str, Any]:
     """What the page's script needs to know: the show, the socket, the reader's formats."""
-    now: datetime = request.app[CLOCK]()
+    now: datetime = request.app[SERVICES].clock()
     babel = l10n.babel
     periods = babel.day_periods.get("format", {}).get("abbreviated", {})
     durations = sorted({*SLOW_CHOICES[1:], *TIMEOUT_CHOICES})
@@ -166,7 +166,7 @@ def _chat_config(request: web.Request, show: Show, l10n: Localizer) -> dict[str,
         "languages": [[code, l10n.language_name(code)] for code in show.languages],
         # Each message is laid out in its own language's direction: Uyghur right to left.
         "directions": {code: _direction(code) for code in show.languages},
-        "max_text": request.app[SETTINGS].max_text,
+        "max_text": request.app[SERVICES].settings.max_text,
         "zone": l10n.tzinfo.key,
         "today": now.astimezone(l10n.tzinfo).date().isoformat(),
         "formats": {
@@ -195,7 +195,7 @@ async def chat(request: web.Request) -> web.Response:
     """The viewers' chat: language channels, messages, the send box, the pinned product."""
     show = await _show_of(request)
     l10n = localizer_of(request)
-    last = await request.app[STORE].last_chat_id(show.id)
+    last = await request.app[SERVICES].store.last_chat_id(show.id)
     asked = [
         code.strip()
         for value in request.query.getall("channel", [])
@@ -225,7 +225,7 @@ async def moderate(request: web.Request) -> web.Response:
     """The moderators' desk: a column per language they moderate, the held queue, coverage."""
     show = await _show_of(request)
     l10n = localizer_of(request)
-    last = await request.app[STORE].last_chat_id(show.id)
+    last = await request.app[SERVICES].store.last_chat_id(show.id)
     config = _chat_config(request, show, l10n)
     config.update(since=max(0, last - HISTORY_SHOWN), slow=SLOW_CHOICES, timeouts=TIMEOUT_CHOICES)
     return _chat_page(

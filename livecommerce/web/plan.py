@@ -12,7 +12,7 @@ folder), and where to stream from.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -51,8 +51,8 @@ from livecommerce.services.planning import (
     make_plan,
     planned_shows,
 )
-from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
-from livecommerce.web.middlewares import error_response
+from livecommerce.web.context import SERVICES, localizer_of
+from livecommerce.web.errors import ApiError
 from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
@@ -69,11 +69,15 @@ _HOT = (232, 93, 4)
 
 
 class FormError(Exception):
-    """A form value the page cannot take; `message` is already in the reader's language."""
+    """A form value the page cannot take; `text` is already in the reader's language."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def message(self, gettext: Callable[[str], str] = str) -> str:
+        """The sentence, worded when the form was read (it is not translated again)."""
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class Asked:
 async def _moderators(request: web.Request) -> list[Moderator] | None:
     """The moderators of the seeds folder's moderators.toml (None: no such file); a
     broken file is a SeedError."""
-    folder = request.app[SETTINGS].seeds_dir
+    folder = request.app[SERVICES].settings.seeds_dir
     return await asyncio.to_thread(seeds.moderators_in, folder)
 
 
@@ -344,8 +348,8 @@ def _fit_rows(l10n: Localizer, fits: Sequence[ZoneFit], home: str) -> list[FitRo
 async def plan_page(request: web.Request) -> web.Response:
     """The planning form and, for its values, the plan in every market's local time."""
     l10n = localizer_of(request)
-    now: datetime = request.app[CLOCK]()
-    world = await load_world(request.app[STORE], now)
+    now: datetime = request.app[SERVICES].clock()
+    world = await load_world(request.app[SERVICES].store, now)
     form = _form(request.query, world, now)
     lang = _lang(l10n)
     context: dict[str, Any] = {
@@ -366,7 +370,7 @@ async def plan_page(request: web.Request) -> web.Response:
         asked = _read(l10n, form, world, now)
         planned = _plan(world, asked, now, moderators)
     except FormError as error:
-        context["error"] = error.message
+        context["error"] = error.text
         return render(request, "plan.html", status=400, **context)
     except PlanError as error:
         context["error"] = CannotPlanError(error.text).message(l10n.gettext)
@@ -401,17 +405,15 @@ async def plan_calendar(request: web.Request) -> web.Response:
     from livecommerce.files.calendars import write_ics
 
     l10n = localizer_of(request)
-    now: datetime = request.app[CLOCK]()
-    world = await load_world(request.app[STORE], now)
+    now: datetime = request.app[SERVICES].clock()
+    world = await load_world(request.app[SERVICES].store, now)
     try:
         asked = _read(l10n, _form(request.query, world, now), world, now)
         found = _plan(world, asked, now).plan
     except FormError as error:
-        return error_response(request, 400, message=error.message)
+        raise ApiError(400, None, error) from None
     except PlanError as error:
-        return error_response(
-            request, 400, message=CannotPlanError(error.text).message(l10n.gettext)
-        )
+        raise ApiError(400, None, CannotPlanError(error.text)) from None
     shows = planned_shows(asked.streamer, asked.markets, found, world.products)
     body = write_ics(shows, asked.markets, world.products, lang=_lang(l10n), now=now)
     name = f"{asked.streamer.id}-{asked.start.isoformat()}.ics"

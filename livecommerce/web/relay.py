@@ -30,7 +30,8 @@ from livecommerce.core.routing import Member
 from livecommerce.i18n import chat_locale, negotiate, normalize
 from livecommerce.metrics import Metrics
 from livecommerce.services.rooms import Payload, Rooms
-from livecommerce.web.context import CLOCK, SETTINGS, STORE, localizer_of
+from livecommerce.web.context import SERVICES
+from livecommerce.web.errors import ApiError
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -260,15 +261,6 @@ def _langs(values: Iterable[str]) -> list[str]:
     return found
 
 
-def _reject(request: web.Request, status: int, code: str, message: str) -> web.Response:
-    """A refusal before the upgrade, as JSON: the caller is a program, not a page reader
-    (`error_response` would render a page for a path outside /api/)."""
-    l10n = localizer_of(request)
-    return web.json_response(
-        {"error": {"code": code, "message": l10n.gettext(message)}}, status=status
-    )
-
-
 def _guest_allowed(relay: Relay, settings: Settings, ip: str) -> bool:
     now = time.monotonic()
     stamps = relay.guest_joins.setdefault(ip, deque())
@@ -309,13 +301,13 @@ def _member(conn: int, identity: tokens.Identity, show: Show, asked: list[str]) 
 @routes.get("/ws/streams/{stream}")
 async def websocket(request: web.Request) -> web.StreamResponse:
     """The chat of one show; see docs/protocol.md."""
-    settings = request.app[SETTINGS]
+    settings = request.app[SERVICES].settings
     relay = request.app[RELAY]
-    show = await request.app[STORE].show(request.match_info["stream"])
+    show = await request.app[SERVICES].store.show(request.match_info["stream"])
     if show is None:
-        return _reject(request, 404, "unknown_stream", N_("There is no such stream."))
+        raise ApiError(404, "unknown_stream", N_("There is no such stream."))
 
-    now = request.app[CLOCK]()
+    now = request.app[SERVICES].clock()
     ip = request.remote or "?"
     token = request.query.get("token") or ""
     header = request.headers.get("Authorization", "")
@@ -325,17 +317,15 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         try:
             identity = tokens.verify(relay.secret, token, now, show.id)
         except tokens.TokenError:
-            return _reject(request, 401, "bad_token", N_("The token is not valid or has expired."))
+            raise ApiError(401, "bad_token", N_("The token is not valid or has expired.")) from None
     else:
         if not settings.allow_guests:
-            return _reject(request, 401, "token_required", N_("This chat needs a token."))
+            raise ApiError(401, "token_required", N_("This chat needs a token."))
         name = " ".join(request.query.get("name", "").split())[:32]
         if any(ord(c) < 32 for c in name):
             name = ""
         if not _guest_allowed(relay, settings, ip):
-            return _reject(
-                request, 429, "too_many_guests", N_("Too many guests from your address.")
-            )
+            raise ApiError(429, "too_many_guests", N_("Too many guests from your address."))
         digest = hashlib.sha256(f"{ip}|{name}".encode()).hexdigest()[:12]
         identity = tokens.Identity(
             user=f"g-{digest}",
@@ -349,9 +339,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     asked = _langs(request.query.getall("lang", []))
     unknown = [lang for lang in asked if lang not in show.languages]
     if unknown or len(asked) > 7:
-        return _reject(
-            request, 400, "bad_language", N_("This stream has no such language channel.")
-        )
+        raise ApiError(400, "bad_language", N_("This stream has no such language channel."))
     if not asked and identity.role is Role.VIEWER and not identity.langs:
         wanted = negotiate(request.headers.get("Accept-Language"), "")
         code = wanted.split("_")[0] if wanted else ""
@@ -364,15 +352,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         except ValueError:
             since = -1
         if not 0 <= since < 2**53:
-            return _reject(
-                request, 400, "bad_since", N_("The since parameter must be a message id.")
-            )
+            raise ApiError(400, "bad_since", N_("The since parameter must be a message id."))
 
     # Counted last, and given back by the `finally` whatever happens from here on.
     if not relay.connections.take(ip, settings.connections_per_ip):
-        return _reject(
-            request, 429, "too_many_connections", N_("Too many connections from your address.")
-        )
+        raise ApiError(429, "too_many_connections", N_("Too many connections from your address."))
     try:
         return await _converse(request, show, identity, asked, since)
     finally:
@@ -383,7 +367,7 @@ async def _converse(
     request: web.Request, show: Show, identity: tokens.Identity, asked: list[str], since: int | None
 ) -> web.StreamResponse:
     """The upgrade, then the connection's life: frames in to the rooms service."""
-    settings = request.app[SETTINGS]
+    settings = request.app[SERVICES].settings
     relay = request.app[RELAY]
     ws = web.WebSocketResponse(
         max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=30.0, autoping=True

@@ -9,49 +9,46 @@ from aiohttp import web
 from plotly.offline import get_plotlyjs
 
 from livecommerce.config import CURRENCY, Invalid
+from livecommerce.core.messages import N_
 from livecommerce.core.report import Report
 from livecommerce.files.reports import csvfile, data, html
 from livecommerce.files.reports.view import build_view
 from livecommerce.services.reporting import review
-from livecommerce.web.context import MENTIONS, SETTINGS, STORE, localizer_of
-from livecommerce.web.middlewares import error_response
-from livecommerce.web.relay import RELAY
+from livecommerce.web.context import SERVICES, localizer_of
+from livecommerce.web.errors import ApiError
 
 routes = web.RouteTableDef()
 PLOTLY_PATH = "/static/vendor/plotly.min.js"
 
 
-async def _review(request: web.Request) -> Report | web.Response:
-    settings = request.app[SETTINGS]
-    l10n = localizer_of(request)
+async def _review(request: web.Request) -> Report:
+    """The report of the show of the address, in the `?currency=` asked for."""
+    services = request.app[SERVICES]
+    settings = services.settings
     currency = request.query.get("currency", settings.base_currency)
     try:
         currency = CURRENCY.parse(currency.upper())
     except Invalid:
-        return error_response(
-            request, 400, "bad_currency", l10n.gettext("The currency must be a code such as EUR.")
-        )
+        raise ApiError(
+            400, "bad_currency", N_("The currency must be a code such as EUR.")
+        ) from None
     # Whatever the live parts still hold goes into the report.
-    await request.app[RELAY].rooms.writer.drain()
-    await request.app[MENTIONS].writer.drain()
+    await services.rooms.writer.drain()
+    await services.mentions.writer.drain()
     found = await review(
-        request.app[STORE],
+        services.store,
         request.match_info["id"],
         currency,
         timedelta(hours=settings.order_window_hours),
     )
     if found is None:
-        return error_response(
-            request, 404, "unknown_stream", l10n.gettext("There is no such stream.")
-        )
+        raise ApiError(404, "unknown_stream", N_("There is no such stream."))
     return found
 
 
 @routes.get("/api/streams/{id}/report")
 async def report_api(request: web.Request) -> web.Response:
     found = await _review(request)
-    if isinstance(found, web.Response):
-        return found
     if request.query.get("format") == "csv":
         lang = localizer_of(request).locale.split("_")[0]
         return web.Response(
@@ -65,10 +62,8 @@ async def report_api(request: web.Request) -> web.Response:
 @routes.get("/streams/{id}/report")
 async def report_page(request: web.Request) -> web.Response:
     found = await _review(request)
-    if isinstance(found, web.Response):
-        return found
     l10n = localizer_of(request)
-    markets = await request.app[STORE].markets()
+    markets = await request.app[SERVICES].store.markets()
     view = build_view(found, l10n, markets)
     page = html.to_html(found, view, l10n, markets, script_src=PLOTLY_PATH)
     return web.Response(text=page, content_type="text/html")

@@ -1,4 +1,4 @@
-"""Run the server: open the store, seed a new one, serve until SIGINT or SIGTERM."""
+"""Run the server around built services: seed a new store, serve until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -13,58 +13,59 @@ from aiohttp import web
 from livecommerce.config import Settings
 from livecommerce.errors import PortInUseError, ServeError
 from livecommerce.files import seeds
-from livecommerce.services import show_jobs as show_scheduler
-from livecommerce.store import open_store
-from livecommerce.web.app import create_app, load_catalog
+from livecommerce.services.process import Services
+from livecommerce.web.app import create_app
 
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
-    """Serve until a stop signal; then close connections and flush the store, and return."""
+async def serve(services: Services, announce: Callable[[str], None] = print) -> None:
+    """Serve `services` until a stop signal; then close connections and flush what the
+    rooms hold, and return (the store is its owner's to close)."""
+    settings = services.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    store = open_store(settings.resolved_database_url)
-    runner: web.AppRunner | None = None
-    jobs: show_scheduler.ShowScheduler | None = None
+    runner = web.AppRunner(
+        create_app(services, show_jobs=True),
+        handle_signals=False,
+        shutdown_timeout=settings.shutdown_timeout,
+        access_log=None,
+    )
     try:
-        await store.start()
-        app = create_app(settings, store)
-        runner = web.AppRunner(
-            app, handle_signals=False, shutdown_timeout=settings.shutdown_timeout, access_log=None
-        )
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        try:
-            await site.start()
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUseError(host=settings.host, port=settings.port) from None
-            raise ServeError(
-                host=settings.host, port=settings.port, reason=error.strerror or str(error)
-            ) from None
+        await _listen(runner, settings)
         # Seed once the port is ours: a taken port fails fast, before the load.
-        if settings.seed_on_start and not await store.shows():
-            world = await seeds.load(store, settings.seeds_dir)
-            log.info(
-                "loaded the demo world: %d products, %d shows",
-                len(world.products),
-                len(world.shows),
-            )
-            await load_catalog(app)
-        jobs = await show_scheduler.start(app)
+        if settings.seed_on_start and not await services.store.shows():
+            await _seed(services)
         announce(_base_url(runner))
         await stop.wait()
     finally:
-        if jobs is not None:
-            await jobs.close()
-        if runner is not None:
-            await runner.cleanup()
-        await store.close()
+        await runner.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _listen(runner: web.AppRunner, settings: Settings) -> None:
+    site = web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(host=settings.host, port=settings.port) from None
+        raise ServeError(
+            host=settings.host, port=settings.port, reason=error.strerror or str(error)
+        ) from None
+
+
+async def _seed(services: Services) -> None:
+    """Load the demo world into an empty store; the live parts and the show jobs take
+    it in at once."""
+    world = await seeds.load(services.store, services.settings.seeds_dir)
+    log.info("loaded the demo world: %d products, %d shows", len(world.products), len(world.shows))
+    await services.catalog.reload(services.store)
+    await services.show_jobs.resync()
 
 
 def _base_url(runner: web.AppRunner) -> str:

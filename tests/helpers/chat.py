@@ -17,12 +17,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from livecommerce.app import build_services
 from livecommerce.config import Settings
 from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app
-from livecommerce.web.relay import RELAY
 from tests.conftest import NOW, Server, serving
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh, fallback moderators: ru
@@ -61,7 +61,7 @@ def make_token(
         stream=stream,
         expires=int(NOW.timestamp()) + HOUR if expires is None else expires,
     )
-    return tokens.issue(server.runner.app[RELAY].secret, identity)
+    return tokens.issue(server.services.secret, identity)
 
 
 def ws_url(server: Server, stream: str = SHOW, **query: Any) -> str:
@@ -194,8 +194,8 @@ async def running(
     **changes: Any,
 ) -> AsyncIterator[Server]:
     """A second server like the `server` fixture, with some settings (or its clock) changed."""
-    app = create_app(replace(settings, seed_on_start=False, **changes), store, clock=clock)
-    async with serving(app) as server:
+    services = build_services(replace(settings, seed_on_start=False, **changes), store, clock=clock)
+    async with serving(create_app(services)) as server:
         yield server
 
 
@@ -230,9 +230,9 @@ async def metric_settles(server: Server, line: str) -> None:
 
 async def audit_actions(server: Server) -> list[dict[str, Any]]:
     """The show's moderation audit log, once the writer has written what it holds."""
-    app = server.runner.app
-    await app[RELAY].rooms.writer.drain()
-    return await app[RELAY].rooms.store.audit_log(SHOW)
+    rooms = server.services.rooms
+    await rooms.writer.drain()
+    return await rooms.store.audit_log(SHOW)
 
 
 async def viewer(server: Server, user: str, lang: str, **options: Any) -> Client:

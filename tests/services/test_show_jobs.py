@@ -7,6 +7,8 @@ import hmac
 import json
 import logging
 import signal
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiohttp import web
 from apscheduler.events import EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.base import (  # type: ignore[import-untyped]
     STATE_PAUSED,
@@ -26,14 +27,15 @@ from apscheduler.schedulers.base import (  # type: ignore[import-untyped]
 )
 from babel.dates import format_time
 
+from livecommerce.app import build_services
 from livecommerce.config import Settings
 from livecommerce.core.models import Show, ShowStatus
 from livecommerce.files import seeds
 from livecommerce.files.reports.data import to_data
 from livecommerce.i18n import Localizer
-from livecommerce.metrics import Metrics
 from livecommerce.services import show_jobs as scheduler
 from livecommerce.services.leader import Election, Leadership, PostgresElection, RedisElection
+from livecommerce.services.process import Services, leading_show_jobs, live_rooms, utc_now
 from livecommerce.services.reporting import review
 from livecommerce.services.show_jobs import (
     ShowScheduler,
@@ -45,8 +47,6 @@ from livecommerce.services.show_jobs import (
 )
 from livecommerce.services.webhooks import WebhookSender, signature
 from livecommerce.store import SqlStore, open_store
-from livecommerce.web.app import utc_now
-from livecommerce.web.context import CLOCK, METRICS, SETTINGS, STORE
 from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server, reachable_redis
 from tests.helpers import serve
 from tests.helpers.chat import TIMEOUT, Client, make_token
@@ -95,6 +95,12 @@ def _settings(settings: Settings, tmp_path: Path, name: str = "jobs.db") -> Sett
     return replace(settings, database_url=f"sqlite:///{tmp_path / name}")
 
 
+def _show_jobs(settings: Settings) -> ShowScheduler:
+    """The show jobs of services built from `settings`, around their store not started:
+    syncing needs none."""
+    return build_services(settings, open_store(settings.resolved_database_url)).show_jobs
+
+
 def _jobs(shows: ShowScheduler) -> dict[str, tuple[datetime, tuple[Any, ...]]]:
     return {j.id: (j.next_run_time, tuple(j.args)) for j in shows.scheduler.get_jobs()}
 
@@ -111,7 +117,7 @@ async def test_sync_adds_each_job_once_and_follows_edits(
     shows = await seeded_store.shows()
     jiangxi = next(s for s in shows if s.id == JIANGXI)
     zhejiang = next(s for s in shows if s.id == ZHEJIANG)
-    jobs = ShowScheduler(web.Application(), _settings(settings, tmp_path))
+    jobs = _show_jobs(_settings(settings, tmp_path))
     jobs.start(paused=True)
     try:
         assert jobs.sync(shows, NOW) == 12  # the finished show has none
@@ -137,7 +143,7 @@ async def test_sync_never_re_adds_a_job_whose_time_passed(
     settings: Settings, store_url: str
 ) -> None:
     """After T-24h a fresh sync leaves that reminder out: it ran, or it is too late."""
-    jobs = ShowScheduler(web.Application(), replace(settings, database_url=store_url))
+    jobs = _show_jobs(replace(settings, database_url=store_url))
     jobs.start(paused=True)
     try:
         now = SHOW.starts_at - timedelta(hours=2)
@@ -150,7 +156,7 @@ async def test_sync_never_re_adds_a_job_whose_time_passed(
 async def test_jobs_survive_a_restart_exactly_once(settings: Settings, store_url: str) -> None:
     """On SQLite and on PostgreSQL: the jobs are in the database, not in the process."""
     config = replace(settings, database_url=store_url)
-    first = ShowScheduler(web.Application(), config)
+    first = _show_jobs(config)
     first.start(paused=True)
     first.sync([SHOW], NOW)
     first.shutdown()
@@ -159,7 +165,7 @@ async def test_jobs_survive_a_restart_exactly_once(settings: Settings, store_url
     await store.start()
     await store.close()
 
-    second = ShowScheduler(web.Application(), config)
+    second = _show_jobs(config)
     second.start(paused=True)
     try:
         assert _jobs(second) == _expected(SHOW)
@@ -178,11 +184,11 @@ async def _viewer(server: Server, user: str, lang: str) -> Client:
 
 
 async def test_a_reminder_reaches_each_viewer_in_their_language(server: Server) -> None:
-    app = server.runner.app
+    services = server.services
     kazakh = await _viewer(server, "aigerim", "kk")
     russian = await _viewer(server, "olga", "ru")
     try:
-        await perform(app, JIANGXI, "remind-10m", NOW)
+        await perform(services, JIANGXI, "remind-10m", NOW)
         for client, locale in ((kazakh, "kk"), (russian, "ru")):
             notice = await client.recv_until("notice", code="reminder")
             assert notice["minutes"] == 10
@@ -194,18 +200,18 @@ async def test_a_reminder_reaches_each_viewer_in_their_language(server: Server) 
 
 
 async def test_going_live_and_closing_update_the_store(server: Server) -> None:
-    app = server.runner.app
-    store = app[STORE]
-    await perform(app, JIANGXI, "open", NOW)
+    services = server.services
+    store = services.store
+    await perform(services, JIANGXI, "open", NOW)
     kazakh = await _viewer(server, "aigerim", "kk")
     try:
-        await perform(app, JIANGXI, "live", NOW)
+        await perform(services, JIANGXI, "live", NOW)
         show = await store.show(JIANGXI)
         assert show is not None
         assert show.status is ShowStatus.LIVE
         assert (await kazakh.recv_until("notice", code="live"))["message"]
 
-        await perform(app, JIANGXI, "close", NOW)
+        await perform(services, JIANGXI, "close", NOW)
         show = await store.show(JIANGXI)
         assert show is not None
         assert show.status is ShowStatus.FINISHED
@@ -216,13 +222,52 @@ async def test_going_live_and_closing_update_the_store(server: Server) -> None:
         await kazakh.close()
 
 
+async def test_the_jobs_run_on_the_services_without_a_web_app(
+    settings: Settings, seeded_store: SqlStore
+) -> None:
+    """The jobs need the services only: no aiohttp app is built, none is imported."""
+    services = build_services(
+        replace(settings, seed_on_start=False), seeded_store, clock=lambda: NOW
+    )
+    async with live_rooms(services):
+        await perform(services, JIANGXI, "open", NOW)
+        assert JIANGXI in services.rooms.rooms
+        jobs = services.show_jobs
+        jobs.start(paused=True)  # registered: APScheduler's job function finds the services
+        try:
+            await scheduler.run_job(JIANGXI, "live")
+            show = await seeded_store.show(JIANGXI)
+            assert show is not None
+            assert show.status is ShowStatus.LIVE
+            await perform(services, JIANGXI, "close", NOW)
+        finally:
+            jobs.shutdown()
+    show = await seeded_store.show(JIANGXI)
+    assert show is not None
+    assert show.status is ShowStatus.FINISHED
+    report = _read_json(settings.data_dir / "reports" / f"{JIANGXI}.json")
+    assert report["show"]["id"] == JIANGXI
+
+
+def test_the_show_jobs_import_nothing_of_the_web_adapter() -> None:
+    """Services never import web: a fresh interpreter loads the jobs without it."""
+    code = (
+        "import sys, livecommerce.services.show_jobs; "
+        "print([m for m in sys.modules if m.startswith(('livecommerce.web', 'aiohttp.web'))])"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
 async def test_a_job_of_a_cancelled_show_does_nothing(server: Server) -> None:
-    app = server.runner.app
-    store = app[STORE]
+    services = server.services
+    store = services.store
     show = await store.show(JIANGXI)
     assert show is not None
     await store.put_shows([replace(show, status=ShowStatus.CANCELLED)])
-    await perform(app, JIANGXI, "live", NOW)
+    await perform(services, JIANGXI, "live", NOW)
     after = await store.show(JIANGXI)
     assert after is not None
     assert after.status is ShowStatus.CANCELLED
@@ -288,7 +333,7 @@ KHORGOS = "khorgos-it-2026-11-20"  # the finished show of the seeds, with its or
 
 def _hook(server: Server, url: str, **options: Any) -> WebhookSender:
     return WebhookSender(
-        url, SECRET, metrics=server.runner.app[METRICS], backoff=0.01, timeout=5.0, **options
+        url, SECRET, metrics=server.services.metrics, backoff=0.01, timeout=5.0, **options
     )
 
 
@@ -307,10 +352,10 @@ def _local(moment: datetime, zone: str, locale: str) -> str:
 
 
 async def test_a_reminder_is_posted_localized_per_language_channel(server: Server) -> None:
-    app = server.runner.app
+    services = server.services
     async with receiving() as receiver:
         hook = _hook(server, receiver.url)
-        await perform(app, JIANGXI, "remind-1h", NOW, hook)
+        await perform(services, JIANGXI, "remind-1h", NOW, hook)
         await hook.drain()
         [body] = _bodies(receiver)
     assert receiver.received[0].headers["X-Livecommerce-Event"] == "reminder"
@@ -361,12 +406,12 @@ async def test_a_reminder_is_posted_localized_per_language_channel(server: Serve
 
 
 async def test_live_and_closed_are_posted_too(server: Server) -> None:
-    app = server.runner.app
+    services = server.services
     async with receiving() as receiver:
         hook = _hook(server, receiver.url)
-        await perform(app, JIANGXI, "live", NOW, hook)
+        await perform(services, JIANGXI, "live", NOW, hook)
         await hook.drain()
-        await perform(app, JIANGXI, "close", NOW, hook)
+        await perform(services, JIANGXI, "close", NOW, hook)
         await hook.drain()
         bodies = _bodies(receiver)
     assert [b["event"] for b in bodies] == ["live", "closed", "report"]
@@ -382,12 +427,12 @@ async def test_live_and_closed_are_posted_too(server: Server) -> None:
 async def test_a_dead_webhook_does_not_hold_up_the_room_reminder(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = server.runner.app
+    services = server.services
     hook = _hook(server, unreachable_url(), retries=1)
     kazakh = await _viewer(server, "aigerim", "kk")
     try:
         with caplog.at_level(logging.WARNING, logger="livecommerce.services.webhooks"):
-            await perform(app, JIANGXI, "remind-10m", NOW, hook)
+            await perform(services, JIANGXI, "remind-10m", NOW, hook)
             notice = await kazakh.recv_until("notice", code="reminder")
             assert notice["minutes"] == 10
             await hook.drain()
@@ -404,10 +449,10 @@ async def test_a_dead_webhook_does_not_hold_up_the_room_reminder(
 
 
 async def test_a_webhook_answering_500_gets_the_reminder_on_a_retry(server: Server) -> None:
-    app = server.runner.app
+    services = server.services
     async with receiving([500]) as receiver:
         hook = _hook(server, receiver.url)
-        await perform(app, JIANGXI, "remind-24h", NOW, hook)
+        await perform(services, JIANGXI, "remind-24h", NOW, hook)
         await hook.drain()
         first, second = _bodies(receiver)
     assert first == second
@@ -417,10 +462,10 @@ async def test_a_webhook_answering_500_gets_the_reminder_on_a_retry(server: Serv
 def test_the_scheduler_has_a_webhook_only_when_a_url_is_set(
     settings: Settings, tmp_path: Path
 ) -> None:
-    plain = ShowScheduler(web.Application(), _settings(settings, tmp_path))
+    plain = _show_jobs(_settings(settings, tmp_path))
     assert plain.webhook is None
     hooked = replace(_settings(settings, tmp_path), show_webhook_url="http://127.0.0.1:9/hook")
-    assert ShowScheduler(web.Application(), hooked).webhook is not None
+    assert _show_jobs(hooked).webhook is not None
 
 
 # -- the report after the close --------------------------------------------------------------
@@ -436,22 +481,22 @@ def _is_file(path: str) -> bool:
 
 async def _reopen(server: Server, show_id: str) -> None:
     """Put a finished show of the seeds back on air, so its close job acts on it."""
-    store = server.runner.app[STORE]
+    store = server.services.store
     show = await store.show(show_id)
     assert show is not None
     await store.put_shows([replace(show, status=ShowStatus.LIVE)])
 
 
 async def test_closing_writes_the_report_files(server: Server) -> None:
-    app = server.runner.app
-    settings = app[SETTINGS]
+    services = server.services
+    settings = services.settings
     await _reopen(server, KHORGOS)
-    await perform(app, KHORGOS, "close", NOW)
+    await perform(services, KHORGOS, "close", NOW)
 
     folder = settings.data_dir / "reports"
     written = _read_json(folder / f"{KHORGOS}.json")
     direct = await review(
-        app[STORE],
+        services.store,
         KHORGOS,
         settings.base_currency,
         timedelta(hours=settings.order_window_hours),
@@ -468,17 +513,17 @@ async def test_closing_writes_the_report_files(server: Server) -> None:
     assert "Khorgos IT Friday" in page
     assert Localizer("en").format_money(direct.totals.revenue, "CNY") in page
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no leftovers
-    show = await app[STORE].show(KHORGOS)
+    show = await services.store.show(KHORGOS)
     assert show is not None
     assert show.status is ShowStatus.FINISHED
 
 
 async def test_the_report_is_announced_on_the_webhook(server: Server) -> None:
-    app = server.runner.app
+    services = server.services
     await _reopen(server, KHORGOS)
     async with receiving() as receiver:
         hook = _hook(server, receiver.url)
-        await perform(app, KHORGOS, "close", NOW, hook)
+        await perform(services, KHORGOS, "close", NOW, hook)
         await hook.drain()
         closed, report = _bodies(receiver)
     assert closed["event"] == "closed"
@@ -496,14 +541,14 @@ async def test_the_report_is_announced_on_the_webhook(server: Server) -> None:
 async def test_a_report_that_cannot_be_written_leaves_the_show_closed(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = server.runner.app
-    settings = app[SETTINGS]
+    services = server.services
+    settings = services.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "reports").write_text("a file where the folder should be")
     await _reopen(server, KHORGOS)
     with caplog.at_level(logging.ERROR, logger="livecommerce.services.show_jobs"):
-        await perform(app, KHORGOS, "close", NOW)
-    show = await app[STORE].show(KHORGOS)
+        await perform(services, KHORGOS, "close", NOW)
+    show = await services.store.show(KHORGOS)
     assert show is not None
     assert show.status is ShowStatus.FINISHED
     [line] = [r.getMessage() for r in caplog.records if r.name == "livecommerce.services.show_jobs"]
@@ -523,16 +568,8 @@ def _election(kind: str, database_url: str, key: str) -> Election:
     return PostgresElection(database_url, LEADER_TTL)
 
 
-async def _cluster_app(store: SqlStore) -> web.Application:
-    app = web.Application()
-    app[STORE] = store
-    app[CLOCK] = utc_now
-    app[METRICS] = Metrics()
-    return app
-
-
-def _leads(app: web.Application) -> float | None:
-    return app[METRICS].registry.get_sample_value("livecommerce_scheduler_leader")
+def _leads(services: Services) -> float | None:
+    return services.metrics.registry.get_sample_value("livecommerce_scheduler_leader")
 
 
 @pytest.mark.parametrize("kind", ["redis", "postgresql"])
@@ -560,8 +597,10 @@ async def test_only_the_leader_runs_jobs_and_a_takeover_repeats_none(
     jobs.add_job(fired, "date", run_date=now + timedelta(seconds=3), args=("second",), id="second")
     jobs.shutdown(wait=False)
 
-    one_app, other_app = await _cluster_app(store), await _cluster_app(store)
-    one, other = ShowScheduler(one_app, config), ShowScheduler(other_app, config)
+    # Two processes' services on one database, each with its own lock below.
+    one_services = build_services(config, store, clock=utc_now)
+    other_services = build_services(config, store, clock=utc_now)
+    one, other = one_services.show_jobs, other_services.show_jobs
     one_lead = Leadership(_election(kind, pg_url, key), LEADER_TTL)
     other_lead = Leadership(_election(kind, pg_url, key), LEADER_TTL)
     one.follow(one_lead)
@@ -574,7 +613,7 @@ async def test_only_the_leader_runs_jobs_and_a_takeover_repeats_none(
         assert not other_lead.leader
         assert one.scheduler.state == STATE_RUNNING
         assert other.scheduler.state == STATE_STOPPED  # a standby never touched the store
-        assert (_leads(one_app), _leads(other_app)) == (1, 0)
+        assert (_leads(one_services), _leads(other_services)) == (1, 0)
 
         await one_lead.abandon()  # dies: the lock is not released
         assert one.scheduler.state == STATE_PAUSED  # at once
@@ -582,7 +621,7 @@ async def test_only_the_leader_runs_jobs_and_a_takeover_repeats_none(
         await asyncio.wait_for(_events["second"].wait(), TIMEOUT)
         await other.settled()
         assert other.scheduler.state == STATE_RUNNING
-        assert (_leads(one_app), _leads(other_app)) == (0, 1)
+        assert (_leads(one_services), _leads(other_services)) == (0, 1)
         assert _fired == ["first", "second"]
         assert [j.id for j in other.scheduler.get_jobs()] == ["shows-resync"]
     finally:
@@ -593,19 +632,16 @@ async def test_only_the_leader_runs_jobs_and_a_takeover_repeats_none(
 
 
 async def test_a_lone_server_on_sqlite_leads_and_says_so(server: Server) -> None:
-    app = server.runner.app
+    services = server.services
     assert "scheduler" not in json.loads((await _get(server, "/healthz"))[1])  # not started
-    app[SETTINGS].data_dir.mkdir(parents=True, exist_ok=True)
-    jobs = await scheduler.start(app)
-    try:
+    services.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    async with leading_show_jobs(services) as jobs:
         status, body = await _get(server, "/healthz")
         assert status == 200
         assert json.loads(body)["scheduler"] == {"role": "leader", "lock": "local"}
         assert "livecommerce_scheduler_leader 1.0" in (await _get(server, "/metrics"))[1]
         assert jobs.scheduler.get_job("shows-resync") is not None
         assert await jobs.resync() == 12  # the planned shows of the seeds
-    finally:
-        await jobs.close()
     assert not jobs.scheduler.running
     assert "livecommerce_scheduler_leader 0.0" in (await _get(server, "/metrics"))[1]
     assert "scheduler" not in json.loads((await _get(server, "/healthz"))[1])
@@ -661,7 +697,7 @@ async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
         await store.put_shows(shows)
     finally:
         await store.close()
-    jobs = ShowScheduler(web.Application(), replace(settings, database_url=pg_url))
+    jobs = _show_jobs(replace(settings, database_url=pg_url))
     jobs.start(paused=True)
     jobs.sync(shows, now)
     jobs.shutdown()
@@ -722,11 +758,10 @@ async def test_two_servers_send_each_reminder_once_when_the_leader_is_killed(
 async def test_a_missing_report_of_a_recent_show_is_built_at_the_next_sync(
     server: Server,
 ) -> None:
-    app = server.runner.app
-    settings = app[SETTINGS]
-    shows = await app[STORE].shows()
+    services = server.services
+    shows = await services.store.shows()
     khorgos = next(s for s in shows if s.id == KHORGOS)  # finished; no report files yet
-    jobs = ShowScheduler(app, settings)
+    jobs = services.show_jobs
     try:
         closed = khorgos.ends_at + jobs.close_grace
         # Long closed: left alone (`livecommerce report` still builds it on demand).

@@ -12,7 +12,6 @@ import aiohttp
 import pytest
 import vobject
 
-from livecommerce.web.context import STORE
 from tests.conftest import NOW, Server
 
 SHOW = "jiangxi-kitchen-2026-12-10"
@@ -67,7 +66,7 @@ async def test_announcements_of_the_upcoming_show(server: Server) -> None:
 
 
 async def test_announcements_name_featured_products_with_local_prices(server: Server) -> None:
-    store = server.runner.app[STORE]
+    store = server.services.store
     show = await store.show(SHOW)
     assert show is not None
     await store.put_shows([replace(show, featured=("SNK-SB-6045",))])
@@ -107,7 +106,7 @@ async def test_reexport_is_identical_and_an_edit_updates_the_same_event(server: 
     _, _, first = await fetch(server, path)
     _, _, second = await fetch(server, path)
     assert first == second
-    store = server.runner.app[STORE]
+    store = server.services.store
     show = await store.show(SHOW)
     assert show is not None
     moved = timedelta(hours=1)

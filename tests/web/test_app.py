@@ -25,9 +25,7 @@ async def test_healthz(server: Server) -> None:
 
 
 async def test_healthz_reports_degraded_when_the_database_is_gone(server: Server) -> None:
-    from livecommerce.web.context import STORE
-
-    await server.runner.app[STORE].close()
+    await server.services.store.close()
     status, body, _ = await get(server, "/healthz")
     assert status == 503
     assert '"degraded"' in body

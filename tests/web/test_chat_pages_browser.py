@@ -22,7 +22,6 @@ from playwright.async_api import (
 from livecommerce.config import Settings
 from livecommerce.core.models import Role
 from livecommerce.core.tokens import Identity, issue
-from livecommerce.web.relay import RELAY
 from tests.conftest import NOW, Server
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh, fallback moderators: ru
@@ -67,7 +66,7 @@ def trouble() -> Iterator[Trouble]:
 
 
 def token(server: Server, user: str, name: str, role: Role, langs: tuple[str, ...]) -> str:
-    secret = server.runner.app[RELAY].secret
+    secret = server.services.secret
     expires = int(NOW.timestamp()) + 3600
     return issue(secret, Identity(user, name, role, langs, SHOW, expires))
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import aiohttp
 
 from livecommerce.core.models import MentionSource
-from livecommerce.web.context import MENTIONS, STORE
 from tests.conftest import NOW, Server
 from tests.helpers.chat import SHOW, make_token, moderator, streamer, viewer
 
 
 async def logged(server: Server) -> list[tuple[str, str, str, int | None]]:
     """The mentions logged during the test (the clock stands at NOW; the seeds are older)."""
-    app = server.runner.app
-    await app[MENTIONS].writer.drain()
+    services = server.services
+    await services.mentions.writer.drain()
     return [
         (m.sku, m.source.value, m.lang, m.message_id)
-        for m in await app[STORE].mentions(SHOW)
+        for m in await services.store.mentions(SHOW)
         if m.ts >= NOW
     ]
 

@@ -12,8 +12,6 @@ import pytest
 
 from livecommerce.core import tokens
 from livecommerce.core.models import Mention, MentionSource, Role
-from livecommerce.web.context import MENTIONS, STORE
-from livecommerce.web.relay import RELAY
 from tests.conftest import NOW, Server
 
 SHOW = "khorgos-it-2026-11-20"
@@ -30,7 +28,7 @@ def token_for(
     secret: bytes | None = None,
 ) -> str:
     identity = tokens.Identity("u-host", "Host", role, ("zh", "ru"), stream, expires)
-    return tokens.issue(secret or server.runner.app[RELAY].secret, identity)
+    return tokens.issue(secret or server.services.secret, identity)
 
 
 async def send(
@@ -63,11 +61,11 @@ async def send(
 
 async def logged(server: Server, show: str = SHOW) -> list[Mention]:
     """The transcript mentions in the store, once the mention log has written them."""
-    app = server.runner.app
-    await app[MENTIONS].writer.drain()
+    services = server.services
+    await services.mentions.writer.drain()
     return [
         m
-        for m in await app[STORE].mentions(show)
+        for m in await services.store.mentions(show)
         if m.source is MentionSource.TRANSCRIPT and m.ts >= NOW.replace(day=21)
     ]
 
@@ -98,11 +96,11 @@ async def test_one_line_is_matched_to_products(
 
 
 async def transcript_mentions(server: Server) -> Counter[tuple[str, str, datetime]]:
-    app = server.runner.app
-    await app[MENTIONS].writer.drain()
+    services = server.services
+    await services.mentions.writer.drain()
     return Counter(
         (m.sku, m.lang, m.ts.astimezone(UTC))
-        for m in await app[STORE].mentions(SHOW)
+        for m in await services.store.mentions(SHOW)
         if m.source is MentionSource.TRANSCRIPT
     )
 

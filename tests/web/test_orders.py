@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from livecommerce.app import build_services
 from livecommerce.config import Settings
 from livecommerce.core.orders import OrderError, parse_order
 from livecommerce.i18n import Localizer
@@ -32,7 +33,7 @@ SEEDED_ORDERS = 45  # the finished show's orders in seeds/orders.csv (see test_r
 @pytest.fixture
 async def shop(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Server]:
     """The test server, with two shops allowed to send orders."""
-    app = create_app(
+    services = build_services(
         replace(
             settings,
             seed_on_start=False,
@@ -41,7 +42,7 @@ async def shop(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Serv
         seeded_store,
         clock=lambda: NOW,
     )
-    async with serving(app) as server:
+    async with serving(create_app(services)) as server:
         yield server
 
 

@@ -16,6 +16,7 @@ import pytest
 from icalendar import Calendar
 from playwright.async_api import Browser
 
+from livecommerce.app import build_services
 from livecommerce.config import Settings
 from livecommerce.core.models import Order
 from livecommerce.files import seeds
@@ -272,10 +273,10 @@ async def broken_team_server(
     shutil.copytree(SEEDS, folder)
     broken = '[[moderator]]\nname = "X"\nzone = "Mars/Base"\nlanguages = ["ru"]\n'
     (folder / "moderators.toml").write_text(broken + "hours = [[9, 18]]\n", encoding="utf-8")
-    app = create_app(
+    services = build_services(
         replace(settings, seeds_dir=folder, seed_on_start=False), seeded_store, clock=lambda: NOW
     )
-    async with serving(app) as server:
+    async with serving(create_app(services)) as server:
         yield server
 
 

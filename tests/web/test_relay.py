@@ -19,8 +19,6 @@ from livecommerce.config import Settings
 from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from livecommerce.store import SqlStore
-from livecommerce.web.context import SETTINGS
-from livecommerce.web.relay import RELAY
 from tests.conftest import NOW, Server
 from tests.helpers.chat import (
     HOUR,
@@ -867,7 +865,7 @@ async def test_an_error_echoes_the_ref_and_names_the_limit(server: Server) -> No
 async def test_a_flood_is_rate_limited(server: Server) -> None:
     flooder = await viewer(server, "u-flood", "kk")
     other = await viewer(server, "u-aigerim", "kk")
-    burst = server.runner.app[RELAY].rooms.rules.burst
+    burst = server.services.rooms.rules.burst
     for n in range(int(burst) + 3):
         await flooder.send({"type": "chat", "text": f"Хабар {n}", "ref": str(n)})
     statuses = []
@@ -886,7 +884,7 @@ async def test_a_flood_is_rate_limited(server: Server) -> None:
 async def test_repeated_abuse_closes_with_1008(server: Server) -> None:
     abuser = await viewer(server, "u-abuser", "kk")
     other = await viewer(server, "u-aigerim", "kk")
-    limit = server.runner.app[RELAY].rooms.rules.abuse_limit
+    limit = server.services.rooms.rules.abuse_limit
     for _ in range(limit + 1):
         await abuser.send("{nope")
     code, frames = await abuser.closed()
@@ -900,7 +898,7 @@ async def test_repeated_abuse_closes_with_1008(server: Server) -> None:
 async def test_a_frame_over_the_size_limit_closes_with_1009(server: Server) -> None:
     big = await viewer(server, "u-big", "kk")
     other = await viewer(server, "u-aigerim", "kk")
-    size = server.runner.app[SETTINGS].max_frame_bytes
+    size = server.services.settings.max_frame_bytes
     await big.send(json.dumps({"type": "chat", "text": "x" * size}))
     code, _ = await big.closed()
     assert code == 1009

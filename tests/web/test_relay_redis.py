@@ -15,7 +15,6 @@ import pytest
 from livecommerce.config import Settings
 from livecommerce.core.models import MentionSource
 from livecommerce.store import SqlStore
-from livecommerce.web.context import MENTIONS
 from tests.conftest import NOW, REDIS_TEST_URL, Server
 from tests.helpers.chat import SHOW, Client, moderator, running, streamer, viewer
 
@@ -151,7 +150,7 @@ async def test_a_pin_on_one_process_shows_on_the_other_and_to_later_joiners(
         assert (await kk.recv_until("product"))["action"] == "unpin"
         # The pin is logged once, by the process that decided it.
         for server in (a, b):
-            await server.runner.app[MENTIONS].writer.drain()
+            await server.services.mentions.writer.drain()
         pins = [m for m in await seeded_store.mentions(SHOW) if m.source is MentionSource.PIN]
         assert [m.sku for m in pins if m.ts >= NOW] == ["IT-LAP-14"]
         for client in (host, kk, late):

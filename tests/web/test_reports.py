@@ -289,10 +289,9 @@ async def test_plotly_is_served_for_the_page(server: Server) -> None:
 async def test_the_report_includes_what_the_live_parts_still_hold(server: Server) -> None:
     # A mention queued a moment ago is in the next report: the report drains the log.
     from livecommerce.core.models import MentionSource
-    from livecommerce.web.context import MENTIONS
 
     before = await report(server)
-    server.runner.app[MENTIONS].record(
+    server.services.mentions.record(
         SHOW, ["IT-TAB-11"], MentionSource.PIN, "ru", STARTS + timedelta(minutes=90)
     )
     after = await report(server)

@@ -169,7 +169,7 @@ async def test_a_token_signed_with_another_key_or_unsigned_is_refused(server: Se
     identity = tokens.Identity(
         "streamer-khorgos", "Khorgos", Role.STREAMER, (), SHOW, int(NOW.timestamp()) + HOUR
     )
-    good = tokens.issue(server.runner.app[RELAY].secret, identity)
+    good = tokens.issue(server.services.secret, identity)
     payload = good.split(".")[0]
     for forged in (
         tokens.issue(b"k" * 32, identity),  # another server's key
