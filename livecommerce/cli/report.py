@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ def report(
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:
-            return await review(store, show_id, settings.base_currency), await store.markets()
+            window = timedelta(hours=settings.order_window_hours)
+            found = await review(store, show_id, settings.base_currency, window)
+            return found, await store.markets()
         finally:
             await store.close()
 

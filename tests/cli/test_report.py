@@ -70,6 +70,35 @@ async def test_the_terminal_report(data: Path) -> None:
     assert summary["Units sold"] == str(want.units)
 
 
+async def test_the_order_window_setting_is_kept(data: Path, tmp_path: Path) -> None:
+    """An order of a mentioned product an hour after the show counts within the default
+    two-hour window, and not when `order_window_hours` is 0 (as on the page and API)."""
+    late = tmp_path / "late.csv"
+    late.write_text(
+        "id,ts,sku,qty,unit_price,currency,buyer_country,buyer_lang,show\n"
+        "LATE-1,2026-11-20T16:00:00Z,IT-PWB-20K,1,1000,CNY,KZ,ru,\n"
+    )
+    code, _, err = await cli("orders", "import", str(late), data=data)
+    assert code == 0, err
+    totals = {}
+    for hours in ("2", "0"):
+        code, out, err = await cli(
+            "report", SHOW, "--json", "--set", "order_window_hours", hours, data=data
+        )
+        assert code == 0, err
+        totals[hours] = json.loads(out)["totals"]["orders"]
+    # Without the window, the late order and the seeded orders after the show that carry
+    # no show code (its end at 15:00 to 17:00 UTC) are left out.
+    with (SEEDS / "orders.csv").open(newline="") as rows:
+        after = [
+            row
+            for row in csv.DictReader(rows)
+            if "2026-11-20T15:00:00Z" < row["ts"] <= "2026-11-20T17:00:00Z" and not row["show"]
+        ]
+    assert after  # the seeds hold such orders, so the two windows must differ
+    assert totals == {"2": expected().orders + 1, "0": expected().orders - len(after)}
+
+
 async def test_json_matches_the_api(data: Path, server: Server) -> None:
     code, out, err = await cli("report", SHOW, "--json", data=data)
     assert code == 0, err
