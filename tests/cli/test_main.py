@@ -1,6 +1,6 @@
 """The `livecommerce` group: settings and errors, in-process, and a few real processes.
 
-Most tests run the command in-process (tests/cli/runner.py); the smoke tests at the end
+Most tests run the command in-process (tests/helpers/cli.py); the smoke tests at the end
 start `python -m livecommerce` as a user does: --help, an error's exit status, serve
 from start to a clean stop.
 """
@@ -8,39 +8,17 @@ from start to a clean stop.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import click
 import pytest
 
-from tests.cli.runner import invoke, one_line_error
 from tests.conftest import SEEDS
+from tests.helpers.cli import invoke, one_line_error, run
 from tests.helpers.serve import start
-
-TIMEOUT = 60
-
-__all__ = ["_wait_for_line", "one_line_error", "run"]
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m livecommerce ARGS` in a process of its own."""
-    return subprocess.run(
-        [sys.executable, "-m", "livecommerce", *args],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env={**os.environ, "LANG": "C.UTF-8", **(env or {})},
-        cwd=cwd,
-        check=False,
-    )
 
 
 def test_help_lists_the_commands() -> None:
@@ -242,23 +220,6 @@ def test_an_error_in_a_real_process_is_one_line_and_its_status() -> None:
     result = run("serve", "--set", "port", "http")
     assert result.returncode == 2
     assert "setting port = 'http' (from --set port)" in one_line_error(result)
-
-
-def _wait_for_line(process: subprocess.Popen[str], needle: str) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + TIMEOUT
-    seen = ""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen += line
-        if needle in line:
-            return seen
-    process.kill()
-    raise AssertionError(
-        f"never printed {needle!r}; printed {seen!r}, stderr {process.communicate()[1]!r}"
-    )
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
