@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import SEEDS
 from tests.helpers.cli import invoke, one_line_error, run
+from tests.helpers.ports import refused_port
 from tests.helpers.serve import start
 
 
@@ -165,9 +166,10 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 
 def test_unreachable_database_is_one_line() -> None:
-    result = invoke("seed", "--set", "database_url", "postgresql://nobody@127.0.0.1:1/none")
+    url = f"postgresql://nobody@127.0.0.1:{refused_port()}/none"
+    result = invoke("seed", "--set", "database_url", url)
     assert result.returncode == 3
-    assert "database postgresql://nobody@127.0.0.1:1/none is not usable" in one_line_error(result)
+    assert f"database {url} is not usable" in one_line_error(result)
 
 
 def test_unwritable_database_folder_is_one_line(tmp_path: Path) -> None:
