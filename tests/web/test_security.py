@@ -61,9 +61,9 @@ from tests.helpers.chat import (
     streamer,
     viewer,
 )
+from tests.helpers.pages import TIMEOUT as PAGE_TIMEOUT
+from tests.helpers.pages import Trouble, message
 from tests.helpers.receiver import unreachable_url
-from tests.web.test_chat_pages_browser import TIMEOUT as PAGE_TIMEOUT
-from tests.web.test_chat_pages_browser import Trouble, message
 
 OTHER_SHOW = "jiangxi-kitchen-2026-12-10"
 LANGUAGES = ("kk", "ru", "uz", "ky", "ug", "zh")  # the seeded show's channels
