@@ -76,8 +76,8 @@ def with_settings(*own: str) -> Callable[[F], F]:
 
 
 def old_flag_hint(error: click.NoSuchOption, l10n: Localizer) -> str | None:
-    """ "use --set data_dir VALUE" when `error` is a setting's old flag given to a command
-    that takes `--set`; None otherwise."""
+    """The hint `Use --set data_dir VALUE.` when `error` is a setting's old flag given to a
+    command that takes `--set`; None otherwise."""
     command = error.ctx.command if error.ctx is not None else None
     if command is None or not any(param.name == "set_values" for param in command.params):
         return None
