@@ -14,11 +14,13 @@ import click
 
 from livecommerce import config
 from livecommerce.config import Row, Settings
+from livecommerce.core.messages import N_
 from livecommerce.i18n import Localizer, localizer
 
 F = TypeVar("F", bound=Callable[..., Any])
 REPORT_WIDTH = 160  # columns of a report printed into a file or a pipe
 SET_HELP = "Set a setting, e.g. --set data_dir var (repeatable; `livecommerce config list`)."
+USE_SET = N_("Use --set {name} VALUE.")
 
 
 def env_localizer() -> Localizer:
@@ -27,25 +29,23 @@ def env_localizer() -> Localizer:
     return localizer(tag.split(".")[0] or None)
 
 
-def _option(row: Row, hidden: bool) -> Callable[[F], F]:
-    """A setting's own flag: shown for the command's own settings, hidden otherwise."""
+def _option(row: Row) -> Callable[[F], F]:
+    """A command's own setting as a flag of its own (`serve --port`)."""
     if row.kind is config.BOOLEAN:
         return click.option(
-            f"{row.flag}/--no-{row.flag[2:]}", row.name, default=None, help=row.help, hidden=hidden
+            f"{row.flag}/--no-{row.flag[2:]}", row.name, default=None, help=row.help
         )
-    return click.option(
-        row.flag, row.name, default=None, metavar="VALUE", help=row.help, hidden=hidden
-    )
+    return click.option(row.flag, row.name, default=None, metavar="VALUE", help=row.help)
 
 
 def with_settings(*own: str) -> Callable[[F], F]:
     """Hand the command the resolved `Settings`: `--set NAME VALUE` and its `own` settings'
     flags (`serve --port`), over the config file and the environment.
 
-    Every other setting's old flag (`--data-dir`) is still accepted, hidden from `--help`,
-    while the callers move to `--set`.
+    Every other setting is set with `--set` only; its old flag (`--data-dir`) is an unknown
+    option, which `old_flag_hint` turns into a hint.
     """
-    rows = config.table()
+    rows = [row for row in config.table() if row.name in own]
     unknown = set(own) - {row.name for row in rows}
     if unknown:
         raise ValueError(f"no such settings: {sorted(unknown)}")
@@ -69,10 +69,23 @@ def with_settings(*own: str) -> Callable[[F], F]:
             help=SET_HELP,
         )(wrapper)
         for row in reversed(rows):
-            decorated = _option(row, hidden=row.name not in own)(decorated)
+            decorated = _option(row)(decorated)
         return decorated  # type: ignore[no-any-return]
 
     return decorate
+
+
+def old_flag_hint(error: click.NoSuchOption, l10n: Localizer) -> str | None:
+    """The hint `Use --set data_dir VALUE.` when `error` is a setting's old flag given to a
+    command that takes `--set`; None otherwise."""
+    command = error.ctx.command if error.ctx is not None else None
+    if command is None or not any(param.name == "set_values" for param in command.params):
+        return None
+    for row in config.table():
+        flags = {row.flag, f"--no-{row.flag[2:]}"} if row.kind is config.BOOLEAN else {row.flag}
+        if error.option_name in flags:
+            return l10n.gettext(USE_SET).format(name=row.name)
+    return None
 
 
 def iso(moment: datetime) -> str:

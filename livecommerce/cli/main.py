@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from livecommerce.cli.config import config_group
-from livecommerce.cli.console import env_localizer
+from livecommerce.cli.console import env_localizer, old_flag_hint
 from livecommerce.cli.i18n import i18n
 from livecommerce.cli.orders import orders
 from livecommerce.cli.plan import plan
@@ -53,6 +53,11 @@ class Livecommerce(click.Group):
             fail(f"livecommerce: {error.message(l10n.gettext)}", error.exit_code)
         except click.exceptions.Abort:
             fail("", 130)
+        except click.NoSuchOption as error:
+            # A setting's old flag (`--data-dir`): say how to set it now, on the same line.
+            hint = old_flag_hint(error, env_localizer())
+            message = error.format_message()
+            fail(f"livecommerce: {message}" + (f" {hint}" if hint else ""), error.exit_code)
         except click.ClickException as error:
             # One line, like every other error; --help shows the usage.
             fail(f"livecommerce: {error.format_message()}", error.exit_code)

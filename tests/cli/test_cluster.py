@@ -5,7 +5,6 @@ taken port, an unreachable service or a bad argument is one line and a non-zero 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -13,7 +12,7 @@ import signal
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from livecommerce.core import tokens
 from livecommerce.core.models import Role
 from tests.conftest import PG_ADMIN_URL, REDIS_TEST_URL, ROOT, _drop_postgres_database, unavailable
 from tests.helpers.chat import SHOW, Client
+from tests.helpers.ports import refused_port
 
 SCRIPT = ROOT / "scripts" / "cluster"
 START = 180.0  # seconds the cluster may take to start: two processes load a language model
@@ -42,23 +42,6 @@ def script_env() -> dict[str, str]:
         LIVECOMMERCE_SHUTDOWN_TIMEOUT="5",
     )
     return env
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (the OS picked them)."""
-    with contextlib.ExitStack() as stack:
-        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-
-
-@contextlib.contextmanager
-def closed_port() -> Iterator[int]:
-    """A port held without listening: connecting to it is refused."""
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        yield held.getsockname()[1]
 
 
 async def run_script(*args: str) -> tuple[int, str, str]:
@@ -131,13 +114,12 @@ class Cluster:
 
 @pytest.fixture
 async def cluster(database: str, redis_prefix: str, tmp_path: Path) -> AsyncIterator[Cluster]:
-    ports = free_ports(2)
     data_dir = tmp_path / "var"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(SCRIPT),
         "--ports",
-        f"{ports[0]} {ports[1]}",
+        "0 0",  # each process on a port the OS picks; the script prints where
         "--database-url",
         database,
         "--redis-url",
@@ -263,21 +245,17 @@ async def test_a_port_in_use_is_one_line_before_anything_starts() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        free = free_ports(1)[0]
-        status, out, err = await run_script("--ports", f"{free},{port}")
+        status, out, err = await run_script("--ports", f"0,{port}")
     assert status == 1
     assert out == ""
     assert one_line(err) == f"cluster: cannot serve on 127.0.0.1:{port}: the port is already in use"
 
 
 async def test_an_unreachable_redis_is_one_line() -> None:
-    with closed_port() as port:
-        status, out, err = await run_script(
-            "--ports",
-            " ".join(map(str, free_ports(2))),
-            "--redis-url",
-            f"redis://127.0.0.1:{port}/0",
-        )
+    port = refused_port()
+    status, out, err = await run_script(
+        "--ports", "0 0", "--redis-url", f"redis://127.0.0.1:{port}/0"
+    )
     assert status == 1
     assert out == ""
     assert one_line(err).startswith(f"cluster: cannot reach Redis at redis://127.0.0.1:{port}/0: ")
@@ -287,17 +265,17 @@ async def test_an_unreachable_redis_is_one_line() -> None:
 async def test_an_unreachable_postgresql_is_one_line_without_its_password(
     redis_prefix: str,
 ) -> None:
-    with closed_port() as port:
-        status, out, err = await run_script(
-            "--ports",
-            "0 0",
-            "--redis-url",
-            REDIS_TEST_URL,
-            "--redis-prefix",
-            redis_prefix,
-            "--database-url",
-            f"postgresql://postgres:hunter2secret@127.0.0.1:{port}/livecommerce_cluster",
-        )
+    port = refused_port()
+    status, out, err = await run_script(
+        "--ports",
+        "0 0",
+        "--redis-url",
+        REDIS_TEST_URL,
+        "--redis-prefix",
+        redis_prefix,
+        "--database-url",
+        f"postgresql://postgres:hunter2secret@127.0.0.1:{port}/livecommerce_cluster",
+    )
     assert status == 1
     assert out == ""
     assert one_line(err).startswith(

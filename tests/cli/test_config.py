@@ -10,7 +10,7 @@ import pytest
 
 from livecommerce import config
 from livecommerce.cli.config import first_sentence
-from tests.cli.runner import invoke
+from tests.helpers.cli import invoke
 
 SECRET = "a-chat-signing-key-of-forty-characters!!"
 SHOP_SECRET = "0123456789abcdef-shop"

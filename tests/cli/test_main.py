@@ -1,6 +1,6 @@
 """The `livecommerce` group: settings and errors, in-process, and a few real processes.
 
-Most tests run the command in-process (tests/cli/runner.py); the smoke tests at the end
+Most tests run the command in-process (tests/helpers/cli.py); the smoke tests at the end
 start `python -m livecommerce` as a user does: --help, an error's exit status, serve
 from start to a clean stop.
 """
@@ -8,38 +8,18 @@ from start to a clean stop.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
+import click
 import pytest
 
-from tests.cli.runner import invoke, one_line_error
 from tests.conftest import SEEDS
+from tests.helpers.cli import invoke, one_line_error, run
+from tests.helpers.ports import refused_port
 from tests.helpers.serve import start
-
-TIMEOUT = 60
-
-__all__ = ["_wait_for_line", "one_line_error", "run"]
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m livecommerce ARGS` in a process of its own."""
-    return subprocess.run(
-        [sys.executable, "-m", "livecommerce", *args],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env={**os.environ, "LANG": "C.UTF-8", **(env or {})},
-        cwd=cwd,
-        check=False,
-    )
 
 
 def test_help_lists_the_commands() -> None:
@@ -112,9 +92,55 @@ def test_set_wins_over_the_environment_and_the_config_file(tmp_path: Path) -> No
     assert (shown["base_currency"], shown["locale"], shown["port"]) == ("KZT", "ru", 9300)
 
 
-def test_a_commands_own_flag_and_the_old_hidden_flags_still_work() -> None:
-    shown = json.loads(invoke("config", "show", "--max-text", "100", "--no-hold-links").stdout)
+def test_set_takes_what_the_old_flags_took() -> None:
+    result = invoke("config", "show", "--set", "max_text", "100", "--set", "hold_links", "false")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
     assert (shown["max_text"], shown["hold_links"]) == (100, False)
+
+
+def test_a_commands_own_flag_wins_over_the_environment() -> None:
+    result = invoke("serve", "--port", "http", env={"LIVECOMMERCE_PORT": "9000"})
+    assert result.returncode == 2
+    assert "(from --port)" in one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["report", "x", "--data-dir", "x"],
+            "No such option '--data-dir'. Use --set data_dir VALUE.",
+        ),
+        (["seed", "--data-dir=x"], "No such option '--data-dir'. Use --set data_dir VALUE."),
+        (["config", "show", "--max-text", "100"], "Use --set max_text VALUE."),
+        (["config", "show", "--no-hold-links"], "Use --set hold_links VALUE."),
+        (["config", "show", "--hold-links"], "Use --set hold_links VALUE."),
+        (["serve", "--redis-url", "redis://x"], "Use --set redis_url VALUE."),
+        (["chat", "ws://x", "--port", "1"], "Use --set port VALUE."),
+    ],
+)
+def test_an_old_setting_flag_is_one_line_naming_set_and_exit_2(
+    args: list[str], expected: str
+) -> None:
+    result = invoke(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert one_line_error(result).endswith(expected)
+
+
+def test_an_old_setting_flag_speaks_the_users_language() -> None:
+    result = invoke("seed", "--data-dir", "x", env={"LIVECOMMERCE_LOCALE": "ru"})
+    assert result.returncode == 2
+    assert one_line_error(result).endswith("Используйте --set data_dir VALUE.")
+
+
+def test_a_command_without_settings_gets_no_hint() -> None:
+    result = invoke("config", "docs", "--data-dir", "x")
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert "No such option '--data-dir'" in line
+    assert "--set" not in line
 
 
 def test_bad_configuration_speaks_the_users_language() -> None:
@@ -140,9 +166,10 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 
 def test_unreachable_database_is_one_line() -> None:
-    result = invoke("seed", "--set", "database_url", "postgresql://nobody@127.0.0.1:1/none")
+    url = f"postgresql://nobody@127.0.0.1:{refused_port()}/none"
+    result = invoke("seed", "--set", "database_url", url)
     assert result.returncode == 3
-    assert "database postgresql://nobody@127.0.0.1:1/none is not usable" in one_line_error(result)
+    assert f"database {url} is not usable" in one_line_error(result)
 
 
 def test_unwritable_database_folder_is_one_line(tmp_path: Path) -> None:
@@ -197,23 +224,6 @@ def test_an_error_in_a_real_process_is_one_line_and_its_status() -> None:
     assert "setting port = 'http' (from --set port)" in one_line_error(result)
 
 
-def _wait_for_line(process: subprocess.Popen[str], needle: str) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + TIMEOUT
-    seen = ""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen += line
-        if needle in line:
-            return seen
-    process.kill()
-    raise AssertionError(
-        f"never printed {needle!r}; printed {seen!r}, stderr {process.communicate()[1]!r}"
-    )
-
-
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 async def test_serve_seeds_a_new_store_serves_and_stops_cleanly(
     tmp_path: Path, stop: signal.Signals
@@ -234,7 +244,7 @@ async def test_serve_seeds_a_new_store_serves_and_stops_cleanly(
     try:
         base = await serving.address()
         assert base.startswith("http://127.0.0.1:")
-        printed = "".join(serving.log)
+        printed = await serving.printed("Press Ctrl-C to stop.")
         for path in ("/healthz", "/metrics", "/api/streams"):
             assert f"{base}{path}" in printed
         assert (await serving.health())["status"] == "ok"
@@ -273,28 +283,55 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+OWN_SETTINGS: dict[tuple[str, ...], set[str] | None] = {
+    # Each command and the settings it has as options of its own; None: no settings at all.
+    ("serve",): {"--host", "--port"},
+    ("seed",): set(),
+    ("plan",): {"--locale"},
+    ("schedule", "apply"): set(),
+    ("schedule", "list"): {"--locale"},
+    ("report",): {"--locale"},
+    ("orders", "import"): set(),
+    ("token", "create"): set(),
+    ("chat",): {"--locale"},
+    ("config", "list"): set(),
+    ("config", "show"): set(),
+    ("config", "docs"): None,
+    ("i18n", "check"): None,
+}
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+        else:
+            found.append((*path, name))
+    return found
+
+
+def test_the_table_of_own_options_names_every_command() -> None:
+    from livecommerce.cli.main import cli
+
+    assert sorted(_commands(cli)) == sorted(OWN_SETTINGS)
+
+
 @pytest.mark.parametrize(
-    ("command", "own"),
-    [
-        (["chat"], {"--locale"}),
-        (["plan"], {"--locale"}),
-        (["report"], {"--locale"}),
-        (["serve"], {"--host", "--port"}),
-        (["seed"], set()),
-        (["schedule", "list"], {"--locale"}),
-        (["config", "list"], set()),
-    ],
+    ("command", "own"), list(OWN_SETTINGS.items()), ids=[" ".join(c) for c in OWN_SETTINGS]
 )
 def test_each_command_shows_only_its_own_options_on_one_screen(
-    command: list[str], own: set[str]
+    command: tuple[str, ...], own: set[str] | None
 ) -> None:
     from livecommerce import config
 
     result = invoke(*command, "--help")
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) <= 40, result.stdout
-    assert "--set NAME VALUE" in result.stdout
+    assert ("--set NAME VALUE" in result.stdout) == (own is not None)
     assert "--redis-url" not in result.stdout
-    flags = {row.flag for row in config.table()}
-    shown = {word.rstrip(",") for word in result.stdout.split() if word.rstrip(",") in flags}
-    assert shown == own
+    flags = {row.flag for row in config.table()} | {
+        f"--no-{row.flag[2:]}" for row in config.table() if row.kind is config.BOOLEAN
+    }
+    words = {word.strip(",[]/") for word in result.stdout.split()}
+    assert words & flags == (own or set())

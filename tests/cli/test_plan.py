@@ -1,10 +1,10 @@
-"""`livecommerce plan` as a user runs it (in-process, tests/cli/runner.py) over a seeded
+"""`livecommerce plan` as a user runs it (in-process, tests/helpers/cli.py) over a seeded
 SQLite store."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,17 +13,11 @@ import pytest
 from livecommerce.core.planner import ORDERS_PRIOR
 from livecommerce.files import schedules, seeds
 from livecommerce.services.planning import World, make_plan, orders_by_hour
-from tests.cli.runner import invoke as run
-from tests.cli.runner import one_line_error
 from tests.conftest import SEEDS
+from tests.helpers.cli import invoke as run
+from tests.helpers.cli import next_monday, one_line_error
 
 MARKETS = ["KZ", "UZ", "KG", "RU", "EU"]
-
-
-def next_monday(weeks: int = 2) -> date:
-    """A Monday some weeks ahead, so the whole horizon is in the future whenever it runs."""
-    today = datetime.now(UTC).date()
-    return today + timedelta(days=7 * weeks - today.weekday())
 
 
 @pytest.fixture(scope="module")

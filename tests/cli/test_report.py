@@ -1,4 +1,4 @@
-"""`livecommerce report SHOW` as a user runs it (in-process, tests/cli/runner.py): terminal,
+"""`livecommerce report SHOW` as a user runs it (in-process, tests/helpers/cli.py): terminal,
 JSON, CSV and the HTML file, checked against the server's API over the same seeds."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pytest
 from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
 from livecommerce.i18n import Localizer
 from livecommerce.store import open_store
-from tests.cli.runner import invoke
 from tests.conftest import SEEDS, Server
+from tests.helpers.cli import invoke
 from tests.web.test_reports import STARTS, expected
 
 SHOW = "khorgos-it-2026-11-20"

@@ -1,4 +1,5 @@
-"""`livecommerce orders import FILE` as a user runs it: a real process, a real SQLite file.
+"""`livecommerce orders import FILE` as a user runs it: in-process (tests/helpers/cli.py)
+and, for the progress on a real pipe, in a process of its own; a real SQLite file.
 
 Good rows are stored, bad ones are reported by line and never stop the good ones, a file
 that cannot be read at all is one clear line and a non-zero exit, never a traceback.
@@ -19,13 +20,20 @@ import pytest
 
 from livecommerce.store import open_store
 from tests.conftest import ROOT, SEEDS
+from tests.helpers.cli import Ran, invoke
 
 HEADER = ["id", "ts", "sku", "qty", "unit_price", "currency", "buyer_country", "buyer_lang", "show"]
 # Times well in the past: the import refuses orders from the future by the real clock.
 WHEN = "2024-05-01T10:00:00Z"
 
 
-def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str, data: Path) -> Ran:
+    """`livecommerce ARGS` in-process over the data folder `data` and the seeds."""
+    return invoke(*args, "--set", "data_dir", str(data), "--set", "seeds_dir", str(SEEDS))
+
+
+def run_in_a_process(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    """The same in a real process, as a user runs it: stdout and stderr are pipes."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
     return subprocess.run(
         [
@@ -49,7 +57,7 @@ def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
+def one_clear_line(result: Ran | subprocess.CompletedProcess[str]) -> str:
     """The error of a failed command: a single `livecommerce: …` line, no traceback."""
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
@@ -277,7 +285,7 @@ def test_a_20000_row_file_finishes_with_progress_on_stderr(data: Path, tmp_path:
     rows = [good(f"BIG-{i:05d}", qty=1 + i % 3) for i in range(20_000)]
     rows[12_345] = good("BIG-BROKEN", sku="NO-SUCH-SKU")
     path = write_csv(tmp_path / "big.csv", rows)
-    result = run("orders", "import", str(path), "--json", data=data)
+    result = run_in_a_process("orders", "import", str(path), "--json", data=data)
     assert result.returncode == 1  # the one broken row
     assert "Traceback" not in result.stderr
     outcome = json.loads(result.stdout)  # progress never mixes into the JSON

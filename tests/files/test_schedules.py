@@ -1,4 +1,7 @@
-"""Schedule files: written by `plan --write`, checked and applied, listed; broken ones named."""
+"""Schedule files: written by `plan --write`, checked and applied, listed; broken ones named.
+
+The commands run in-process (tests/helpers/cli.py), over a real SQLite file.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ import pytest
 
 from livecommerce.errors import ScheduleError
 from livecommerce.files import schedules, seeds
-from tests.cli.test_main import one_line_error, run
-from tests.cli.test_plan import next_monday
 from tests.conftest import ROOT, SEEDS
+from tests.helpers.cli import invoke, next_monday, one_line_error
 
 GOOD = """
 [[show]]
@@ -33,7 +35,7 @@ titles = {{ en = "Laptops", ru = "Ноутбуки" }}
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "var"
-    result = run("seed", "--set", "data_dir", str(folder), "--set", "seeds_dir", str(SEEDS))
+    result = invoke("seed", "--set", "data_dir", str(folder), "--set", "seeds_dir", str(SEEDS))
     assert result.returncode == 0, result.stderr
     return folder
 
@@ -90,7 +92,7 @@ def test_the_example_schedule_is_valid_for_the_seeds() -> None:
 
 def test_write_apply_list_round_trip(data_dir: Path, tmp_path: Path) -> None:
     file = tmp_path / "schedules" / "plan.toml"
-    planned = run(
+    planned = invoke(
         "plan",
         "--set",
         "data_dir",
@@ -109,20 +111,20 @@ def test_write_apply_list_round_trip(data_dir: Path, tmp_path: Path) -> None:
     slots = json.loads(planned.stdout)["slots"]
     starts = {datetime.fromisoformat(s["start"]) for s in slots}
 
-    first = run("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
+    first = invoke("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
     assert first.returncode == 0, first.stderr
     applied = json.loads(first.stdout)
     assert len(applied["added"]) == 5
     assert applied["updated"] == applied["unchanged"] == []
 
-    second = run("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
+    second = invoke("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)
     assert again["added"] == again["updated"] == []
     assert sorted(again["unchanged"]) == sorted(applied["added"])
 
     # Writing the same plan again names the same shows: applying it changes nothing.
-    rewritten = run(
+    rewritten = invoke(
         "plan",
         "--set",
         "data_dir",
@@ -137,11 +139,11 @@ def test_write_apply_list_round_trip(data_dir: Path, tmp_path: Path) -> None:
         str(file),
     )
     assert rewritten.returncode == 0, rewritten.stderr
-    third = run("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
+    third = invoke("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
     assert json.loads(third.stdout)["added"] == []
     assert json.loads(third.stdout)["updated"] == []
 
-    listed = run(
+    listed = invoke(
         "schedule", "list", "--zone", "Asia/Almaty", "--json", "--set", "data_dir", str(data_dir)
     )
     assert listed.returncode == 0, listed.stderr
@@ -156,7 +158,7 @@ def test_write_apply_list_round_trip(data_dir: Path, tmp_path: Path) -> None:
         assert {"Asia/Almaty", "Asia/Tashkent", "Europe/Moscow", "Europe/Warsaw"} <= zones
         assert "IT-LAP-14" in show["featured"]
 
-    table = run("schedule", "list", "--zone", "Asia/Almaty", "--set", "data_dir", str(data_dir))
+    table = invoke("schedule", "list", "--zone", "Asia/Almaty", "--set", "data_dir", str(data_dir))
     assert table.returncode == 0, table.stderr
     assert "Almaty" in table.stdout
     assert "Moscow" in table.stdout
@@ -165,15 +167,17 @@ def test_write_apply_list_round_trip(data_dir: Path, tmp_path: Path) -> None:
 def test_an_edited_entry_is_updated_and_keeps_its_status(data_dir: Path, tmp_path: Path) -> None:
     file = tmp_path / "s.toml"
     file.write_text(GOOD.format(start=future()), encoding="utf-8")
-    assert run("schedule", "apply", str(file), "--set", "data_dir", str(data_dir)).returncode == 0
+    assert (
+        invoke("schedule", "apply", str(file), "--set", "data_dir", str(data_dir)).returncode == 0
+    )
     file.write_text(
         GOOD.format(start=future()).replace('"Laptops"', '"Laptops, edited"'), encoding="utf-8"
     )
-    result = run("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
+    result = invoke("schedule", "apply", str(file), "--json", "--set", "data_dir", str(data_dir))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["updated"] == ["khorgos-it-test"]
     listed = json.loads(
-        run("schedule", "list", "--json", "--set", "data_dir", str(data_dir)).stdout
+        invoke("schedule", "list", "--json", "--set", "data_dir", str(data_dir)).stdout
     )
     show = next(s for s in listed if s["id"] == "khorgos-it-test")
     assert show["title"] == "Laptops, edited"
@@ -250,7 +254,7 @@ def test_a_broken_file_names_file_entry_and_field(
 ) -> None:
     file = tmp_path / "broken.toml"
     file.write_text(GOOD.replace(old, new).format(start=future()), encoding="utf-8")
-    result = run("schedule", "apply", str(file), "--set", "data_dir", str(data_dir))
+    result = invoke("schedule", "apply", str(file), "--set", "data_dir", str(data_dir))
     assert result.returncode == 4, result.stderr
     line = one_line_error(result)
     assert f"schedule file {file}, " in line
@@ -267,13 +271,13 @@ def test_a_second_entry_with_the_same_id_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", ["missing.toml", "."])
 def test_an_unreadable_file_is_one_line(data_dir: Path, tmp_path: Path, path: str) -> None:
-    result = run("schedule", "apply", str(tmp_path / path), "--set", "data_dir", str(data_dir))
+    result = invoke("schedule", "apply", str(tmp_path / path), "--set", "data_dir", str(data_dir))
     assert result.returncode != 0
     one_line_error(result)
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd", "", "x" * 500])
 def test_list_refuses_a_bad_zone(data_dir: Path, zone: str) -> None:
-    result = run("schedule", "list", "--zone", zone, "--set", "data_dir", str(data_dir))
+    result = invoke("schedule", "list", "--zone", zone, "--set", "data_dir", str(data_dir))
     assert result.returncode == 2
     assert "--zone" in one_line_error(result)

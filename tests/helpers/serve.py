@@ -70,6 +70,21 @@ class Serving:
             raise AssertionError(f"{self.name} stopped before serving:\n{self.output()}")
         return self.base
 
+    async def printed(self, needle: str, wait: float = START_TIMEOUT) -> str:
+        """Wait until a line it wrote contains `needle`; everything it wrote so far."""
+        try:
+            async with asyncio.timeout(wait), self._news:
+                await self._news.wait_for(
+                    lambda: any(needle in line for line in self.log) or not self._open_pipes
+                )
+        except TimeoutError:
+            raise AssertionError(
+                f"{self.name} did not print {needle!r} within {wait} s:\n{self.tail()}"
+            ) from None
+        if not any(needle in line for line in self.log):
+            raise AssertionError(f"{self.name} ended without printing {needle!r}:\n{self.output()}")
+        return self.output()
+
     async def health(self) -> dict[str, Any]:
         async with aiohttp.ClientSession() as session, session.get(self.url("/healthz")) as r:
             body: dict[str, Any] = await r.json()

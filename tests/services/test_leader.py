@@ -11,7 +11,6 @@ import asyncio
 import logging
 import random
 import signal
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -471,10 +470,10 @@ async def test_the_leader_steps_down_at_once_when_redis_is_gone_and_leads_again_
 
 
 def _unreachable_redis() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+    # Imported here: the one line of this file the port helper needs.
+    from tests.helpers.ports import refused_port
+
+    return f"redis://127.0.0.1:{refused_port()}/0"
 
 
 async def test_an_unreachable_redis_leaves_the_process_standing_by(

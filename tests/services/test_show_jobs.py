@@ -464,7 +464,7 @@ def test_the_scheduler_has_a_webhook_only_when_a_url_is_set(
 ) -> None:
     plain = _show_jobs(_settings(settings, tmp_path))
     assert plain.webhook is None
-    hooked = replace(_settings(settings, tmp_path), show_webhook_url="http://127.0.0.1:9/hook")
+    hooked = replace(_settings(settings, tmp_path), show_webhook_url=unreachable_url())
     assert _show_jobs(hooked).webhook is not None
 
 

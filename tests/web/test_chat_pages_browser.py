@@ -14,8 +14,6 @@ import websockets
 from playwright.async_api import (
     Browser,
     BrowserContext,
-    ConsoleMessage,
-    Dialog,
     Page,
 )
 
@@ -23,38 +21,15 @@ from livecommerce.config import Settings
 from livecommerce.core.models import Role
 from livecommerce.core.tokens import Identity, issue
 from tests.conftest import NOW, Server
+from tests.helpers.pages import TIMEOUT, Trouble, message
 
 SHOW = "khorgos-it-2026-11-20"  # kk ru uz ky ug zh, fallback moderators: ru
-TIMEOUT = 10_000  # ms: the longest any single thing on a page may take
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Presence every 0.2 s instead of 5 s: the coverage test waits for it.
     return replace(settings, presence_interval=0.2)
-
-
-class Trouble:
-    """What a page must never do: raise a script error, open a dialog, log an error."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-    def watch(self, page: Page) -> Page:
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", self._console)
-        page.on("dialog", self._dialog)
-        return page
-
-    def _console(self, message: ConsoleMessage) -> None:
-        # The browser asks for /favicon.ico by itself; the site has none.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            self.errors.append(f"{message.text} ({message.location.get('url')})")
-
-    async def _dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        await dialog.dismiss()
 
 
 @pytest.fixture
@@ -114,10 +89,6 @@ async def moderator(
 async def send(page: Page, text: str) -> None:
     await page.fill("#send-form textarea", text)
     await page.press("#send-form textarea", "Enter")
-
-
-def message(text: str, scope: str = "#messages") -> str:
-    return f"{scope} li.msg:not(.pending) .text:text-is({json.dumps(text, ensure_ascii=False)})"
 
 
 async def test_a_held_message_is_approved_by_a_moderator_and_reaches_the_viewer(

@@ -1,4 +1,5 @@
-"""The streamer's speech over real HTTP: transcript lines become product mentions."""
+"""livecommerce/web/mentions.py over real HTTP: the streamer's transcript lines become
+product mentions; pins over HTTP reach the chat."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from livecommerce.core import tokens
 from livecommerce.core.models import Mention, MentionSource, Role
 from tests.conftest import NOW, Server
+from tests.helpers.chat import make_token, viewer
 
 SHOW = "khorgos-it-2026-11-20"
 UPCOMING = "jiangxi-kitchen-2026-12-10"
@@ -323,3 +325,32 @@ async def test_hostile_text_never_crashes(server: Server) -> None:
     status, body = await send(server, {"text": "ноутбук", "lang": "ru"})
     assert status == 200
     assert body["mentions"][0]["sku"] == LAPTOP
+
+
+async def test_pins_over_http(server: Server) -> None:
+    watcher = await viewer(server, "u-w", "ru")
+    token = make_token(server, "streamer-khorgos", "streamer")
+    url = server.url(f"/api/streams/{SHOW}/pins")
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.post(url, json={"sku": "IT-MON-27"}, headers=headers) as r:
+            assert r.status == 200
+        async with session.post(url, json={"sku": "NOPE"}, headers=headers) as r:
+            assert r.status == 404
+            assert (await r.json())["error"]["code"] == "unknown_product"
+        async with session.post(
+            url, json={"sku": "IT-MON-27", "action": "x"}, headers=headers
+        ) as r:
+            assert r.status == 422
+        async with session.post(url, data=b"{", headers=headers) as r:
+            assert r.status == 400
+        async with session.post(url, json={"sku": "IT-MON-27"}) as r:
+            assert r.status == 401
+        viewer_token = make_token(server, "u-v", "viewer", ["ru"])
+        other = {"Authorization": f"Bearer {viewer_token}"}
+        async with session.post(url, json={"sku": "IT-MON-27"}, headers=other) as r:
+            assert r.status == 403
+    frame = await watcher.recv_until("product")
+    assert frame["sku"] == "IT-MON-27"
+    assert "₽" in frame["prices"][0]["display"] or "₸" in frame["prices"][0]["display"]
+    await watcher.close()

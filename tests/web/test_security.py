@@ -61,8 +61,9 @@ from tests.helpers.chat import (
     streamer,
     viewer,
 )
-from tests.web.test_chat_pages_browser import TIMEOUT as PAGE_TIMEOUT
-from tests.web.test_chat_pages_browser import Trouble, message
+from tests.helpers.pages import TIMEOUT as PAGE_TIMEOUT
+from tests.helpers.pages import Trouble, message
+from tests.helpers.receiver import unreachable_url
 
 OTHER_SHOW = "jiangxi-kitchen-2026-12-10"
 LANGUAGES = ("kk", "ru", "uz", "ky", "ug", "zh")  # the seeded show's channels
@@ -379,7 +380,7 @@ async def test_secrets_never_reach_the_log_or_a_response(tmp_path: Path) -> None
         "LIVECOMMERCE_SHOP_SECRETS": f"{SHOP}={SHOP_SECRET}",
         "LIVECOMMERCE_SHOW_WEBHOOK_SECRET": SHOW_WEBHOOK_KEY,
         # Nobody listens there: a delivery, if the scheduler makes one, fails and is logged.
-        "LIVECOMMERCE_SHOW_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+        "LIVECOMMERCE_SHOW_WEBHOOK_URL": unreachable_url(),
     }
     order = {
         "id": "SEC-1",

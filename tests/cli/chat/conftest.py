@@ -3,7 +3,6 @@ the scripts the client must keep intact, and addresses on the test server."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from livecommerce.i18n import Localizer
@@ -36,10 +35,3 @@ def ws_url(server: Server, stream: str = STREAM, port: int | None = None) -> str
     if port is not None:
         base = f"ws://127.0.0.1:{port}"
     return f"{base}/ws/streams/{stream}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port

@@ -28,10 +28,10 @@ from tests.cli.chat.conftest import (
     UYGHUR,
     WAIT,
     chat_frame,
-    free_port,
     ws_url,
 )
 from tests.conftest import NOW, Server
+from tests.helpers.ports import refused_port
 
 # -- addresses, progress, backoff, zone ----------------------------------------------------
 
@@ -482,7 +482,7 @@ async def test_errors_before_the_upgrade_are_one_clear_error(server: Server) -> 
 
 
 async def test_a_refused_connection_is_one_clear_error() -> None:
-    url = f"ws://127.0.0.1:{free_port()}/ws/streams/{STREAM}"
+    url = f"ws://127.0.0.1:{refused_port()}/ws/streams/{STREAM}"
     with pytest.raises(UnreachableError) as raised:
         async with chatting(url, wait_hello=False, token="secret.token") as chatter:
             await asyncio.wait_for(chatter.task, WAIT)

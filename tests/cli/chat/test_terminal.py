@@ -14,8 +14,9 @@ import pytest
 
 from livecommerce.cli.chat.errors import BadOptionError
 from livecommerce.cli.chat.terminal import reader_zone
-from tests.cli.chat.conftest import STREAM, WAIT, free_port, ws_url
+from tests.cli.chat.conftest import STREAM, WAIT, ws_url
 from tests.conftest import ROOT, Server
+from tests.helpers.ports import refused_port
 
 
 def test_reader_zone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,7 +135,7 @@ async def test_ctrl_c_leaves_cleanly(server: Server, sigint: str) -> None:
 async def test_the_command_fails_in_one_line(
     server: Server, url: str, args: tuple[str, ...], status: int, expected: str
 ) -> None:
-    address = url.format(free=free_port(), server=server.base.replace("http://", "ws://"))
+    address = url.format(free=refused_port(), server=server.base.replace("http://", "ws://"))
     process = await livecommerce("chat", address, *args, stdin=asyncio.subprocess.DEVNULL)
     code, _, stderr = await finish(process)
     lines = stderr.strip().splitlines()

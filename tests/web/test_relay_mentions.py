@@ -1,12 +1,11 @@
-"""Product mentions logged from the live chat: chat lines, the streamer's lines, pins."""
+"""Product mentions the relay logs from the live chat: chat lines, the streamer's lines,
+held lines once approved, and pins sent over the chat (pins over HTTP: test_mentions.py)."""
 
 from __future__ import annotations
 
-import aiohttp
-
 from livecommerce.core.models import MentionSource
 from tests.conftest import NOW, Server
-from tests.helpers.chat import SHOW, make_token, moderator, streamer, viewer
+from tests.helpers.chat import SHOW, moderator, streamer, viewer
 
 
 async def logged(server: Server) -> list[tuple[str, str, str, int | None]]:
@@ -79,35 +78,6 @@ async def test_viewers_and_moderators_cannot_pin(server: Server) -> None:
         await client.send({"type": "pin", "sku": "IT-LAP-14", "ref": "p"})
         assert (await client.recv_until("error", ref="p"))["code"] == "forbidden"
         await client.close()
-
-
-async def test_pins_over_http(server: Server) -> None:
-    watcher = await viewer(server, "u-w", "ru")
-    token = make_token(server, "streamer-khorgos", "streamer")
-    url = server.url(f"/api/streams/{SHOW}/pins")
-    async with aiohttp.ClientSession() as session:
-        headers = {"Authorization": f"Bearer {token}"}
-        async with session.post(url, json={"sku": "IT-MON-27"}, headers=headers) as r:
-            assert r.status == 200
-        async with session.post(url, json={"sku": "NOPE"}, headers=headers) as r:
-            assert r.status == 404
-            assert (await r.json())["error"]["code"] == "unknown_product"
-        async with session.post(
-            url, json={"sku": "IT-MON-27", "action": "x"}, headers=headers
-        ) as r:
-            assert r.status == 422
-        async with session.post(url, data=b"{", headers=headers) as r:
-            assert r.status == 400
-        async with session.post(url, json={"sku": "IT-MON-27"}) as r:
-            assert r.status == 401
-        viewer_token = make_token(server, "u-v", "viewer", ["ru"])
-        other = {"Authorization": f"Bearer {viewer_token}"}
-        async with session.post(url, json={"sku": "IT-MON-27"}, headers=other) as r:
-            assert r.status == 403
-    frame = await watcher.recv_until("product")
-    assert frame["sku"] == "IT-MON-27"
-    assert "₽" in frame["prices"][0]["display"] or "₸" in frame["prices"][0]["display"]
-    await watcher.close()
 
 
 async def test_held_messages_are_logged_once_approved(server: Server) -> None:
