@@ -231,3 +231,16 @@ def chromium() -> str:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         unavailable(f"Debian's chromium is not installed at {CHROMIUM}")
     return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the real parts it uses, whatever module it is in: `browser` for a
+    test that starts Chromium, `postgres` for the PostgreSQL run of the store suite, so
+    `-m "not browser"` and `-m "not postgres"` leave out exactly those."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "chromium" in names:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("store_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)

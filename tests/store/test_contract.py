@@ -28,6 +28,7 @@ from livecommerce.core.models import (
 from livecommerce.errors import StoreError
 from livecommerce.store import SqlStore, open_store
 from livecommerce.store.schema import metadata
+from tests.helpers.ports import refused_port
 
 START = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
 
@@ -229,16 +230,17 @@ async def test_unknown_streamer_is_refused(store: SqlStore) -> None:
 
 
 async def test_unreachable_database_is_one_clear_error(tmp_path: object) -> None:
-    store = open_store("postgresql://nobody@127.0.0.1:1/none")
+    url = f"postgresql://nobody@127.0.0.1:{refused_port()}/none"
+    store = open_store(url)
     with pytest.raises(StoreError) as caught:
         await store.start()
     message = caught.value.message()
-    assert message.startswith("database postgresql://nobody@127.0.0.1:1/none is not usable:")
+    assert message.startswith(f"database {url} is not usable:")
     assert "\n" not in message
 
 
 async def test_password_never_appears_in_errors() -> None:
-    store = open_store("postgresql://user:s3cret@127.0.0.1:1/none")
+    store = open_store(f"postgresql://user:s3cret@127.0.0.1:{refused_port()}/none")
     with pytest.raises(StoreError) as caught:
         await store.start()
     assert "s3cret" not in caught.value.message()
