@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from livecommerce.store import open_store
+from livecommerce.app import open_store
 from tests.conftest import ROOT, SEEDS
 
 HEADER = ["id", "ts", "sku", "qty", "unit_price", "currency", "buyer_country", "buyer_lang", "show"]
