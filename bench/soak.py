@@ -403,7 +403,7 @@ async def run_load(
 
 
 def stored_orders(url: str, since: datetime) -> set[str]:
-    from livecommerce.store import open_store
+    from livecommerce.app import open_store
 
     async def read() -> set[str]:
         store = open_store(url)
@@ -417,7 +417,7 @@ def stored_orders(url: str, since: datetime) -> set[str]:
 
 
 def product_skus(url: str) -> list[str]:
-    from livecommerce.store import open_store
+    from livecommerce.app import open_store
 
     async def read() -> list[str]:
         store = open_store(url)

@@ -1,12 +1,17 @@
 """The wiring: what one process runs, built once from the settings.
 
 `build_services(settings, store)` makes the services around a started store and chooses
-the concrete backends (the Redis bus, the Redis or PostgreSQL election); nothing else in
-the package does. `running(settings)` opens and migrates the store, yields the services
-and closes the store. The web adapter (`livecommerce.web.app.create_app`) and the CLI
-receive the `Services` object (`livecommerce.services.process`) and never import this
-module; the background work starts and stops through `live_rooms` and
-`leading_show_jobs` there, which the web app wraps in aiohttp's `cleanup_ctx`.
+the concrete backends (the Redis bus, the Redis or PostgreSQL election); `open_store(url)`
+chooses the store (SQLite or PostgreSQL) by its URL. `running(settings)` opens and
+migrates the store, yields the services and closes the store.
+
+Nothing else in the package chooses a backend: the command line calls these functions,
+and the rest of the package sees only the interfaces (`Bus`, `Election`, `SqlStore`);
+the import contract `backends-chosen-by-wiring` (pyproject.toml) holds it so. The web
+adapter (`livecommerce.web.app.create_app`) receives the `Services` object
+(`livecommerce.services.process`) and never imports this module; the background work
+starts and stops through `live_rooms` and `leading_show_jobs` there, which the web app
+wraps in aiohttp's `cleanup_ctx`.
 """
 
 from __future__ import annotations
@@ -21,23 +26,18 @@ from livecommerce.core.protocol import Limits
 from livecommerce.core.room import RoomRules
 from livecommerce.i18n import Localizer
 from livecommerce.metrics import Metrics
-from livecommerce.services.bus import Bus, RedisBus
+from livecommerce.services.bus import Bus
 from livecommerce.services.catalog import Catalog
-from livecommerce.services.leader import (
-    Election,
-    Leadership,
-    LocalElection,
-    PostgresElection,
-    RedisElection,
-    lock_name,
-)
+from livecommerce.services.elections import PostgresElection, RedisElection
+from livecommerce.services.leader import Election, Leadership, LocalElection, lock_name
 from livecommerce.services.mentions import MentionLog
 from livecommerce.services.process import Clock, Services, utc_now
 from livecommerce.services.products import ProductFrames
+from livecommerce.services.redis_bus import RedisBus
 from livecommerce.services.rooms import Rooms
 from livecommerce.services.secret import load_secret
 from livecommerce.services.webhooks import WebhookSender
-from livecommerce.store import SqlStore, open_store
+from livecommerce.store.sql import SqlStore
 
 
 def build_services(settings: Settings, store: SqlStore, *, clock: Clock = utc_now) -> Services:
@@ -73,6 +73,17 @@ async def running(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterato
 
 
 # -- the concrete backends ---------------------------------------------------------------
+
+
+def open_store(url: str) -> SqlStore:
+    """The store for a database URL (`sqlite:///FILE` or `postgresql://…`), not yet started."""
+    if url.startswith("sqlite://"):
+        from livecommerce.store.sqlite import SqliteStore
+
+        return SqliteStore(url)
+    from livecommerce.store.postgres import PostgresStore
+
+    return PostgresStore(url)
 
 
 def election(settings: Settings) -> Election:

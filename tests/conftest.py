@@ -21,11 +21,11 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
-from livecommerce.app import build_services
+from livecommerce.app import build_services, open_store
 from livecommerce.config import Settings
 from livecommerce.files import seeds
 from livecommerce.services.process import Services
-from livecommerce.store import SqlStore, open_store
+from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app
 from livecommerce.web.context import SERVICES
 

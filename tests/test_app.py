@@ -6,9 +6,10 @@ from pathlib import Path
 
 from livecommerce.app import bus, election, running
 from livecommerce.config import Settings
-from livecommerce.services.bus import RedisBus
-from livecommerce.services.leader import LocalElection, PostgresElection, RedisElection
+from livecommerce.services.elections import ADVISORY_KEY, PostgresElection, RedisElection
+from livecommerce.services.leader import LocalElection
 from livecommerce.services.process import Services
+from livecommerce.services.redis_bus import RedisBus
 from livecommerce.store import SqlStore
 from tests.conftest import NOW, SEEDS
 
@@ -25,6 +26,20 @@ def test_the_backends_follow_the_settings() -> None:
     assert isinstance(election(Settings()), LocalElection)  # SQLite: one process
     assert isinstance(election(Settings(database_url=PG)), PostgresElection)
     assert isinstance(election(Settings(database_url=PG, redis_url=REDIS)), RedisElection)
+
+
+def test_the_lock_follows_the_settings() -> None:
+    pg = "postgresql://lc@127.0.0.1/shop"
+    redis_election = election(
+        Settings(database_url=pg, redis_url="redis://127.0.0.1/2", redis_prefix="lc")
+    )
+    assert isinstance(redis_election, RedisElection)
+    assert redis_election.name == "lc:scheduler-leader:shop"
+    assert redis_election.ttl == 15.0
+    postgres = election(Settings(database_url=pg, leader_ttl=30.0))
+    assert isinstance(postgres, PostgresElection)
+    assert (postgres.key, postgres.ttl) == (ADVISORY_KEY, 30.0)
+    assert isinstance(election(Settings()), LocalElection)  # SQLite: one process
 
 
 async def test_running_opens_the_store_and_builds_each_service_once(tmp_path: Path) -> None:

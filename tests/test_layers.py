@@ -70,3 +70,45 @@ def test_a_service_importing_the_web_adapter_breaks_the_services_contract(copy: 
     )
     assert "imports point down the layers BROKEN" in result.stdout
     assert "livecommerce.services.catalog -> livecommerce.web" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("importer", "line", "chain"),
+    [
+        (
+            "services/rooms.py",
+            "from livecommerce.services.redis_bus import RedisBus",
+            "livecommerce.services.rooms -> livecommerce.services.redis_bus",
+        ),
+        (
+            "web/relay.py",
+            "from livecommerce.services import redis_bus",
+            "livecommerce.web.relay -> livecommerce.services.redis_bus",
+        ),
+        (
+            "web/pages.py",
+            "from livecommerce.services.elections import RedisElection",
+            "livecommerce.web.pages -> livecommerce.services.elections",
+        ),
+        (
+            "store/__init__.py",
+            "from livecommerce.store.sqlite import SqliteStore",
+            "livecommerce.store -> livecommerce.store.sqlite",
+        ),
+    ],
+)
+def test_a_concrete_backend_outside_the_wiring_breaks_the_backends_contract(
+    copy: Path, importer: str, line: str, chain: str
+) -> None:
+    _add(copy / "livecommerce" / importer, line)
+    result = _lint(copy)
+    assert result.returncode != 0
+    assert "only app.py and cli/ choose concrete backends BROKEN" in result.stdout
+    assert chain in result.stdout
+
+
+def test_the_wiring_and_the_command_line_may_choose_the_backends(copy: Path) -> None:
+    _add(copy / "livecommerce" / "cli" / "seed.py", "from livecommerce.services import redis_bus")
+    _add(copy / "livecommerce" / "cli" / "seed.py", "from livecommerce.store import postgres")
+    result = _lint(copy)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -11,7 +11,6 @@ import click
 
 from livecommerce.cli.console import emit, l10n_for, with_settings
 from livecommerce.config import Settings
-from livecommerce.store import open_store
 
 SHOWN_REJECTED = 200  # rejected rows printed one by one; --json lists every one
 PROGRESS_LINES_FROM = 1000  # rows: smaller files import too fast to need progress lines
@@ -49,6 +48,8 @@ def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
             click.echo(message, err=True)
 
     async def run() -> Outcome:
+        from livecommerce.app import open_store  # the wiring: loaded when used
+
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:

@@ -40,13 +40,14 @@ from livecommerce.services.planning import (
     make_plan,
     planned_shows,
 )
-from livecommerce.store import open_store
 
 if TYPE_CHECKING:
     from rich.text import Text
 
 
 async def _world(settings: Settings, now: datetime) -> World:
+    from livecommerce.app import open_store  # the wiring: loaded when used
+
     store = open_store(settings.resolved_database_url)
     await store.start()
     try:

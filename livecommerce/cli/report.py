@@ -14,7 +14,6 @@ from livecommerce import config
 from livecommerce.cli.console import REPORT_WIDTH, emit, l10n_for, with_settings
 from livecommerce.config import Settings
 from livecommerce.errors import ShowNotFoundError
-from livecommerce.store import open_store
 
 
 @click.command()
@@ -52,6 +51,8 @@ def report(
     l10n = l10n_for(settings)
 
     async def load() -> tuple[Any, list[Any]]:
+        from livecommerce.app import open_store  # the wiring: loaded when used
+
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:

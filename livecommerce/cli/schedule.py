@@ -14,7 +14,6 @@ from livecommerce.cli.console import REPORT_WIDTH, check_zone, emit, iso, l10n_f
 from livecommerce.config import Settings
 from livecommerce.core.models import Market, Show, ShowStatus, Streamer
 from livecommerce.files import schedules
-from livecommerce.store import open_store
 
 
 @click.group()
@@ -32,6 +31,8 @@ def schedule_apply(settings: Settings, file: Path, as_json: bool) -> None:
     entries = schedules.read(file)
 
     async def run() -> dict[str, list[str]]:
+        from livecommerce.app import open_store  # the wiring: loaded when used
+
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:
@@ -92,6 +93,8 @@ def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
     now = datetime.now(UTC)
 
     async def load() -> tuple[list[Show], list[Market], list[Streamer]]:
+        from livecommerce.app import open_store  # the wiring: loaded when used
+
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:

@@ -9,7 +9,6 @@ import click
 from livecommerce.cli.console import emit, l10n_for, with_settings
 from livecommerce.config import Settings
 from livecommerce.files import seeds
-from livecommerce.store import open_store
 
 
 @click.command()
@@ -20,6 +19,8 @@ def seed(settings: Settings, as_json: bool) -> None:
     l10n = l10n_for(settings)
 
     async def load() -> dict[str, int]:
+        from livecommerce.app import open_store  # the wiring: loaded when used
+
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:

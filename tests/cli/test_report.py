@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from livecommerce.app import open_store
 from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
 from livecommerce.i18n import Localizer
-from livecommerce.store import open_store
 from tests.conftest import SEEDS, Server
 from tests.helpers.cli import invoke
 from tests.web.test_reports import STARTS, expected

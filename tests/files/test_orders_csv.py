@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from livecommerce.store import open_store
+from livecommerce.app import open_store
 from tests.conftest import ROOT, SEEDS
 from tests.helpers.cli import Ran, invoke
 

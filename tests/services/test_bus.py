@@ -23,7 +23,8 @@ from livecommerce.core.changes import (
     UserRestricted,
 )
 from livecommerce.core.models import ChatMessage, Role
-from livecommerce.services.bus import Bus, LocalBroker, LocalBus, RedisBus, decode, encode
+from livecommerce.services.bus import Bus, LocalBroker, LocalBus, decode, encode
+from livecommerce.services.redis_bus import RedisBus
 from tests.conftest import REDIS_TEST_URL, redis_keys
 
 SHOW = "show-1"

@@ -24,16 +24,8 @@ import redis.asyncio as aioredis
 from livecommerce import config
 from livecommerce.config import Settings
 from livecommerce.errors import ConfigError
-from livecommerce.services.leader import (
-    ADVISORY_KEY,
-    Election,
-    Leadership,
-    LocalElection,
-    PostgresElection,
-    RedisElection,
-    election_for,
-    lock_name,
-)
+from livecommerce.services.elections import PostgresElection, RedisElection
+from livecommerce.services.leader import Election, Leadership, LocalElection, lock_name
 from tests.conftest import PG_ADMIN_URL, REDIS_TEST_URL, reachable_redis, unavailable
 
 TTL = 3.0  # takeover time in these tests: renewals every second
@@ -54,20 +46,6 @@ def test_the_redis_key_is_named_by_the_database() -> None:
     assert lock_name("lc", one) == lock_name("lc", other)
     assert "secret" not in lock_name("lc", one)
     assert lock_name("staging", one) != lock_name("lc", one)  # deployments apart
-
-
-def test_the_lock_follows_the_settings() -> None:
-    pg = "postgresql://lc@127.0.0.1/shop"
-    redis_election = election_for(
-        Settings(database_url=pg, redis_url="redis://127.0.0.1/2", redis_prefix="lc")
-    )
-    assert isinstance(redis_election, RedisElection)
-    assert redis_election.name == "lc:scheduler-leader:shop"
-    assert redis_election.ttl == 15.0
-    postgres = election_for(Settings(database_url=pg, leader_ttl=30.0))
-    assert isinstance(postgres, PostgresElection)
-    assert (postgres.key, postgres.ttl) == (ADVISORY_KEY, 30.0)
-    assert isinstance(election_for(Settings()), LocalElection)  # SQLite: one process
 
 
 def test_each_process_has_its_own_token() -> None:
@@ -282,7 +260,8 @@ async def test_a_stopped_leader_hands_over_at_once(lock: Lock, campaigns: list[L
 # A process of its own that leads on the lock, says so, and waits to be killed.
 HOLDER = """
 import asyncio, sys
-from livecommerce.services.leader import Leadership, PostgresElection, RedisElection
+from livecommerce.services.elections import PostgresElection, RedisElection
+from livecommerce.services.leader import Leadership
 
 async def main() -> None:
     kind, url, name, key, ttl = sys.argv[1:]

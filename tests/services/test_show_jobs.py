@@ -27,14 +27,15 @@ from apscheduler.schedulers.base import (  # type: ignore[import-untyped]
 )
 from babel.dates import format_time
 
-from livecommerce.app import build_services
+from livecommerce.app import build_services, open_store
 from livecommerce.config import Settings
 from livecommerce.core.models import Show, ShowStatus
 from livecommerce.files import seeds
 from livecommerce.files.reports.data import to_data
 from livecommerce.i18n import Localizer
 from livecommerce.services import show_jobs as scheduler
-from livecommerce.services.leader import Election, Leadership, PostgresElection, RedisElection
+from livecommerce.services.elections import PostgresElection, RedisElection
+from livecommerce.services.leader import Election, Leadership
 from livecommerce.services.process import Services, leading_show_jobs, live_rooms, utc_now
 from livecommerce.services.reporting import review
 from livecommerce.services.show_jobs import (
@@ -46,7 +47,7 @@ from livecommerce.services.show_jobs import (
     perform,
 )
 from livecommerce.services.webhooks import WebhookSender, signature
-from livecommerce.store import SqlStore, open_store
+from livecommerce.store import SqlStore
 from tests.conftest import NOW, REDIS_TEST_URL, SEEDS, Server, reachable_redis
 from tests.helpers import serve
 from tests.helpers.chat import TIMEOUT, Client, make_token

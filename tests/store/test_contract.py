@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from livecommerce.app import open_store
 from livecommerce.core.models import (
     ChatMessage,
     ExchangeRate,
@@ -26,7 +27,7 @@ from livecommerce.core.models import (
     Streamer,
 )
 from livecommerce.errors import StoreError
-from livecommerce.store import SqlStore, open_store
+from livecommerce.store import SqlStore
 from livecommerce.store.schema import metadata
 from tests.helpers.ports import refused_port
 
