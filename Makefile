@@ -26,7 +26,7 @@ cluster: $(STAMP)
 	@$(BIN)/python scripts/cluster --ports '$(CLUSTER_PORTS)' --database-url '$(CLUSTER_DATABASE_URL)' \
 	  --redis-url '$(CLUSTER_REDIS_URL)' --data-dir '$(CLUSTER_DATA_DIR)'
 
-## make test: install, make sure PostgreSQL, Redis and Chromium are there, then lint, type-check and test
+## make test: install, make sure PostgreSQL, Redis and Chromium are there, then lint (ruff, mypy, import contracts) and test
 test: $(STAMP) services lint
 	$(BIN)/livecommerce i18n check
 	$(BIN)/pytest
