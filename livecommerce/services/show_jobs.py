@@ -38,17 +38,18 @@ from urllib.parse import quote
 from apscheduler.jobstores.base import BaseJobStore  # type: ignore[import-untyped]
 from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
 from livecommerce.config import Settings
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Market, Show, ShowStatus
 from livecommerce.core.room import Deliver
+from livecommerce.errors import brief
 from livecommerce.files.announcements import WHEN, localizer_for, market_zone, when_params
 from livecommerce.files.reports.data import iso, to_data
 from livecommerce.files.reports.files import ReportFiles, file_stem, write_files
 from livecommerce.i18n import Localizer, chat_locale, localizer
 from livecommerce.metrics import Metrics
+from livecommerce.services.job_thread import ThreadedScheduler
 from livecommerce.services.leader import Leadership
 from livecommerce.services.mentions import MentionLog
 from livecommerce.services.reporting import review
@@ -124,13 +125,15 @@ def job_store_url(database_url: str) -> str | None:
     return None
 
 
-def make_scheduler(database_url: str | None, misfire_grace: float) -> AsyncIOScheduler:
-    """An AsyncIOScheduler with its jobs in `database_url` (a sync SQLAlchemy URL), or in
-    memory when None. Late jobs run once (coalesce) within `misfire_grace` seconds."""
+def make_scheduler(database_url: str | None, misfire_grace: float) -> ThreadedScheduler:
+    """A scheduler on the event loop with its jobs in `database_url` (a sync SQLAlchemy
+    URL), or in memory when None, read and written in a worker thread (see
+    `livecommerce.services.job_thread`). Late jobs run once (coalesce) within
+    `misfire_grace` seconds."""
     store: BaseJobStore = (
         MemoryJobStore() if database_url is None else SQLAlchemyJobStore(url=database_url)
     )
-    return AsyncIOScheduler(
+    return ThreadedScheduler(
         jobstores={"default": store},
         job_defaults={
             "misfire_grace_time": max(1, int(misfire_grace)),
@@ -197,6 +200,27 @@ class ShowScheduler:
             self.scheduler.resume()
         else:
             self.scheduler.start()
+        self._syncing = asyncio.create_task(self._sync_as_leader(), name="scheduler-sync")
+        metrics.scheduler_leader.set(1)
+
+    async def _sync_as_leader(self) -> None:
+        """The leader's first sync, and the periodic resync's job. A job store that fails
+        (locked, read-only, unreachable) is one log line and a try again later: the
+        leadership follows the lock, not the job store's health."""
+        try:
+            await self.scheduler.in_store_thread(self._add_resync)
+            count = await self.resync()
+        except Exception as error:  # the periodic resync (or the next try) tries again
+            log.error(
+                "the show jobs were not synced with the store: %s (next try in %d s)",
+                brief(error),
+                RESYNC_SECONDS,
+            )
+            self._retry_sync()
+        else:
+            log.info("the scheduler holds %d show jobs", count)
+
+    def _add_resync(self) -> None:
         self.scheduler.add_job(
             run_resync,
             "interval",
@@ -204,20 +228,17 @@ class ShowScheduler:
             id="shows-resync",
             replace_existing=True,
         )
-        self._syncing = asyncio.create_task(self._sync_as_leader(), name="scheduler-sync")
-        metrics.scheduler_leader.set(1)
 
-    async def _sync_as_leader(self) -> None:
-        try:
-            count = await self.resync()
-        except Exception as error:  # the periodic resync tries again
-            log.error(
-                "the show jobs were not synced with the store: %r (next try in %d s)",
-                error,
-                RESYNC_SECONDS,
-            )
-        else:
-            log.info("the scheduler holds %d show jobs", count)
+    def _retry_sync(self) -> None:
+        """Sync again in `RESYNC_SECONDS` while this process leads: the periodic job may
+        not be in the store (the job store failed when it was added)."""
+        loop = asyncio.get_running_loop()
+
+        def again() -> None:
+            if self.scheduler.running and (self.leadership is None or self.leadership.leader):
+                self._syncing = asyncio.create_task(self._sync_as_leader(), name="scheduler-sync")
+
+        loop.call_later(RESYNC_SECONDS, again)
 
     async def settled(self) -> None:
         """Until the sync that follows an election is done (at once on a standby)."""
@@ -251,7 +272,8 @@ class ShowScheduler:
         if self.leadership is not None and not self.leadership.leader:
             return 0
         now = self.services.clock()
-        count = self.sync(shows, now)
+        # The job store is synchronous (SQLite waits for its lock): never on the loop.
+        count = await self.scheduler.in_store_thread(self.sync, shows, now)
         self.catch_up_reports(shows, now)
         return count
 
@@ -302,16 +324,24 @@ class ShowScheduler:
         as it is: still in the store (not run yet), APScheduler runs it within its grace
         time; gone (it ran), it is not added again. Cancelled and finished shows lose
         their jobs."""
+        jobs = {job.id: job for job in self.scheduler.get_jobs()}
         count = 0
         for show in shows:
             for kind, at in job_times(show, self.close_grace).items():
                 ident = job_id(show.id, kind)
-                existing = self.scheduler.get_job(ident)
+                existing = jobs.get(ident)
                 if show.status not in ACTIVE or (kind == "live" and show.status is ShowStatus.LIVE):
                     if existing is not None:
                         existing.remove()
                     continue
                 if at > now:
+                    count += 1
+                    if (
+                        existing is not None
+                        and existing.next_run_time == at
+                        and tuple(existing.args) == (show.id, kind)
+                    ):
+                        continue  # unchanged: no write
                     self.scheduler.add_job(
                         run_job,
                         "date",
@@ -320,7 +350,6 @@ class ShowScheduler:
                         id=ident,
                         replace_existing=True,
                     )
-                    count += 1
                 elif existing is not None:
                     count += 1
         return count
@@ -554,5 +583,13 @@ async def publish_report(
 async def run_resync() -> None:
     """What APScheduler runs every `RESYNC_SECONDS`."""
     scheduler = _registry.get("scheduler")
-    if scheduler is not None:
+    if scheduler is None:
+        return
+    try:
         await scheduler.resync()
+    except Exception as error:  # one line, and the next run tries again; leadership stays
+        log.error(
+            "the show jobs were not synced with the store: %s (next try in %d s)",
+            brief(error),
+            RESYNC_SECONDS,
+        )

@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import signal
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -174,6 +175,63 @@ async def test_jobs_survive_a_restart_exactly_once(settings: Settings, store_url
         assert sorted(j.id for j in second.scheduler.get_jobs()) == sorted(_expected(SHOW))
     finally:
         second.shutdown()
+
+
+async def _ticking(ticks: list[int], enough: asyncio.Event) -> None:
+    """A task that counts loop turns: it stops counting when the loop is held up."""
+    while True:
+        await asyncio.sleep(0.01)
+        ticks.append(1)
+        if len(ticks) >= 20:
+            enough.set()
+
+
+async def test_a_resync_waiting_for_a_locked_database_does_not_hold_up_the_loop(
+    settings: Settings, seeded_store: SqlStore, tmp_path: Path
+) -> None:
+    """Another connection holds SQLite's write lock (the chat writer's transaction, in
+    serve): the resync waits for it in a worker thread while the loop goes on, and
+    finishes once the lock is free."""
+    jobs = build_services(_settings(settings, tmp_path), seeded_store).show_jobs
+    jobs.start(paused=True)
+    holder = sqlite3.connect(tmp_path / "jobs.db", isolation_level=None)
+    ticks: list[int] = []
+    enough = asyncio.Event()
+    ticker = asyncio.create_task(_ticking(ticks, enough))
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        resync = asyncio.create_task(jobs.resync())
+        await asyncio.wait_for(enough.wait(), TIMEOUT)
+        assert not resync.done()  # still waiting for the lock, and the loop ran meanwhile
+        holder.execute("COMMIT")
+        assert await asyncio.wait_for(resync, TIMEOUT) == 12
+    finally:
+        ticker.cancel()
+        holder.close()
+        jobs.shutdown()
+
+
+async def test_a_resync_of_unchanged_shows_writes_nothing(
+    settings: Settings, seeded_store: SqlStore, tmp_path: Path
+) -> None:
+    """The second sync of the same shows leaves the job store alone: it completes while
+    another connection holds the write lock."""
+    shows = await seeded_store.shows()
+    jobs = build_services(_settings(settings, tmp_path), seeded_store).show_jobs
+    jobs.start(paused=True)
+    holder = sqlite3.connect(tmp_path / "jobs.db", isolation_level=None)
+    try:
+        assert jobs.sync(shows, NOW) == 12
+        holder.execute("BEGIN IMMEDIATE")
+        assert await asyncio.wait_for(asyncio.to_thread(jobs.sync, shows, NOW), TIMEOUT) == 12
+        holder.execute("COMMIT")
+        assert _jobs(jobs) == {
+            **_expected(next(s for s in shows if s.id == JIANGXI)),
+            **_expected(next(s for s in shows if s.id == ZHEJIANG)),
+        }
+    finally:
+        holder.close()
+        jobs.shutdown()
 
 
 # -- the jobs against a real server -------------------------------------------------------
