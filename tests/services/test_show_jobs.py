@@ -36,7 +36,7 @@ from livecommerce.files.reports.data import to_data
 from livecommerce.i18n import Localizer
 from livecommerce.services import show_jobs as scheduler
 from livecommerce.services.elections import PostgresElection, RedisElection
-from livecommerce.services.leader import Election, Leadership
+from livecommerce.services.leader import Election, Leadership, LocalElection
 from livecommerce.services.process import Services, leading_show_jobs, live_rooms, utc_now
 from livecommerce.services.reporting import review
 from livecommerce.services.show_jobs import (
@@ -232,6 +232,38 @@ async def test_a_resync_of_unchanged_shows_writes_nothing(
     finally:
         holder.close()
         jobs.shutdown()
+
+
+async def test_a_read_only_job_store_is_logged_and_the_leader_does_not_flap(
+    settings: Settings, seeded_store: SqlStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The job store cannot be written (a read-only database): the sync fails in one log
+    line and is tried again later; the process keeps leading, as its lock says."""
+    path = tmp_path / "jobs.db"
+    table = make_scheduler(f"sqlite:///{path}", 30)
+    table.start(paused=True)  # creates the jobs' table; from now on read-only
+    table.shutdown(wait=False)
+    read_only = replace(settings, database_url=f"sqlite:///file:{path}?mode=ro&uri=true")
+    services = build_services(read_only, seeded_store)
+    jobs = services.show_jobs
+    lead = Leadership(LocalElection(), ttl=0.3)
+    ticks: list[int] = []
+    enough = asyncio.Event()
+    ticker = asyncio.create_task(_ticking(ticks, enough))
+    try:
+        with caplog.at_level(logging.INFO):
+            await jobs.start_leading(lead)
+            await asyncio.wait_for(enough.wait(), TIMEOUT)  # a few campaigns go by
+        assert lead.leader
+        assert _leads(services) == 1
+        failed = [r for r in caplog.records if "were not synced" in r.getMessage()]
+        assert len(failed) == 1
+        assert "readonly database" in failed[0].getMessage()
+        assert "\n" not in failed[0].getMessage()
+        assert "no longer leads" not in caplog.text
+    finally:
+        ticker.cancel()
+        await jobs.close()
 
 
 # -- the jobs against a real server -------------------------------------------------------
