@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from livecommerce.errors import brief
 from livecommerce.services.retry import Retry, backoff
 
 T = TypeVar("T")
@@ -55,10 +56,18 @@ class BatchWriter(Generic[T]):
         self.dropped = 0
         self.failures = 0
         self.written = 0
+        # Why the last write failed, while the writes fail (None once one succeeds).
+        self.failing: str | None = None
 
     @property
     def pending(self) -> int:
         return len(self._items)
+
+    @property
+    def health(self) -> str | None:
+        """None while the writes succeed; else why they fail, in one line (the error's
+        kind and first line: no SQL, no values), for /healthz."""
+        return None if self.failing is None else f"{self.name}: {self.failing}"
 
     def start(self) -> None:
         if self._task is None:
@@ -122,6 +131,7 @@ class BatchWriter(Generic[T]):
         def failed(retry: Retry) -> None:
             self.failures += 1
             error = retry.error
+            self.failing = brief(error)
             log.warning(
                 "%s: writing %d records failed (%s); retrying in %.1fs",
                 self.name,
@@ -137,4 +147,7 @@ class BatchWriter(Generic[T]):
                 batch = [self._items[i] for i in range(min(self.max_batch, len(self._items)))]
                 async with asyncio.timeout(self.write_timeout):
                     await self._flush(batch)
+        if self.failing is not None:
+            log.info("%s: writing works again", self.name)
+            self.failing = None
         return len(batch)

@@ -12,6 +12,7 @@ from aiohttp import web
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
 from livecommerce.files.reports.csvfile import spreadsheet_safe
+from livecommerce.services.process import Services
 from livecommerce.web.context import SERVICES
 from livecommerce.web.errors import ApiError
 
@@ -31,21 +32,36 @@ async def store_answers(request: web.Request) -> bool:
         return False
 
 
+def failing_writes(services: Services) -> list[str]:
+    """Why the writers' writes fail, one line each (none while they succeed): a database
+    that answers reads but refuses writes (read-only, disk full) shows here."""
+    writers = (services.rooms.writer, services.mentions.writer)
+    return [reason for reason in (writer.health for writer in writers) if reason is not None]
+
+
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the server and its database answer; 503 (degraded) when the database does
-    not, or not within `STORE_CHECK_TIMEOUT` seconds."""
+    """200 when the server and its database answer and the writes succeed; 503
+    (`degraded`, with the `reason`) when the database does not answer (or not within
+    `STORE_CHECK_TIMEOUT` seconds) or the writes fail."""
+    services = request.app[SERVICES]
     store_ok = await store_answers(request)
-    request.app[SERVICES].metrics.store_up.set(1 if store_ok else 0)
-    status = "ok" if store_ok else "degraded"
+    services.metrics.store_up.set(1 if store_ok else 0)
+    failing = failing_writes(services)
+    healthy = store_ok and not failing
     body: dict[str, Any] = {
-        "status": status,
+        "status": "ok" if healthy else "degraded",
         "checks": {"database": "ok" if store_ok else "unreachable"},
     }
-    leadership = request.app[SERVICES].leadership
+    if not store_ok:
+        body["reason"] = "database: unreachable"
+    elif failing:  # it answers, but does not store (read-only, disk full, ...)
+        body["checks"]["writes"] = "failing"
+        body["reason"] = "; ".join(failing)
+    leadership = services.leadership
     if leadership.campaigning:  # under serve: does this process run the scheduler's jobs?
         body["scheduler"] = leadership.state()
-    return web.json_response(body, status=200 if store_ok else 503)
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 @routes.get("/metrics")

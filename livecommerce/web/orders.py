@@ -19,6 +19,7 @@ from aiohttp import web
 
 from livecommerce.core.messages import N_
 from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.errors import brief
 from livecommerce.services.webhooks import signature
 from livecommerce.web.api import store_answers
 from livecommerce.web.context import SERVICES
@@ -31,6 +32,30 @@ RETRY_AFTER = 5  # seconds a shop is asked to wait when the database is down
 # Seconds the orders may take to be stored: a database that stopped answering gets the
 # shop a 503 before its own timeout, not a request that hangs.
 WRITE_TIMEOUT = 5.0
+
+
+# What a database says when it answers but does not store: SQLite's result codes
+# (BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN) and PostgreSQL's SQLSTATE classes (25006
+# read-only transaction, 53 insufficient resources, 57 operator intervention, 08 connection).
+SQLITE_NOT_STORING = {5, 6, 8, 10, 13, 14}
+POSTGRES_NOT_STORING = ("25006", "53", "57", "08")
+
+
+def not_storing(error: BaseException) -> bool:
+    """Whether `error` (or what it wraps) says the database cannot store now, as opposed
+    to a fault of ours: the order is refused with 503 and sent again later."""
+    seen: BaseException | None = error
+    for _ in range(5):  # the driver's error, wrapped by SQLAlchemy's adapters
+        if seen is None:
+            return False
+        code = getattr(seen, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in SQLITE_NOT_STORING:
+            return True
+        state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(state, str) and state.startswith(POSTGRES_NOT_STORING):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 @routes.post("/api/orders")
@@ -70,11 +95,16 @@ async def receive_orders(request: web.Request) -> web.Response:
         async with asyncio.timeout(WRITE_TIMEOUT):
             added = await services.store.add_orders(orders)
     except Exception as error:
-        if not isinstance(error, TimeoutError) and await store_answers(request):
-            raise  # the database is there: a fault of ours (500, logged)
+        refused = not_storing(error)
+        if not refused and not isinstance(error, TimeoutError) and await store_answers(request):
+            raise  # the database is there and takes writes: a fault of ours (500, logged)
         # Not stored (or not known to be), so not acknowledged: 503 tells the shop to send
         # the orders again, and they are idempotent on their id.
-        log.warning("order webhook: the database does not answer; %d orders refused", len(orders))
+        log.warning(
+            "order webhook: the database %s; %d orders refused",
+            f"does not store ({brief(error)})" if refused else "does not answer",
+            len(orders),
+        )
         raise ApiError(
             503, "store_unavailable", headers={"Retry-After": str(RETRY_AFTER)}
         ) from None
