@@ -22,6 +22,8 @@ from livecommerce.core.values import (
     COUNT,
     CURRENCY,
     DATABASE_URL,
+    FRAME_BYTES,
+    HISTORY,
     HOST,
     HOURS,
     KEY_PREFIX,
@@ -32,13 +34,16 @@ from livecommerce.core.values import (
     MOMENT,
     NETWORKS,
     PATH,
+    PERIOD,
     PORT,
+    QUEUE,
     RATE,
     REDIS_URL,
     RETRIES,
     SECONDS,
     SECRET,
     SHOP_SECRETS,
+    TEXT_LENGTH,
     WAIT,
     WEBHOOK_URL,
     Invalid,
@@ -146,15 +151,17 @@ class Settings:
         "Raise it when many viewers share one address (a carrier's NAT, a proxy).",
     )
     chat_history: int = setting(
-        500, COUNT, "Messages kept per language channel for replay after a reconnect."
+        500, HISTORY, "Messages kept per language channel for replay after a reconnect."
     )
-    max_text: int = setting(500, COUNT, "Longest chat message, in characters.")
+    max_text: int = setting(500, TEXT_LENGTH, "Longest chat message, in characters.")
     max_frame_bytes: int = setting(
-        16384, COUNT, "Largest websocket frame a client may send; larger ones close with 1009."
+        16384,
+        FRAME_BYTES,
+        "Largest websocket frame a client may send; larger ones close with 1009.",
     )
     send_queue: int = setting(
         512,
-        COUNT,
+        QUEUE,
         "Frames a connection may fall behind before it is closed with 1013 (slow consumer).",
     )
     send_coalesce: float = setting(
@@ -171,7 +178,7 @@ class Settings:
         20, COUNT, "Rejected frames per minute after which a connection is closed with 1008."
     )
     presence_interval: float = setting(
-        5.0, SECONDS, "Seconds between presence updates to moderators and the streamer."
+        5.0, PERIOD, "Seconds between presence updates to moderators and the streamer."
     )
     hold_links: bool = setting(True, BOOLEAN, "Hold viewers' messages with links for review.")
     shop_secrets: dict[str, str] = setting(
@@ -189,7 +196,7 @@ class Settings:
     )
     scheduler_misfire_grace: float = setting(
         300.0,
-        SECONDS,
+        PERIOD,
         "Seconds a show's job (reminder, start, close) may still run late, after a restart; "
         "later ones are skipped.",
     )

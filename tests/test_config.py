@@ -197,3 +197,49 @@ def test_every_default_passes_its_own_check() -> None:
         elif not isinstance(value, dict):
             value = str(value)
         assert row.kind.parse(value) == row.default
+
+
+# Values that would hurt the server: each is refused with the setting's range.
+HURTFUL = [
+    ("presence_interval", "0", "from 1 to 3600"),  # busy-loops a core
+    ("presence_interval", "0.001", "from 1 to 3600"),
+    ("scheduler_misfire_grace", "0", "from 1 to 3600"),  # every late job skipped
+    ("max_frame_bytes", "10", "from 1024 to 16777216"),  # every frame refused
+    ("max_frame_bytes", "1073741824", "from 1024 to 16777216"),
+    ("send_queue", "1", "from 16 to 100000"),  # every reader cut as slow
+    ("chat_history", "1000000", "from 1 to 100000"),  # gigabytes of history
+    ("max_text", "1000000", "from 1 to 10000"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), HURTFUL)
+def test_values_that_hurt_are_refused(key: str, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.load(environ={}, given=[(key, value)])
+    assert expected in caught.value.message()
+
+
+def _numeric_settings() -> list[str]:
+    return [
+        row.name
+        for row in config.table()
+        if isinstance(row.default, int | float) and not isinstance(row.default, bool)
+    ]
+
+
+@pytest.mark.parametrize("key", _numeric_settings())
+@pytest.mark.parametrize(
+    "value", ["-1", "-0.5", "nan", "inf", "1e400", "1_000", "１２", "0x10", "", " "]
+)
+def test_every_number_refuses_what_is_not_a_plain_number_in_range(key: str, value: str) -> None:
+    """Negative, not-a-number, infinite, underscored, full-width and hexadecimal values are
+    refused by every numeric setting, in one line (no setting may be negative)."""
+    with pytest.raises(ConfigError) as caught:
+        config.load(environ={}, given=[(key, value)])
+    assert "\n" not in caught.value.message()
+
+
+@pytest.mark.parametrize("key", _numeric_settings())
+def test_every_number_takes_its_default_written_as_text(key: str) -> None:
+    default = next(row.default for row in config.table() if row.name == key)
+    assert getattr(config.load(environ={}, given=[(key, str(default))]), key) == default

@@ -42,15 +42,20 @@ def _text(value: Any) -> str:
     return value
 
 
+# Plain ASCII numbers only: Python's int() and float() would also take "1_000", full-width
+# digits, "nan" and "inf", none of which a person means in a setting.
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})", re.ASCII)
+
+
 def _integer(low: int, high: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
         if isinstance(value, bool):
             raise Invalid
         if isinstance(value, str):
-            try:
-                value = int(value.strip(), 10)
-            except ValueError:
-                raise Invalid from None
+            if not _INTEGER.fullmatch(value.strip()):
+                raise Invalid
+            value = int(value.strip(), 10)
         if not isinstance(value, int) or not low <= value <= high:
             raise Invalid
         return value
@@ -63,10 +68,9 @@ def _number(low: float, high: float) -> Callable[[Any], float]:
         if isinstance(value, bool):
             raise Invalid
         if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise Invalid from None
+            if not _DECIMAL.fullmatch(value.strip()):
+                raise Invalid
+            value = float(value.strip())
         if not isinstance(value, int | float) or not low <= value <= high:
             raise Invalid
         return float(value)
@@ -223,6 +227,13 @@ SECONDS = Kind(N_("a number of seconds from 0 to 3600"), _number(0, 3600))
 MOMENT = Kind(N_("a number of seconds from 0 to 1"), _number(0, 1))
 WAIT = Kind(N_("a number of seconds from 1 to 300"), _number(1, 300))
 COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
+# Values that hurt are refused: a period of 0 busy-loops a core, a frame limit under 1 KiB
+# refuses every frame, a queue of one frame closes every reader as slow.
+PERIOD = Kind(N_("a number of seconds from 1 to 3600"), _number(1, 3600))
+FRAME_BYTES = Kind(N_("a number of bytes from 1024 to 16777216"), _integer(1024, 16 * 1024 * 1024))
+HISTORY = Kind(N_("a whole number from 1 to 100000"), _integer(1, 100_000))
+TEXT_LENGTH = Kind(N_("a whole number from 1 to 10000"), _integer(1, 10_000))
+QUEUE = Kind(N_("a whole number from 16 to 100000"), _integer(16, 100_000))
 RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))
 SHOP_SECRETS = Kind(
     N_("shop=secret pairs separated by commas, each secret at least 16 characters"),
