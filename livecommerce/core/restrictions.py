@@ -3,10 +3,15 @@
 Staff (see `moderation.is_staff`) are never held back: their role is signed in their
 token, so a ban or timeout naming them (say, given while they were away) does not apply.
 The checks raise `FrameError`, which the room turns into an `error` frame for the writer.
+
+A guest's name is its own choice, so a guest is also known by its address key
+(`Member.address`, an HMAC of its client address): a ban or a time-out of a guest holds
+for that key too, whatever name the guest comes back with.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from livecommerce.core import moderation
@@ -33,6 +38,10 @@ class Restrictions:
         self.abuse_limit, self.abuse_window = abuse_limit, abuse_window
         self.timeouts: dict[str, float] = {}  # user -> until (POSIX timestamp)
         self.bans: set[str] = set()
+        # The same by guest address key, and the key of each guest seen writing.
+        self.address_timeouts: dict[str, float] = {}
+        self.address_bans: set[str] = set()
+        self.addresses: dict[str, str] = {}  # guest user id -> address key
         self.slow: dict[str, int] = {}  # language -> seconds between one writer's messages
         self.last_sent: dict[tuple[str, str], float] = {}
         self.seen_users: set[str] = set()
@@ -60,11 +69,26 @@ class Restrictions:
     def banned(self, member: Member) -> bool:
         """Bans keep viewers out; a ban naming a staff member's id (say, given while they
         were offline) must not lock the streamer or a moderator out of their own show."""
-        return member.user in self.bans and not moderation.is_staff(member.role)
+        if moderation.is_staff(member.role):
+            return False
+        return member.user in self.bans or (
+            bool(member.address) and member.address in self.address_bans
+        )
+
+    def address_of(self, user: str, members: Iterable[Member]) -> str:
+        """The address key of guest `user`: from its connections here, else from when it
+        last wrote; empty when unknown (or not a guest)."""
+        for member in members:
+            if member.user == user and member.address:
+                return member.address
+        return self.addresses.get(user, "")
 
     def check_timeout(self, member: Member, stamp: float, ref: str | None) -> None:
-        until = self.timeouts.get(member.user)
-        if until is not None and until > stamp and not moderation.is_staff(member.role):
+        until = max(
+            self.timeouts.get(member.user, 0.0),
+            self.address_timeouts.get(member.address, 0.0) if member.address else 0.0,
+        )
+        if until > stamp and not moderation.is_staff(member.role):
             raise FrameError(
                 "timed_out",
                 N_("You are timed out: you can write again in {seconds} seconds."),
@@ -75,6 +99,8 @@ class Restrictions:
     def take(self, member: Member, stamp: float, ref: str | None) -> None:
         """Spend one message of the connection's rate limit."""
         sender = self.senders[member.conn]
+        if member.address:
+            self.addresses[member.user] = member.address
         if not moderation.is_staff(member.role) and not sender.bucket.take(stamp):
             raise FrameError("rate_limited", N_("You are sending too fast. Please slow down."), ref)
 
@@ -106,15 +132,27 @@ class Restrictions:
 
     # -- decided changes ---------------------------------------------------------------
 
-    def restrict(self, action: Restriction, user: str, until: float | None) -> None:
+    def restrict(
+        self, action: Restriction, user: str, until: float | None, address: str = ""
+    ) -> None:
+        """Apply a decided restriction to `user` and, for a guest, to its `address` key."""
+        if address:
+            self.addresses[user] = address  # so that an unban finds it
         match action:
             case Restriction.TIMEOUT:
                 self.timeouts[user] = until or 0.0
+                if address:
+                    self.address_timeouts[address] = until or 0.0
             case Restriction.BAN:
                 self.bans.add(user)
+                if address:
+                    self.address_bans.add(address)
             case Restriction.UNBAN:
                 self.bans.discard(user)
                 self.timeouts.pop(user, None)
+                if address:
+                    self.address_bans.discard(address)
+                    self.address_timeouts.pop(address, None)
 
     def set_slow(self, lang: str, seconds: int) -> None:
         self.slow[lang] = seconds

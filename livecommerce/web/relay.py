@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
+import ipaddress
 import itertools
 import logging
 import struct
@@ -275,7 +277,32 @@ def _guest_allowed(relay: Relay, settings: Settings, ip: str) -> bool:
     return True
 
 
-def _member(conn: int, identity: tokens.Identity, show: Show, asked: list[str]) -> Member:
+def guest_keys(secret: bytes, ip: str, name: str) -> tuple[str, str]:
+    """A guest's id and address key, both HMAC-SHA256 with the server's secret.
+
+    The id (`g-` and 16 hex digits, sent to the room) mixes the address and the name, so
+    it says nothing about the address without the secret. The address key (kept on the
+    server) is of the address alone, an IPv6 address taken by its /64 network: bans,
+    time-outs and the rate limit hold for it whatever name the guest takes.
+    """
+    try:
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        where = ip
+    else:
+        where = str(parsed)
+        if isinstance(parsed, ipaddress.IPv6Address):
+            mapped = parsed.ipv4_mapped
+            network = ipaddress.IPv6Network((parsed, 64), strict=False)
+            where = str(mapped) if mapped is not None else str(network)
+    user = hmac.new(secret, f"guest\0{ip}\0{name}".encode(), hashlib.sha256).hexdigest()
+    address = hmac.new(secret, f"address\0{where}".encode(), hashlib.sha256).hexdigest()
+    return f"g-{user[:16]}", f"a-{address[:32]}"
+
+
+def _member(
+    conn: int, identity: tokens.Identity, show: Show, asked: list[str], address: str = ""
+) -> Member:
     stream_langs = frozenset(show.languages)
     token_langs = frozenset(identity.langs) & stream_langs
     if identity.role in (Role.STREAMER, Role.ADMIN):
@@ -295,6 +322,7 @@ def _member(conn: int, identity: tokens.Identity, show: Show, asked: list[str]) 
         langs=langs,
         moderates=moderates,
         guest=identity.user.startswith("g-"),
+        address=address,
     )
 
 
@@ -309,6 +337,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
     now = request.app[SERVICES].clock()
     ip = request.remote or "?"
+    address = ""
     token = request.query.get("token") or ""
     header = request.headers.get("Authorization", "")
     if not token and header.lower().startswith("bearer "):
@@ -326,10 +355,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             name = ""
         if not _guest_allowed(relay, settings, ip):
             raise ApiError(429, "too_many_guests", N_("Too many guests from your address."))
-        digest = hashlib.sha256(f"{ip}|{name}".encode()).hexdigest()[:12]
+        user, address = guest_keys(relay.secret, ip, name)
         identity = tokens.Identity(
-            user=f"g-{digest}",
-            name=name or f"guest-{digest[:4]}",
+            user=user,
+            name=name or f"guest-{user[2:6]}",
             role=Role.VIEWER,
             langs=(),
             stream=None,
@@ -358,13 +387,18 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if not relay.connections.take(ip, settings.connections_per_ip):
         raise ApiError(429, "too_many_connections", N_("Too many connections from your address."))
     try:
-        return await _converse(request, show, identity, asked, since)
+        return await _converse(request, show, identity, asked, since, address)
     finally:
         relay.connections.release(ip)
 
 
 async def _converse(
-    request: web.Request, show: Show, identity: tokens.Identity, asked: list[str], since: int | None
+    request: web.Request,
+    show: Show,
+    identity: tokens.Identity,
+    asked: list[str],
+    since: int | None,
+    address: str = "",
 ) -> web.StreamResponse:
     """The upgrade, then the connection's life: frames in to the rooms service."""
     settings = request.app[SERVICES].settings
@@ -380,7 +414,7 @@ async def _converse(
         or chat_locale(sorted(member_langs.langs)[0] if member_langs.langs else "en")
     )
     connection = WsConnection(ws, request, locale, settings.send_queue, relay.coalescer)
-    member = _member(connection.id, identity, show, asked)
+    member = _member(connection.id, identity, show, asked, address)
     rooms = relay.rooms
     room = await rooms.room(show)
     rooms.connect(room, connection, member, since)
