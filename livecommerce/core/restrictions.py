@@ -20,18 +20,23 @@ from livecommerce.core.messages import N_
 from livecommerce.core.protocol import FrameError
 from livecommerce.core.routing import Member
 
+# Past this many rate limits kept, the ones that are full again are forgotten (a full
+# bucket is what a newcomer gets, so nothing is lost).
+_BUCKETS_KEPT = 10_000
+
 
 @dataclass(slots=True)
 class Sender:
-    """One connection's rate limit and count of refused frames."""
+    """One connection's count of refused frames."""
 
-    bucket: moderation.TokenBucket
     abuse: moderation.AbuseCounter
 
 
 class Restrictions:
-    """Bans and timeouts by user, slow mode by language, limits by connection, and who
-    has written before (a first-time guest's message may be held)."""
+    """Bans and timeouts by user (and guest address), slow mode by language, the rate
+    limit by person (token user, or guest address: shared by all their connections),
+    abuse counts by connection, and who has written before (a first-time guest's message
+    may be held)."""
 
     def __init__(self, rate: float, burst: float, abuse_limit: int, abuse_window: float) -> None:
         self.rate, self.burst = rate, burst
@@ -46,15 +51,14 @@ class Restrictions:
         self.last_sent: dict[tuple[str, str], float] = {}
         self.seen_users: set[str] = set()
         self.senders: dict[int, Sender] = {}
+        self.buckets: dict[str, moderation.TokenBucket] = {}  # person -> rate limit
 
     # -- connections -------------------------------------------------------------------
 
     def connect(self, conn: int) -> None:
-        """A fresh rate limit and abuse count for a (re)joining connection."""
-        self.senders[conn] = Sender(
-            moderation.TokenBucket(self.rate, self.burst),
-            moderation.AbuseCounter(self.abuse_limit, self.abuse_window),
-        )
+        """A fresh abuse count for a (re)joining connection; the rate limit stays the
+        person's (`take`)."""
+        self.senders[conn] = Sender(moderation.AbuseCounter(self.abuse_limit, self.abuse_window))
 
     def disconnect(self, conn: int) -> None:
         self.senders.pop(conn, None)
@@ -97,12 +101,25 @@ class Restrictions:
             )
 
     def take(self, member: Member, stamp: float, ref: str | None) -> None:
-        """Spend one message of the connection's rate limit."""
-        sender = self.senders[member.conn]
+        """Spend one message of the person's rate limit: a guest's is its address key's,
+        so another connection or another name does not bring a fresh one."""
         if member.address:
             self.addresses[member.user] = member.address
-        if not moderation.is_staff(member.role) and not sender.bucket.take(stamp):
+        if moderation.is_staff(member.role):
+            return
+        person = member.address or member.user
+        bucket = self.buckets.get(person)
+        if bucket is None:
+            if len(self.buckets) >= _BUCKETS_KEPT:
+                self._forget_full_buckets(stamp)
+            bucket = self.buckets[person] = moderation.TokenBucket(self.rate, self.burst)
+        if not bucket.take(stamp):
             raise FrameError("rate_limited", N_("You are sending too fast. Please slow down."), ref)
+
+    def _forget_full_buckets(self, stamp: float) -> None:
+        for person, bucket in list(self.buckets.items()):
+            if bucket.tokens + (stamp - bucket.stamp) * bucket.rate >= bucket.burst:
+                del self.buckets[person]
 
     def check_slow(self, member: Member, lang: str, stamp: float, ref: str | None) -> None:
         if moderation.is_staff(member.role):
