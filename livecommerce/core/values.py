@@ -166,6 +166,36 @@ def _networks(value: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _origins(value: Any) -> tuple[str, ...]:
+    """Web origins (`https://shop.example`, `http://localhost:8080`) or `*`, separated by
+    commas (environment, flag) or a TOML list; kept as browsers send them: lower case,
+    no path, no default port."""
+    if isinstance(value, str):
+        value = [item for item in value.split(",") if item.strip()]
+    if not isinstance(value, (list, tuple)) or len(value) > 100:
+        raise Invalid
+    found: list[str] = []
+    for item in value:
+        text = _text(item).strip().lower()
+        if text != "*":
+            try:
+                parts = urlsplit(text)
+                port = parts.port
+            except ValueError:
+                raise Invalid from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise Invalid
+            if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+                raise Invalid
+            default = {"http": 80, "https": 443}[parts.scheme]
+            text = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+            if port == default:
+                text = text.rsplit(":", 1)[0]
+        if text not in found:
+            found.append(text)
+    return tuple(found)
+
+
 def _webhook_url(value: Any) -> str:
     """Empty, or an absolute http(s) URL with a host and no spaces."""
     text = _text(value).strip()
@@ -234,6 +264,10 @@ NETWORKS = Kind(
     _networks,
 )
 WEBHOOK_URL = Kind(N_("empty, or an http:// or https:// URL"), _webhook_url)
+ORIGINS = Kind(
+    N_("empty, *, or web origins separated by commas, such as https://shop.example"),
+    _origins,
+)
 HOURS = Kind(N_("a number of hours from 0 to 168"), _number(0, 168))
 RETRIES = Kind(N_("a whole number from 0 to 10"), _integer(0, 10))
 

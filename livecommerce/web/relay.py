@@ -1,7 +1,8 @@
 """The chat relay endpoint: `GET /ws/streams/{stream}` upgraded to a websocket.
 
-Checks happen before the upgrade (unknown stream 404, bad token 401, guests refused or
-too many 403/429, bad query 400, too many open connections from one address 429); after
+Checks happen before the upgrade (a browser page of a refused origin 403, unknown stream
+404, bad token 401, guests refused or too many 403/429, bad query 400, too many open
+connections from one address 429); after
 it, each connection is a thin pump: frames in go to the rooms service, frames out leave
 through a bounded per-connection outbox so one slow reader never slows the room (it is
 closed with 1013 instead).
@@ -21,6 +22,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -29,6 +31,7 @@ from livecommerce.core import protocol, tokens
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Role, Show
 from livecommerce.core.routing import Member
+from livecommerce.core.values import ORIGINS, Invalid
 from livecommerce.i18n import chat_locale, negotiate, normalize
 from livecommerce.metrics import Metrics
 from livecommerce.services.rooms import Payload, Rooms
@@ -300,6 +303,23 @@ def guest_keys(secret: bytes, ip: str, name: str) -> tuple[str, str]:
     return f"g-{user[:16]}", f"a-{address[:32]}"
 
 
+def origin_allowed(origin: str, host: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a browser page of `origin` may open the chat: the server's own pages (the
+    origin's host and port are the `Host` the request was sent to), a listed origin, or
+    any with `*`. `null` and anything unreadable are refused."""
+    if "*" in allowed:
+        return True
+    try:
+        (normalized,) = ORIGINS.parse(origin)
+        parts = urlsplit(normalized)
+        default = 443 if parts.scheme == "https" else 80
+        own = urlsplit(f"//{host}")
+        same = (parts.hostname, parts.port or default) == (own.hostname, own.port or default)
+    except (Invalid, ValueError):
+        return False
+    return same or normalized in allowed
+
+
 def _member(
     conn: int, identity: tokens.Identity, show: Show, asked: list[str], address: str = ""
 ) -> Member:
@@ -331,6 +351,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """The chat of one show; see docs/protocol.md."""
     settings = request.app[SERVICES].settings
     relay = request.app[RELAY]
+    origin = request.headers.get("Origin")
+    if origin is not None and not origin_allowed(origin, request.host, settings.allowed_origins):
+        raise ApiError(
+            403, "origin_not_allowed", N_("Pages of this website may not open this chat.")
+        )
     show = await request.app[SERVICES].store.show(request.match_info["stream"])
     if show is None:
         raise ApiError(404, "unknown_stream", N_("There is no such stream."))
