@@ -33,6 +33,7 @@ from livecommerce.core.values import (
     LOG_LEVELS,
     MOMENT,
     NETWORKS,
+    ORIGINS,
     PATH,
     PERIOD,
     PORT,
@@ -232,6 +233,13 @@ class Settings:
         3,
         RETRIES,
         "Times a failed post to the show webhook is tried again (pauses of 1, 2, 4… seconds).",
+    )
+    allowed_origins: tuple[str, ...] = setting(
+        (),
+        ORIGINS,
+        "Other websites (origins such as https://shop.example) whose pages may open the chat "
+        "websocket, besides the server's own pages (the Host they asked for); *: any. "
+        "Checked when a browser sends Origin; clients that send none are not checked.",
     )
 
     @property

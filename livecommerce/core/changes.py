@@ -123,6 +123,8 @@ class UserRestricted:
     origin: Origin | None = None
     mod: dict[str, Any] | None = None
     seq: int = 0
+    # The guest's address key when the deciding process knows it (between servers only).
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,7 +234,7 @@ def _wire(
         data["origin"] = [origin.process, origin.conn, origin.ref]
     if message is not None:
         data["message"] = _message_to_json(message)
-    for key in ("store", "user", "until", "lang", "seconds", "action", "mod", "sku"):
+    for key in ("store", "user", "until", "lang", "seconds", "action", "mod", "sku", "address"):
         value = optional.get(key)
         if value is not None:
             data[key] = value
@@ -267,6 +269,7 @@ def to_json(change: Change) -> dict[str, Any]:
                 until=change.until,
                 seconds=change.seconds,
                 mod=change.mod,
+                address=change.address or None,
             )
         case SlowModeSet(origin=origin):
             return _wire("slow", origin, lang=change.lang, seconds=change.seconds, mod=change.mod)
@@ -352,6 +355,7 @@ def from_json(data: Any) -> Change:
             until=None if data.get("until") is None else float(data["until"]),
             origin=origin,
             mod=mod,
+            address=str(data.get("address") or ""),
         )
     except ChangeError:
         raise

@@ -345,6 +345,7 @@ class Commands:
             until=now.timestamp() + command.seconds if action is Restriction.TIMEOUT else None,
             origin=Origin(self.process, member.conn, command.ref),
             mod=mod,
+            address=self.restrictions.address_of(command.user, targets),
         )
         return [Replicate(change), audit, confirmation]
 

@@ -416,13 +416,17 @@ class Room:
 
     def _restricted(self, change: UserRestricted) -> list[Effect]:
         user = change.user
-        self.restrictions.restrict(change.action, user, change.until)
+        members = self.roster.members.values()
+        address = change.address or self.restrictions.address_of(user, members)
+        self.restrictions.restrict(change.action, user, change.until, address)
         # Staff are never restricted, also when the ban came while they were away or
-        # connected to another process: their role is signed in their token.
+        # connected to another process: their role is signed in their token. A guest is
+        # reached under every name it took from its address.
         targets = [
             m
-            for m in self.roster.members.values()
-            if m.user == user and not moderation.is_staff(m.role)
+            for m in members
+            if (m.user == user or (address and m.address == address))
+            and not moderation.is_staff(m.role)
         ]
         effects: list[Effect] = []
         match change.action:

@@ -24,6 +24,10 @@ class Member:
     langs: frozenset[str]
     moderates: frozenset[str] = frozenset()
     guest: bool = False
+    # A guest's address key (an HMAC of the client address with the server's secret):
+    # bans, time-outs and the rate limit hold for it whatever name the guest takes. Kept
+    # on the server, never sent to a client. Empty for token holders.
+    address: str = ""
 
 
 @dataclass(frozen=True)

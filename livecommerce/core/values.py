@@ -170,6 +170,36 @@ def _networks(value: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _origins(value: Any) -> tuple[str, ...]:
+    """Web origins (`https://shop.example`, `http://localhost:8080`) or `*`, separated by
+    commas (environment, flag) or a TOML list; kept as browsers send them: lower case,
+    no path, no default port."""
+    if isinstance(value, str):
+        value = [item for item in value.split(",") if item.strip()]
+    if not isinstance(value, (list, tuple)) or len(value) > 100:
+        raise Invalid
+    found: list[str] = []
+    for item in value:
+        text = _text(item).strip().lower()
+        if text != "*":
+            try:
+                parts = urlsplit(text)
+                port = parts.port
+            except ValueError:
+                raise Invalid from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise Invalid
+            if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+                raise Invalid
+            default = {"http": 80, "https": 443}[parts.scheme]
+            text = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+            if port == default:
+                text = text.rsplit(":", 1)[0]
+        if text not in found:
+            found.append(text)
+    return tuple(found)
+
+
 def _webhook_url(value: Any) -> str:
     """Empty, or an absolute http(s) URL with a host and no spaces."""
     text = _text(value).strip()
@@ -245,31 +275,62 @@ NETWORKS = Kind(
     _networks,
 )
 WEBHOOK_URL = Kind(N_("empty, or an http:// or https:// URL"), _webhook_url)
+ORIGINS = Kind(
+    N_("empty, *, or web origins separated by commas, such as https://shop.example"),
+    _origins,
+)
 HOURS = Kind(N_("a number of hours from 0 to 168"), _number(0, 168))
 RETRIES = Kind(N_("a whole number from 0 to 10"), _integer(0, 10))
 
 
 def mask(kind: Kind, value: Any) -> Any:
     """A value as it may be shown: a secret's kind hides it, whatever the setting's name,
-    and a URL its password (`postgresql://shop:***@db/x`)."""
+    and a URL its credentials (`postgresql://shop:***@db/x`, `https://***@hooks/x?token=***`)."""
     if kind is SECRET:
         return MASK if value else ""
     if kind is SHOP_SECRETS:
         return {shop: MASK for shop in value}
-    if kind in (DATABASE_URL, REDIS_URL, WEBHOOK_URL) and isinstance(value, str):
+    if kind in (DATABASE_URL, REDIS_URL) and isinstance(value, str):
         return hide_password(value)
+    if kind is WEBHOOK_URL and isinstance(value, str):
+        return hide_password(value, user_is_secret=True, every_query_value=True)
     return value
 
 
-def hide_password(url: str) -> str:
-    """The URL with the password of its user info, if any, replaced by `***`."""
+# Query parameters that carry credentials (libpq's `password=`, `?token=`, `?api_key=`…).
+_SECRET_PARAMETERS = ("pass", "secret", "token", "key", "sig", "auth", "cred", "session")
+
+
+def hide_password(
+    url: str, *, user_is_secret: bool = False, every_query_value: bool = False
+) -> str:
+    """The URL with its credentials replaced by `***`: the password of its user info, the
+    user too when it stands alone and `user_is_secret` (`https://TOKEN@host`, the usual
+    way to put a token in a webhook URL), and the value of each query parameter that
+    names a credential (or of every one, with `every_query_value`). A URL that cannot be
+    read is hidden whole: it might be anything."""
     try:
         parts = urlsplit(url)
         password = parts.password
+        username = parts.username
     except ValueError:
-        return url
-    if not password:
-        return url
-    users, _, host = parts.netloc.rpartition("@")
-    user = users.partition(":")[0]
-    return parts._replace(netloc=f"{user}:{MASK}@{host}").geturl()
+        return MASK if url else url
+    netloc = parts.netloc
+    if "@" in netloc:
+        users, _, host = netloc.rpartition("@")
+        user = users.partition(":")[0]
+        if password:
+            netloc = f"{user}:{MASK}@{host}"
+        elif username and user_is_secret:
+            netloc = f"{MASK}@{host}"
+    query = parts.query
+    if query:
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, value = pair.partition("=")
+            lowered = name.lower()
+            hidden = every_query_value or any(word in lowered for word in _SECRET_PARAMETERS)
+            pairs.append(f"{name}={MASK}" if hidden and equals and value else pair)
+        query = "&".join(pairs)
+    fragment = MASK if parts.fragment else ""
+    return parts._replace(netloc=netloc, query=query, fragment=fragment).geturl()

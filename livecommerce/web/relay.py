@@ -1,7 +1,8 @@
 """The chat relay endpoint: `GET /ws/streams/{stream}` upgraded to a websocket.
 
-Checks happen before the upgrade (unknown stream 404, bad token 401, guests refused or
-too many 403/429, bad query 400, too many open connections from one address 429); after
+Checks happen before the upgrade (a browser page of a refused origin 403, unknown stream
+404, bad token 401, guests refused or too many 403/429, bad query 400, too many open
+connections from one address 429); after
 it, each connection is a thin pump: frames in go to the rooms service, frames out leave
 through a bounded per-connection outbox so one slow reader never slows the room (it is
 closed with 1013 instead).
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
+import ipaddress
 import itertools
 import logging
 import struct
@@ -19,6 +22,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -27,6 +31,7 @@ from livecommerce.core import protocol, tokens
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Role, Show
 from livecommerce.core.routing import Member
+from livecommerce.core.values import ORIGINS, Invalid
 from livecommerce.i18n import chat_locale, negotiate, normalize
 from livecommerce.metrics import Metrics
 from livecommerce.services.rooms import Payload, Rooms
@@ -275,7 +280,49 @@ def _guest_allowed(relay: Relay, settings: Settings, ip: str) -> bool:
     return True
 
 
-def _member(conn: int, identity: tokens.Identity, show: Show, asked: list[str]) -> Member:
+def guest_keys(secret: bytes, ip: str, name: str) -> tuple[str, str]:
+    """A guest's id and address key, both HMAC-SHA256 with the server's secret.
+
+    The id (`g-` and 16 hex digits, sent to the room) mixes the address and the name, so
+    it says nothing about the address without the secret. The address key (kept on the
+    server) is of the address alone, an IPv6 address taken by its /64 network: bans,
+    time-outs and the rate limit hold for it whatever name the guest takes.
+    """
+    try:
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        where = ip
+    else:
+        where = str(parsed)
+        if isinstance(parsed, ipaddress.IPv6Address):
+            mapped = parsed.ipv4_mapped
+            network = ipaddress.IPv6Network((parsed, 64), strict=False)
+            where = str(mapped) if mapped is not None else str(network)
+    user = hmac.new(secret, f"guest\0{ip}\0{name}".encode(), hashlib.sha256).hexdigest()
+    address = hmac.new(secret, f"address\0{where}".encode(), hashlib.sha256).hexdigest()
+    return f"g-{user[:16]}", f"a-{address[:32]}"
+
+
+def origin_allowed(origin: str, host: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a browser page of `origin` may open the chat: the server's own pages (the
+    origin's host and port are the `Host` the request was sent to), a listed origin, or
+    any with `*`. `null` and anything unreadable are refused."""
+    if "*" in allowed:
+        return True
+    try:
+        (normalized,) = ORIGINS.parse(origin)
+        parts = urlsplit(normalized)
+        default = 443 if parts.scheme == "https" else 80
+        own = urlsplit(f"//{host}")
+        same = (parts.hostname, parts.port or default) == (own.hostname, own.port or default)
+    except (Invalid, ValueError):
+        return False
+    return same or normalized in allowed
+
+
+def _member(
+    conn: int, identity: tokens.Identity, show: Show, asked: list[str], address: str = ""
+) -> Member:
     stream_langs = frozenset(show.languages)
     token_langs = frozenset(identity.langs) & stream_langs
     if identity.role in (Role.STREAMER, Role.ADMIN):
@@ -295,6 +342,7 @@ def _member(conn: int, identity: tokens.Identity, show: Show, asked: list[str]) 
         langs=langs,
         moderates=moderates,
         guest=identity.user.startswith("g-"),
+        address=address,
     )
 
 
@@ -303,12 +351,18 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """The chat of one show; see docs/protocol.md."""
     settings = request.app[SERVICES].settings
     relay = request.app[RELAY]
+    origin = request.headers.get("Origin")
+    if origin is not None and not origin_allowed(origin, request.host, settings.allowed_origins):
+        raise ApiError(
+            403, "origin_not_allowed", N_("Pages of this website may not open this chat.")
+        )
     show = await request.app[SERVICES].store.show(request.match_info["stream"])
     if show is None:
         raise ApiError(404, "unknown_stream", N_("There is no such stream."))
 
     now = request.app[SERVICES].clock()
     ip = request.remote or "?"
+    address = ""
     token = request.query.get("token") or ""
     header = request.headers.get("Authorization", "")
     if not token and header.lower().startswith("bearer "):
@@ -326,10 +380,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             name = ""
         if not _guest_allowed(relay, settings, ip):
             raise ApiError(429, "too_many_guests", N_("Too many guests from your address."))
-        digest = hashlib.sha256(f"{ip}|{name}".encode()).hexdigest()[:12]
+        user, address = guest_keys(relay.secret, ip, name)
         identity = tokens.Identity(
-            user=f"g-{digest}",
-            name=name or f"guest-{digest[:4]}",
+            user=user,
+            name=name or f"guest-{user[2:6]}",
             role=Role.VIEWER,
             langs=(),
             stream=None,
@@ -358,13 +412,18 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if not relay.connections.take(ip, settings.connections_per_ip):
         raise ApiError(429, "too_many_connections", N_("Too many connections from your address."))
     try:
-        return await _converse(request, show, identity, asked, since)
+        return await _converse(request, show, identity, asked, since, address)
     finally:
         relay.connections.release(ip)
 
 
 async def _converse(
-    request: web.Request, show: Show, identity: tokens.Identity, asked: list[str], since: int | None
+    request: web.Request,
+    show: Show,
+    identity: tokens.Identity,
+    asked: list[str],
+    since: int | None,
+    address: str = "",
 ) -> web.StreamResponse:
     """The upgrade, then the connection's life: frames in to the rooms service."""
     settings = request.app[SERVICES].settings
@@ -380,7 +439,7 @@ async def _converse(
         or chat_locale(sorted(member_langs.langs)[0] if member_langs.langs else "en")
     )
     connection = WsConnection(ws, request, locale, settings.send_queue, relay.coalescer)
-    member = _member(connection.id, identity, show, asked)
+    member = _member(connection.id, identity, show, asked, address)
     rooms = relay.rooms
     room = await rooms.room(show)
     rooms.connect(room, connection, member, since)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from babel import Locale
@@ -31,6 +33,19 @@ def own_name(locale: str) -> str:
 SWITCHER = [(code, own_name(code)) for code in LOCALES]
 
 
+# Slashes and backslashes (browsers read `\` as `/`) at the start of a path, and the
+# characters a browser drops from a URL (tabs, newlines) anywhere in it.
+_LEADING_SLASHES = re.compile(r"^[/\\]+")
+
+
+def site_path(path: str) -> str:
+    """The request path as a link that stays on this site: one leading `/` (never `//host`
+    or `/\\host`, which browsers follow to another site), percent-encoded, so no
+    character of it can make it an absolute URL or leave the attribute."""
+    cleaned = "".join(c for c in path if c.isprintable())
+    return quote("/" + _LEADING_SLASHES.sub("", cleaned), safe="/-._~!$&'()*+,;=:@")
+
+
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """A page with the reader's localizer, gettext functions and the language switcher."""
     l10n = localizer_of(request)
@@ -40,7 +55,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
         _=l10n.gettext,
         ngettext=l10n.ngettext,
         languages=SWITCHER,
-        path=request.path,
+        path=site_path(request.path),
         **context,
     )
     return web.Response(text=body, status=status, content_type="text/html")

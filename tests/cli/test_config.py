@@ -10,6 +10,7 @@ import pytest
 
 from livecommerce import config
 from livecommerce.cli.config import first_sentence
+from livecommerce.core.values import DATABASE_URL, WEBHOOK_URL, Kind
 from tests.helpers.cli import invoke
 
 SECRET = "a-chat-signing-key-of-forty-characters!!"
@@ -88,6 +89,39 @@ def test_passwords_in_urls_are_masked() -> None:
     assert shown["database_url"] == "postgresql://shop:***@127.0.0.1:5432/x"
     assert shown["redis_url"] == "redis://:***@127.0.0.1:6379/0"
     assert shown["show_webhook_url"] == "https://hook:***@hooks.example.net/shows"
+
+
+def test_tokens_in_user_info_and_query_strings_are_masked() -> None:
+    given = [
+        ("database_url", f"postgresql://shop@127.0.0.1:5432/x?sslmode=require&password={PASSWORD}"),
+        ("redis_url", f"redis://127.0.0.1:6379/0?password={PASSWORD}"),
+        ("show_webhook_url", f"https://{PASSWORD}@hooks.example.net/shows?token={PASSWORD}&v=2"),
+    ]
+    args = [word for name, value in given for word in ("--set", name, value)]
+    for command in ("list", "show"):
+        result = invoke("config", command, *args)
+        assert result.returncode == 0, result.stderr
+        assert PASSWORD not in result.stdout
+    shown = json.loads(invoke("config", "show", *args).stdout)
+    assert shown["database_url"] == (
+        "postgresql://shop@127.0.0.1:5432/x?sslmode=require&password=***"
+    )
+    assert shown["redis_url"] == "redis://127.0.0.1:6379/0?password=***"
+    # In the webhook's URL the lone user is a token, and every query value may be one.
+    assert shown["show_webhook_url"] == "https://***@hooks.example.net/shows?token=***&v=***"
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "shown"),
+    [
+        (DATABASE_URL, "postgresql://shop@db/x", "postgresql://shop@db/x"),
+        (DATABASE_URL, "postgresql://u:p@[::1/x", "***"),
+        (WEBHOOK_URL, "https://hooks.example/x#sig", "https://hooks.example/x#***"),
+        (WEBHOOK_URL, "", ""),
+    ],
+)
+def test_mask_of_urls(kind: Kind, url: str, shown: str) -> None:
+    assert config.mask(kind, url) == shown
 
 
 def test_docs_is_the_generated_page() -> None:
