@@ -38,6 +38,7 @@ from livecommerce.core.effects import (
 )
 from livecommerce.core.held import HeldQueue
 from livecommerce.core.history import History
+from livecommerce.core.hours import ALWAYS, OpeningHours, Phase
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.core.presence import Roster
@@ -107,6 +108,8 @@ class Commands:
         self.roster = roster
         # The process this copy of the room lives in: it signs the changes it decides.
         self.process = "local"
+        # When the show's chat takes messages (the room sets the show's hours).
+        self.hours: OpeningHours = ALWAYS
 
     def handle(self, member: Member, command: Command, now: datetime) -> list[Effect]:
         try:
@@ -156,6 +159,9 @@ class Commands:
         restrictions = self.restrictions
         if restrictions.banned(member):
             return [Close(member.conn, CLOSE_POLICY, "banned")]
+        closed = self._closed(member, now, ref)
+        if closed is not None:
+            return [closed]
         restrictions.check_timeout(member, stamp, ref)
         restrictions.take(member, stamp, ref)
         if command.texts is not None:
@@ -206,6 +212,24 @@ class Commands:
                 Replicate(MessagePublished(message=message, origin=origin, store=self.process))
             )
         return effects
+
+    def _closed(self, member: Member, now: datetime, ref: str | None) -> Deliver | None:
+        """The sender's `error` when the show's chat is not open at `now`. Not counted as
+        abuse: a client cannot know the show's hours to the second."""
+        phase = self.hours.phase(now)
+        match phase:
+            case Phase.OPEN:
+                return None
+            case Phase.NOT_OPEN:
+                code, template = "show_not_open", N_("The chat of this show is not open yet.")
+            case Phase.CLOSED:
+                code, template = "show_closed", N_("This show is over: its chat is closed.")
+            case _:
+                assert_never(phase)
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": Text(template, {})}
+        if ref is not None:
+            frame["ref"] = ref
+        return Deliver(frozenset({member.conn}), frame)
 
     def _language_of(self, member: Member, command: Chat) -> tuple[str, str | None, bool]:
         """(language, declared language if detection overrode it, broadcast)."""

@@ -66,8 +66,9 @@ from livecommerce.core.effects import (
 )
 from livecommerce.core.held import Held, HeldQueue
 from livecommerce.core.history import History
+from livecommerce.core.hours import ALWAYS, Opening, OpeningHours
 from livecommerce.core.messages import N_
-from livecommerce.core.models import ChatMessage, Role
+from livecommerce.core.models import ChatMessage, Role, Show
 from livecommerce.core.presence import Roster
 from livecommerce.core.protocol import VERSION, Command, FrameError
 from livecommerce.core.restrictions import Restrictions
@@ -101,6 +102,14 @@ class RoomRules:
     abuse_limit: int = 20
     abuse_window: float = 60.0
     hold: moderation.HoldPolicy = field(default_factory=moderation.HoldPolicy)
+    opening: Opening | None = None  # None: the chat of every show is always open
+    held_max: int = 500  # held messages kept per show
+    held_per_sender: int = 20  # held messages kept per writer
+    held_page: int = 50  # held messages a joining moderator is sent, and per page
+
+    def hours(self, show: Show) -> OpeningHours:
+        """When the chat of `show` takes messages."""
+        return ALWAYS if self.opening is None else self.opening.hours(show)
 
 
 class Room:
@@ -115,6 +124,7 @@ class Room:
         identify: Identify = keep_declared,
         blocked: Blocked = nothing_blocked,
         match: Match = no_products,
+        hours: OpeningHours = ALWAYS,
     ) -> None:
         self.show_id = show_id
         self.languages = languages
@@ -136,6 +146,7 @@ class Room:
             self.restrictions,
             self.roster,
         )
+        self.commands.hours = hours
         # Whether this copy's changes go through a bus to every copy (several processes)
         # or apply here at once (one process).
         self.replicated = False
@@ -175,6 +186,15 @@ class Room:
     @match.setter
     def match(self, match: Match) -> None:
         self.judgement.match = match
+
+    @property
+    def hours(self) -> OpeningHours:
+        """When the show's chat takes messages; the rest of the room works at any time."""
+        return self.commands.hours
+
+    @hours.setter
+    def hours(self, hours: OpeningHours) -> None:
+        self.commands.hours = hours
 
     @property
     def members(self) -> dict[int, Member]:

@@ -172,7 +172,13 @@ class Rooms:
         lock = self._opening.setdefault(show.id, asyncio.Lock())
         async with lock:
             if show.id not in self.rooms:
-                room = Room(show.id, show.languages, show.fallback_moderators, rules=self.rules)
+                room = Room(
+                    show.id,
+                    show.languages,
+                    show.fallback_moderators,
+                    rules=self.rules,
+                    hours=self.rules.hours(show),
+                )
                 if self.bus is not None:
                     room.process = self.bus.process
                     room.replicated = True
