@@ -34,9 +34,10 @@ from livecommerce.core.effects import (
     Effect,
     Pinned,
     Replicate,
+    held_frame,
     notice_frame,
 )
-from livecommerce.core.held import HeldQueue
+from livecommerce.core.held import Held, HeldQueue
 from livecommerce.core.history import History
 from livecommerce.core.hours import ALWAYS, OpeningHours, Phase
 from livecommerce.core.messages import N_, Text
@@ -46,6 +47,7 @@ from livecommerce.core.protocol import (
     Chat,
     Command,
     FrameError,
+    HeldPage,
     Moderate,
     Pin,
     Restrict,
@@ -110,6 +112,7 @@ class Commands:
         self.process = "local"
         # When the show's chat takes messages (the room sets the show's hours).
         self.hours: OpeningHours = ALWAYS
+        self.held_page_size = 50  # held messages per page (the room sets its rule)
 
     def handle(self, member: Member, command: Command, now: datetime) -> list[Effect]:
         try:
@@ -126,6 +129,8 @@ class Commands:
                     return self._slow(member, command, now)
                 case Pin():
                     return self._pin(member, command, now)
+                case HeldPage():
+                    return self._held_page(member, command)
                 case _:
                     assert_never(command)
         except FrameError as error:
@@ -391,6 +396,35 @@ class Commands:
         if member.role not in (Role.STREAMER, Role.ADMIN):
             raise FrameError("forbidden", N_("You are not allowed to do this."), command.ref)
         return [Pinned(command.sku, command.action, now, member.conn, self.default_lang(member))]
+
+    def _held_page(self, member: Member, command: HeldPage) -> list[Effect]:
+        self._require_staff(member, command.ref)
+        frame = self.held_page(member, command.before)
+        if command.ref is not None:
+            frame["ref"] = command.ref
+        return [Deliver(frozenset({member.conn}), frame)]
+
+    def held_page(self, member: Member, before: int | None) -> dict[str, Any]:
+        """A `held_page` frame: the newest held messages `member` may act on (older than
+        `before`, if given), oldest first, the total they may act on, and whether older
+        ones are left. A fallback moderator's items are marked `fallback`."""
+
+        def visible(held: Held) -> bool:
+            return self.roster.may_moderate(member, held.message.lang)
+
+        page = self.held.page(self.held_page_size, visible, before)
+        items = []
+        for held in page.items:
+            frame = held_frame(held)
+            if not moderation.may_moderate(member.role, member.moderates, held.message.lang):
+                frame["fallback"] = True
+            items.append(frame)
+        result: dict[str, Any] = {"type": "held_page", "items": items, "total": page.total}
+        result["more"] = page.more
+        result["oldest"] = page.items[0].hold_id if page.items else None
+        if before is not None:
+            result["before"] = before
+        return result
 
     # -- rights ------------------------------------------------------------------------
 

@@ -132,7 +132,7 @@ class Room:
         self.rules = rules = rules or RoomRules()
         self.judgement = Judgement(identify, blocked, match, rules.hold)
         self.history = History(languages, rules.history)
-        self.held = HeldQueue()
+        self.held = HeldQueue(rules.held_max, rules.held_per_sender)
         self.restrictions = Restrictions(
             rules.rate, rules.burst, rules.abuse_limit, rules.abuse_window
         )
@@ -147,6 +147,7 @@ class Room:
             self.roster,
         )
         self.commands.hours = hours
+        self.commands.held_page_size = rules.held_page
         # Whether this copy's changes go through a bus to every copy (several processes)
         # or apply here at once (one process).
         self.replicated = False
@@ -266,12 +267,11 @@ class Room:
         effects: list[Effect] = [Deliver(to, hello)]
         effects += [Deliver(to, chat_frame(m)) for m in missed]
         if moderation.is_staff(member.role):
-            for held in self.held:
-                lang = held.message.lang
-                if moderation.may_moderate(member.role, member.moderates, lang):
-                    effects.append(Deliver(to, held_frame(held)))
-                elif self.roster.covers_for(member, lang):
-                    effects.append(Deliver(to, {**held_frame(held), "fallback": True}))
+            # The newest page of the held queue, each as a `held` frame, then how many
+            # there are in all: older pages on request (`held_page`).
+            page = self.commands.held_page(member, None)
+            effects += [Deliver(to, item) for item in page.pop("items")]
+            effects.append(Deliver(to, page))
         return effects + coverage
 
     def leave(self, conn: int) -> list[Effect]:
@@ -400,10 +400,12 @@ class Room:
         message = replace(change.message, id=0)
         self.restrictions.seen_users.add(message.user_id)
         held = Held(hold_id, message, change.reasons, change.origin)
-        self.held.hold(held)
+        effects: list[Effect] = []
+        for evicted in self.held.hold(held):
+            effects += self._evicted(evicted, change)
         recipients = self.roster.route(message.lang, staff_only=True)
         frame = held_frame(held)
-        effects: list[Effect] = [Deliver(recipients.regular, frame)]
+        effects.append(Deliver(recipients.regular, frame))
         if recipients.fallback:
             effects.append(Deliver(recipients.fallback, {**frame, "fallback": True}))
         sender = self._here(change.origin)
@@ -412,6 +414,26 @@ class Room:
             if change.origin is not None and change.origin.ref is not None:
                 ack["ref"] = change.origin.ref
             effects.append(Deliver(frozenset({sender}), ack))
+        return effects
+
+    def _evicted(self, evicted: Held, cause: MessageHeld) -> list[Effect]:
+        """A held message pushed out of the full queue: the staff who see it drop it; the
+        copy of the room that decided the hold logs it (once, whatever the copies)."""
+        lang = evicted.message.lang
+        recipients = self.roster.route(lang, staff_only=True)
+        frame = {"type": "resolved", "id": evicted.hold_id, "action": "evicted"}
+        effects: list[Effect] = [Deliver(recipients.regular | recipients.fallback, frame)]
+        if cause.origin is None or cause.origin.process == self.process:
+            audit = Audit(
+                cause.message.ts,
+                "server",
+                "system",
+                "evict",
+                user=evicted.message.user_id,
+                message_id=evicted.hold_id,
+                lang=lang,
+            )
+            effects.append(audit)
         return effects
 
     def _resolved(self, change: HeldResolved) -> list[Effect]:

@@ -436,6 +436,8 @@ class Rooms:
                 case Erase(id=message_id):
                     self.writer.put(Write(room.show_id, "erase", message_id))
                 case Audit():
+                    if effect.action == "evict":
+                        self.metrics.held_evicted.inc()
                     self.writer.put(Write(room.show_id, "audit", effect))
                 case Pinned():
                     self._pinned(room, effect)
