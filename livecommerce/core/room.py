@@ -268,10 +268,11 @@ class Room:
         effects += [Deliver(to, chat_frame(m)) for m in missed]
         if moderation.is_staff(member.role):
             # The newest page of the held queue, each as a `held` frame, then how many
-            # there are in all: older pages on request (`held_page`).
+            # there are in all (nothing when none): older pages on request (`held_page`).
             page = self.commands.held_page(member, None)
             effects += [Deliver(to, item) for item in page.pop("items")]
-            effects.append(Deliver(to, page))
+            if page["total"]:
+                effects.append(Deliver(to, page))
         return effects + coverage
 
     def leave(self, conn: int) -> list[Effect]:

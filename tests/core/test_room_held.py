@@ -123,3 +123,11 @@ def test_the_held_page_frame() -> None:
         with pytest.raises(FrameError) as caught:
             parse(bad)
         assert caught.value.code == "bad_field"
+
+
+def test_nothing_held_sends_no_page_on_join() -> None:
+    room = Room("show-1", ("kk", "ru"), ("ru",), rules=RULES)
+    joined = room.join(KK_MOD, NOW)
+    assert frames_to(joined, KK_MOD.conn, "held_page") == []
+    (page,) = frames_to(room.handle(KK_MOD.conn, HeldPage(), NOW), KK_MOD.conn, "held_page")
+    assert page == {"type": "held_page", "items": [], "total": 0, "more": False, "oldest": None}
