@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from livecommerce.config import Settings
+from livecommerce.config import Settings, opening
 from livecommerce.core.messages import Text
 from livecommerce.core.moderation import HoldPolicy
 from livecommerce.core.protocol import Limits
@@ -127,6 +127,10 @@ def _rooms(
         hold=HoldPolicy(
             links=settings.hold_links, first_time_guests=settings.hold_first_time_guests
         ),
+        opening=opening(settings),
+        held_max=settings.held_max,
+        held_per_sender=settings.held_per_sender,
+        held_page=settings.held_page,
     )
     return Rooms(
         store,

@@ -14,9 +14,11 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from livecommerce.core.hours import Opening
 from livecommerce.core.values import (
     BOOLEAN,
     COUNT,
@@ -241,6 +243,32 @@ class Settings:
         "websocket, besides the server's own pages (the Host they asked for); *: any. "
         "Checked when a browser sends Origin; clients that send none are not checked.",
     )
+    # -- opening hours and the held queue (issue 11, items 3 and 4) --
+    chat_opening_hours: bool = setting(
+        True,
+        BOOLEAN,
+        "Take chat only while a show is open: from chat_opens_before its start until "
+        "show_close_grace after its end. Off: every show's chat is always open.",
+    )
+    chat_opens_before: float = setting(
+        900.0, SECONDS, "Seconds before a show's start at which its chat opens."
+    )
+    held_max: int = setting(
+        500,
+        COUNT,
+        "Messages held for review a show keeps at most; the oldest goes first (counted and "
+        "logged).",
+    )
+    held_per_sender: int = setting(
+        20,
+        COUNT,
+        "Messages held for review a show keeps at most from one writer; their oldest goes first.",
+    )
+    held_page: int = setting(
+        50,
+        COUNT,
+        "Held messages a moderator is sent on joining (the newest) and per page asked for.",
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -248,6 +276,16 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'livecommerce.db'}"
+
+
+def opening(settings: Settings) -> Opening | None:
+    """The rule giving each show its opening hours, or None when chat is always open."""
+    if not settings.chat_opening_hours:
+        return None
+    return Opening(
+        timedelta(seconds=settings.chat_opens_before),
+        timedelta(seconds=settings.show_close_grace),
+    )
 
 
 @dataclass(frozen=True)

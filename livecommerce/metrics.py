@@ -61,6 +61,12 @@ class Metrics:
         self.held = Counter(
             "livecommerce_chat_held", "Messages held for review.", registry=self.registry
         )
+        self.held_evicted = Counter(
+            "livecommerce_chat_held_evicted",
+            "Held messages pushed out of a full held queue (per show or per writer), oldest "
+            "first; each is in the moderation log as action evict.",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "livecommerce_chat_rejected",
             "Client frames answered with an error, by code.",

@@ -81,7 +81,9 @@ async def redis_prefix() -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", seeds_dir=SEEDS, port=0)
+    # The demo world chats in its finished show: opening hours are off here, and tested
+    # on their own (tests/web/test_relay_hours.py) with `chat_opening_hours` on.
+    return Settings(data_dir=tmp_path / "var", seeds_dir=SEEDS, port=0, chat_opening_hours=False)
 
 
 async def _postgres_database() -> tuple[str, str] | None:

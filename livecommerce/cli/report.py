@@ -12,7 +12,7 @@ import click
 
 from livecommerce import config
 from livecommerce.cli.console import REPORT_WIDTH, emit, l10n_for, with_settings
-from livecommerce.config import Settings
+from livecommerce.config import Settings, opening
 from livecommerce.errors import ShowNotFoundError
 
 
@@ -57,7 +57,7 @@ def report(
         await store.start()
         try:
             window = timedelta(hours=settings.order_window_hours)
-            found = await review(store, show_id, settings.base_currency, window)
+            found = await review(store, show_id, settings.base_currency, window, opening(settings))
             return found, await store.markets()
         finally:
             await store.close()

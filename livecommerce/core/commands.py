@@ -34,10 +34,12 @@ from livecommerce.core.effects import (
     Effect,
     Pinned,
     Replicate,
+    held_frame,
     notice_frame,
 )
-from livecommerce.core.held import HeldQueue
+from livecommerce.core.held import Held, HeldQueue
 from livecommerce.core.history import History
+from livecommerce.core.hours import ALWAYS, OpeningHours, Phase
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.core.presence import Roster
@@ -45,6 +47,7 @@ from livecommerce.core.protocol import (
     Chat,
     Command,
     FrameError,
+    HeldPage,
     Moderate,
     Pin,
     Restrict,
@@ -107,6 +110,9 @@ class Commands:
         self.roster = roster
         # The process this copy of the room lives in: it signs the changes it decides.
         self.process = "local"
+        # When the show's chat takes messages (the room sets the show's hours).
+        self.hours: OpeningHours = ALWAYS
+        self.held_page_size = 50  # held messages per page (the room sets its rule)
 
     def handle(self, member: Member, command: Command, now: datetime) -> list[Effect]:
         try:
@@ -123,6 +129,8 @@ class Commands:
                     return self._slow(member, command, now)
                 case Pin():
                     return self._pin(member, command, now)
+                case HeldPage():
+                    return self._held_page(member, command)
                 case _:
                     assert_never(command)
         except FrameError as error:
@@ -156,6 +164,9 @@ class Commands:
         restrictions = self.restrictions
         if restrictions.banned(member):
             return [Close(member.conn, CLOSE_POLICY, "banned")]
+        closed = self._closed(member, now, ref)
+        if closed is not None:
+            return [closed]
         restrictions.check_timeout(member, stamp, ref)
         restrictions.take(member, stamp, ref)
         if command.texts is not None:
@@ -206,6 +217,24 @@ class Commands:
                 Replicate(MessagePublished(message=message, origin=origin, store=self.process))
             )
         return effects
+
+    def _closed(self, member: Member, now: datetime, ref: str | None) -> Deliver | None:
+        """The sender's `error` when the show's chat is not open at `now`. Not counted as
+        abuse: a client cannot know the show's hours to the second."""
+        phase = self.hours.phase(now)
+        match phase:
+            case Phase.OPEN:
+                return None
+            case Phase.NOT_OPEN:
+                code, template = "show_not_open", N_("The chat of this show is not open yet.")
+            case Phase.CLOSED:
+                code, template = "show_closed", N_("This show is over: its chat is closed.")
+            case _:
+                assert_never(phase)
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": Text(template, {})}
+        if ref is not None:
+            frame["ref"] = ref
+        return Deliver(frozenset({member.conn}), frame)
 
     def _language_of(self, member: Member, command: Chat) -> tuple[str, str | None, bool]:
         """(language, declared language if detection overrode it, broadcast)."""
@@ -368,6 +397,35 @@ class Commands:
         if member.role not in (Role.STREAMER, Role.ADMIN):
             raise FrameError("forbidden", N_("You are not allowed to do this."), command.ref)
         return [Pinned(command.sku, command.action, now, member.conn, self.default_lang(member))]
+
+    def _held_page(self, member: Member, command: HeldPage) -> list[Effect]:
+        self._require_staff(member, command.ref)
+        frame = self.held_page(member, command.before)
+        if command.ref is not None:
+            frame["ref"] = command.ref
+        return [Deliver(frozenset({member.conn}), frame)]
+
+    def held_page(self, member: Member, before: int | None) -> dict[str, Any]:
+        """A `held_page` frame: the newest held messages `member` may act on (older than
+        `before`, if given), oldest first, the total they may act on, and whether older
+        ones are left. A fallback moderator's items are marked `fallback`."""
+
+        def visible(held: Held) -> bool:
+            return self.roster.may_moderate(member, held.message.lang)
+
+        page = self.held.page(self.held_page_size, visible, before)
+        items = []
+        for held in page.items:
+            frame = held_frame(held)
+            if not moderation.may_moderate(member.role, member.moderates, held.message.lang):
+                frame["fallback"] = True
+            items.append(frame)
+        result: dict[str, Any] = {"type": "held_page", "items": items, "total": page.total}
+        result["more"] = page.more
+        result["oldest"] = page.items[0].hold_id if page.items else None
+        if before is not None:
+            result["before"] = before
+        return result
 
     # -- rights ------------------------------------------------------------------------
 

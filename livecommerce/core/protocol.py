@@ -76,7 +76,15 @@ class Pin:
     ref: str | None = None
 
 
-Command = Chat | Subscribe | Moderate | Restrict | Slow | Pin
+@dataclass(frozen=True)
+class HeldPage:
+    """A moderator asks for the held messages older than `before` (a hold id)."""
+
+    before: int | None = None
+    ref: str | None = None
+
+
+Command = Chat | Subscribe | Moderate | Restrict | Slow | Pin | HeldPage
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,9 @@ def parse(raw: str, limits: Limits = Limits()) -> Command:
         return Restrict(kind, user, seconds, ref)
     if kind == "slow":
         return Slow(_lang(data.get("lang"), ref), _int(data, "seconds", ref, 0, 3600), ref)
+    if kind == "held_page":
+        before = data.get("before")
+        return HeldPage(_int(data, "before", ref, 1, 2**53) if before is not None else None, ref)
     if kind in ("pin", "unpin"):
         return Pin(kind, _word(data, "sku", ref, 64), ref)
     raise FrameError("unknown_type", N_("This kind of frame is not known."), ref)

@@ -66,8 +66,9 @@ from livecommerce.core.effects import (
 )
 from livecommerce.core.held import Held, HeldQueue
 from livecommerce.core.history import History
+from livecommerce.core.hours import ALWAYS, Opening, OpeningHours
 from livecommerce.core.messages import N_
-from livecommerce.core.models import ChatMessage, Role
+from livecommerce.core.models import ChatMessage, Role, Show
 from livecommerce.core.presence import Roster
 from livecommerce.core.protocol import VERSION, Command, FrameError
 from livecommerce.core.restrictions import Restrictions
@@ -101,6 +102,14 @@ class RoomRules:
     abuse_limit: int = 20
     abuse_window: float = 60.0
     hold: moderation.HoldPolicy = field(default_factory=moderation.HoldPolicy)
+    opening: Opening | None = None  # None: the chat of every show is always open
+    held_max: int = 500  # held messages kept per show
+    held_per_sender: int = 20  # held messages kept per writer
+    held_page: int = 50  # held messages a joining moderator is sent, and per page
+
+    def hours(self, show: Show) -> OpeningHours:
+        """When the chat of `show` takes messages."""
+        return ALWAYS if self.opening is None else self.opening.hours(show)
 
 
 class Room:
@@ -115,6 +124,7 @@ class Room:
         identify: Identify = keep_declared,
         blocked: Blocked = nothing_blocked,
         match: Match = no_products,
+        hours: OpeningHours = ALWAYS,
     ) -> None:
         self.show_id = show_id
         self.languages = languages
@@ -122,7 +132,7 @@ class Room:
         self.rules = rules = rules or RoomRules()
         self.judgement = Judgement(identify, blocked, match, rules.hold)
         self.history = History(languages, rules.history)
-        self.held = HeldQueue()
+        self.held = HeldQueue(rules.held_max, rules.held_per_sender)
         self.restrictions = Restrictions(
             rules.rate, rules.burst, rules.abuse_limit, rules.abuse_window
         )
@@ -136,6 +146,8 @@ class Room:
             self.restrictions,
             self.roster,
         )
+        self.commands.hours = hours
+        self.commands.held_page_size = rules.held_page
         # Whether this copy's changes go through a bus to every copy (several processes)
         # or apply here at once (one process).
         self.replicated = False
@@ -175,6 +187,15 @@ class Room:
     @match.setter
     def match(self, match: Match) -> None:
         self.judgement.match = match
+
+    @property
+    def hours(self) -> OpeningHours:
+        """When the show's chat takes messages; the rest of the room works at any time."""
+        return self.commands.hours
+
+    @hours.setter
+    def hours(self, hours: OpeningHours) -> None:
+        self.commands.hours = hours
 
     @property
     def members(self) -> dict[int, Member]:
@@ -246,12 +267,12 @@ class Room:
         effects: list[Effect] = [Deliver(to, hello)]
         effects += [Deliver(to, chat_frame(m)) for m in missed]
         if moderation.is_staff(member.role):
-            for held in self.held:
-                lang = held.message.lang
-                if moderation.may_moderate(member.role, member.moderates, lang):
-                    effects.append(Deliver(to, held_frame(held)))
-                elif self.roster.covers_for(member, lang):
-                    effects.append(Deliver(to, {**held_frame(held), "fallback": True}))
+            # The newest page of the held queue, each as a `held` frame, then how many
+            # there are in all (nothing when none): older pages on request (`held_page`).
+            page = self.commands.held_page(member, None)
+            effects += [Deliver(to, item) for item in page.pop("items")]
+            if page["total"]:
+                effects.append(Deliver(to, page))
         return effects + coverage
 
     def leave(self, conn: int) -> list[Effect]:
@@ -380,10 +401,12 @@ class Room:
         message = replace(change.message, id=0)
         self.restrictions.seen_users.add(message.user_id)
         held = Held(hold_id, message, change.reasons, change.origin)
-        self.held.hold(held)
+        effects: list[Effect] = []
+        for evicted in self.held.hold(held):
+            effects += self._evicted(evicted, change)
         recipients = self.roster.route(message.lang, staff_only=True)
         frame = held_frame(held)
-        effects: list[Effect] = [Deliver(recipients.regular, frame)]
+        effects.append(Deliver(recipients.regular, frame))
         if recipients.fallback:
             effects.append(Deliver(recipients.fallback, {**frame, "fallback": True}))
         sender = self._here(change.origin)
@@ -392,6 +415,26 @@ class Room:
             if change.origin is not None and change.origin.ref is not None:
                 ack["ref"] = change.origin.ref
             effects.append(Deliver(frozenset({sender}), ack))
+        return effects
+
+    def _evicted(self, evicted: Held, cause: MessageHeld) -> list[Effect]:
+        """A held message pushed out of the full queue: the staff who see it drop it; the
+        copy of the room that decided the hold logs it (once, whatever the copies)."""
+        lang = evicted.message.lang
+        recipients = self.roster.route(lang, staff_only=True)
+        frame = {"type": "resolved", "id": evicted.hold_id, "action": "evicted"}
+        effects: list[Effect] = [Deliver(recipients.regular | recipients.fallback, frame)]
+        if cause.origin is None or cause.origin.process == self.process:
+            audit = Audit(
+                cause.message.ts,
+                "server",
+                "system",
+                "evict",
+                user=evicted.message.user_id,
+                message_id=evicted.hold_id,
+                lang=lang,
+            )
+            effects.append(audit)
         return effects
 
     def _resolved(self, change: HeldResolved) -> list[Effect]:

@@ -5,19 +5,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 from livecommerce.core.attribution import DEFAULT_WINDOW, Rates, attribute
+from livecommerce.core.hours import Opening, during
 from livecommerce.core.models import ExchangeRate, Market
 from livecommerce.core.report import Report, build
 from livecommerce.store import SqlStore
 
 
 async def review(
-    store: SqlStore, show_id: str, base_currency: str, window: timedelta = DEFAULT_WINDOW
+    store: SqlStore,
+    show_id: str,
+    base_currency: str,
+    window: timedelta = DEFAULT_WINDOW,
+    opening: Opening | None = None,
 ) -> Report | None:
-    """The post-show report of `show_id`, or None when there is no such show."""
+    """The post-show report of `show_id`, or None when there is no such show. With an
+    `opening` rule, only the chat and mentions of the show's opening hours count."""
     show = await store.show(show_id)
     if show is None:
         return None
     mentions = await store.mentions(show.id)
+    if opening is not None:
+        mentions = during(opening.hours(show), mentions)
     # Orders that may belong: from the show's start to the end of its window, plus any
     # that carry its code whenever they came.
     orders = await store.orders(
@@ -31,6 +39,8 @@ async def review(
     )
     credits = attribute(show, mentions, [*orders, *coded], rates, window)
     chat = await store.chat_messages(show.id, limit=1_000_000)
+    if opening is not None:
+        chat = during(opening.hours(show), chat)
     products = {p.sku: p for p in await store.products()}
     return build(show, credits, mentions, chat, products, markets, base_currency, window)
 

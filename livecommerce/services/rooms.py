@@ -172,7 +172,13 @@ class Rooms:
         lock = self._opening.setdefault(show.id, asyncio.Lock())
         async with lock:
             if show.id not in self.rooms:
-                room = Room(show.id, show.languages, show.fallback_moderators, rules=self.rules)
+                room = Room(
+                    show.id,
+                    show.languages,
+                    show.fallback_moderators,
+                    rules=self.rules,
+                    hours=self.rules.hours(show),
+                )
                 if self.bus is not None:
                     room.process = self.bus.process
                     room.replicated = True
@@ -430,6 +436,8 @@ class Rooms:
                 case Erase(id=message_id):
                     self.writer.put(Write(room.show_id, "erase", message_id))
                 case Audit():
+                    if effect.action == "evict":
+                        self.metrics.held_evicted.inc()
                     self.writer.put(Write(room.show_id, "audit", effect))
                 case Pinned():
                     self._pinned(room, effect)

@@ -39,7 +39,7 @@ from apscheduler.jobstores.base import BaseJobStore  # type: ignore[import-untyp
 from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 
-from livecommerce.config import Settings
+from livecommerce.config import Settings, opening
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Market, Show, ShowStatus
 from livecommerce.core.room import Deliver
@@ -543,7 +543,7 @@ async def publish_report(
         await services.rooms.writer.drain()
         await services.mentions.writer.drain()
         window = timedelta(hours=settings.order_window_hours)
-        report = await review(store, show.id, settings.base_currency, window)
+        report = await review(store, show.id, settings.base_currency, window, opening(settings))
         if report is None:
             log.warning("no report for show %s: it is no longer in the store", show.id)
             return None

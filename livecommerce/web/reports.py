@@ -8,7 +8,7 @@ from datetime import timedelta
 from aiohttp import web
 from plotly.offline import get_plotlyjs
 
-from livecommerce.config import CURRENCY, Invalid
+from livecommerce.config import CURRENCY, Invalid, opening
 from livecommerce.core.messages import N_
 from livecommerce.core.report import Report
 from livecommerce.files.reports import csvfile, data, html
@@ -40,6 +40,7 @@ async def _review(request: web.Request) -> Report:
         request.match_info["id"],
         currency,
         timedelta(hours=settings.order_window_hours),
+        opening(settings),
     )
     if found is None:
         raise ApiError(404, "unknown_stream", N_("There is no such stream."))

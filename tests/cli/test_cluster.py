@@ -40,6 +40,8 @@ def script_env() -> dict[str, str]:
         LIVECOMMERCE_LOCALE="en",
         LIVECOMMERCE_LOG_LEVEL="warning",
         LIVECOMMERCE_SHUTDOWN_TIMEOUT="5",
+        # The demo world chats in its finished show.
+        LIVECOMMERCE_CHAT_OPENING_HOURS="false",
     )
     return env
 

@@ -88,3 +88,59 @@ def test_rate_slow_mode_and_abuse() -> None:
     assert [limits.abused(VIEWER.conn, 1.0) for _ in range(3)] == [False, False, True]
     limits.disconnect(VIEWER.conn)
     assert not limits.abused(VIEWER.conn, 1.0)
+
+
+def held_from(hold_id: int, user: str) -> Held:
+    message = ChatMessage("show-1", 0, TS, "kk", user, user, Role.VIEWER, f"held {hold_id}")
+    return Held(hold_id, message, ("link",), None)
+
+
+def test_the_held_queue_pushes_out_its_oldest_when_full() -> None:
+    queue = HeldQueue(limit=3, per_sender=10)
+    assert [queue.hold(held_from(i, f"u-{i}")) for i in (1, 2, 3)] == [[], [], []]
+    assert [h.hold_id for h in queue.hold(held_from(4, "u-4"))] == [1]
+    assert [h.hold_id for h in queue] == [2, 3, 4]
+    assert queue.resolve(3) is not None
+    assert queue.hold(held_from(5, "u-5")) == []  # a resolved one made room
+    assert [h.hold_id for h in queue] == [2, 4, 5]
+
+
+def test_one_writer_cannot_fill_the_held_queue() -> None:
+    queue = HeldQueue(limit=100, per_sender=2)
+    queue.hold(held_from(1, "other"))
+    evicted = [h.hold_id for i in range(2, 12) for h in queue.hold(held_from(i, "flood"))]
+    assert evicted == list(range(2, 10))  # the writer's own oldest, never the other's
+    assert [h.hold_id for h in queue] == [1, 10, 11]
+    # resolving frees the writer's place
+    queue.resolve(10)
+    assert queue.hold(held_from(12, "flood")) == []
+    assert [h.hold_id for h in queue] == [1, 11, 12]
+
+
+@pytest.mark.parametrize(
+    ("size", "before", "ids", "more"),
+    [
+        (3, None, [8, 9, 10], True),
+        (3, 8, [5, 6, 7], True),
+        (3, 4, [1, 2, 3], False),
+        (3, 3, [1, 2], False),
+        (3, 1, [], False),
+        (20, None, list(range(1, 11)), False),
+    ],
+)
+def test_pages_of_the_held_queue_newest_first(
+    size: int, before: int | None, ids: list[int], more: bool
+) -> None:
+    queue = HeldQueue(limit=100, per_sender=100)
+    for i in range(1, 11):
+        queue.hold(held_from(i, "u"))
+    page = queue.page(size, lambda h: True, before)
+    assert ([h.hold_id for h in page.items], page.total, page.more) == (ids, 10, more)
+
+
+def test_a_page_holds_only_what_the_reader_may_see() -> None:
+    queue = HeldQueue()
+    for i in range(1, 11):
+        queue.hold(held_from(i, "u"))
+    page = queue.page(2, lambda h: h.hold_id % 2 == 0)
+    assert ([h.hold_id for h in page.items], page.total, page.more) == ([8, 10], 5, True)

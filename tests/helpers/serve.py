@@ -135,7 +135,9 @@ class Serving:
 def environment(env: dict[str, str]) -> dict[str, str]:
     """The test's environment without its LIVECOMMERCE_* settings, then `env`."""
     own = {k: v for k, v in os.environ.items() if not k.startswith("LIVECOMMERCE_")}
-    return {**own, "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1", **env}
+    # The demo world chats in its finished show: opening hours off unless `env` says.
+    hours = {"LIVECOMMERCE_CHAT_OPENING_HOURS": "false"}
+    return {**own, "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1", **hours, **env}
 
 
 async def start(env: dict[str, str], *args: str, name: str = "serve") -> Serving:

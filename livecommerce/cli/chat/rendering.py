@@ -226,9 +226,15 @@ def render(frame: dict[str, Any], l10n: Localizer) -> Text:
     if kind == "resolved":
         if frame.get("action") == "approve":
             text = l10n.gettext("Held message #{id} was approved.")
+        elif frame.get("action") == "evicted":
+            text = l10n.gettext("Held message #{id} was dropped: the held queue is full.")
         else:
             text = l10n.gettext("Held message #{id} was rejected.")
         return Text(text.format(id=frame.get("id", "?")), style="dim")
+    if kind == "held_page":
+        total = as_int(frame.get("total")) or 0
+        text = l10n.gettext("Held for review in all: {count}")
+        return Text(text.format(count=l10n.format_number(total)), style="yellow")
     if kind == "deleted":
         text = l10n.gettext("Message #{id} was deleted.")
         return Text(text.format(id=frame.get("id", "?")), style="yellow")

@@ -23,6 +23,8 @@
     const coverage = document.getElementById("coverage");
     const notices = document.getElementById("notices");
     const log = document.getElementById("mod-log");
+    const heldBar = document.getElementById("held-total");
+    const heldOlder = document.getElementById("held-older");
     const TOKEN_KEY = "livecommerce.token." + config.stream;
 
     const columns = new Map(); // lang → column
@@ -32,6 +34,8 @@
     const pendingRefs = new Map(); // ref → column (for errors and acks)
     let you = null;
     let slow = {};
+    // The held queue is sent a page at a time: its total, and where the next older page starts.
+    const heldPage = { total: 0, oldest: null, more: false };
 
     function say(node, text, kind) {
       node.textContent = text || "";
@@ -325,9 +329,33 @@
       if (reasons.length) {
         item.querySelector(".meta").after(el("p", { class: "reasons", text: reasons.join(" · ") }));
       }
-      entry.heldList.append(item);
+      // In order of held id: an older page goes before what is shown.
+      const later = Array.from(entry.heldList.children).find(
+        (node) => Number(node.dataset.id) > Number(frame.id)
+      );
+      entry.heldList.insertBefore(item, later || null);
       updateHeld(entry);
     }
+
+    function showHeldPage() {
+      heldBar.hidden = heldPage.total === 0;
+      heldBar.querySelector(".count").textContent = fill(texts.held_total, {
+        count: formats.number(heldPage.total),
+      });
+      heldOlder.hidden = !heldPage.more;
+    }
+
+    function onHeldPage(frame) {
+      for (const item of frame.items || []) addHeld(item);
+      heldPage.total = frame.total || 0;
+      heldPage.more = Boolean(frame.more);
+      if (frame.oldest !== null && frame.oldest !== undefined) heldPage.oldest = frame.oldest;
+      showHeldPage();
+    }
+
+    heldOlder.addEventListener("click", () => {
+      if (heldPage.oldest !== null) relay.send({ type: "held_page", before: heldPage.oldest });
+    });
 
     function resolveHeld(id) {
       for (const entry of columns.values()) {
@@ -429,6 +457,8 @@
         entry.heldList.replaceChildren();
         updateHeld(entry);
       }
+      Object.assign(heldPage, { total: 0, oldest: null, more: false });
+      showHeldPage();
       for (const [lang, seconds] of Object.entries(slow)) setSlow(lang, seconds);
       root.classList.toggle("no-columns", moderates.length === 0);
       if (!moderates.length) {
@@ -451,9 +481,16 @@
           break;
         case "held":
           addHeld(frame);
+          heldPage.total += 1;
+          showHeldPage();
+          break;
+        case "held_page":
+          onHeldPage(frame);
           break;
         case "resolved":
           resolveHeld(frame.id);
+          heldPage.total = Math.max(0, heldPage.total - 1);
+          showHeldPage();
           break;
         case "deleted": {
           const item = items.get(frame.id);

@@ -82,6 +82,16 @@ ALMATY = Localizer("kk", "Asia/Almaty")
         ({"type": "ack", "id": 44, "held_id": 43, "status": "sent"}, EN, "#43 was approved and"),
         ({"type": "resolved", "id": 43, "action": "approve"}, EN, "Held message #43 was approved."),
         ({"type": "resolved", "id": 43, "action": "reject"}, EN, "Held message #43 was rejected."),
+        (
+            {"type": "resolved", "id": 43, "action": "evicted"},
+            EN,
+            "Held message #43 was dropped: the held queue is full.",
+        ),
+        (
+            {"type": "held_page", "total": 1250, "more": True, "oldest": 9},
+            EN,
+            "Held for review in all: 1,250",
+        ),
         ({"type": "deleted", "id": 41}, EN, "Message #41 was deleted."),
         (
             {
