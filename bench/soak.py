@@ -687,6 +687,7 @@ def main() -> None:
             env.update(
                 {
                     "LIVECOMMERCE_LOCALE": "en",
+                    "LIVECOMMERCE_CHAT_OPENING_HOURS": "false",
                     "LIVECOMMERCE_LOG_LEVEL": "warning",
                     "LIVECOMMERCE_SHOP_SECRETS": f"{SHOP}={shop_secret}",
                 }
