@@ -23,7 +23,8 @@ async def review(
     orders = await store.orders(
         since=show.starts_at, until=show.ends_at + window + timedelta(seconds=1)
     )
-    coded = [o for o in await store.orders_for_show(show.code, show.id) if o not in orders]
+    in_window = set(orders)
+    coded = [o for o in await store.orders_for_show(show.code, show.id) if o not in in_window]
     markets = await store.markets()
     rates = Rates(
         base_currency,
