@@ -38,6 +38,9 @@ from livecommerce.errors import StoreError
 from livecommerce.store import migrate
 from livecommerce.store import schema as t
 
+# Orders converted per turn of the event loop when a large read streams them.
+ORDERS_PARTITION = 2_000
+
 
 def _hours(ranges: Iterable[HourRange]) -> list[list[int]]:
     return [[r.start, r.end] for r in ranges]
@@ -476,13 +479,49 @@ class SqlStore(abc.ABC):
             query = query.where(c.ts >= since)
         if until is not None:
             query = query.where(c.ts < until)
-        return [_order(r) for r in await self._rows(query)]
+        return await self._orders_streamed(query)
 
     async def orders_for_show(self, *refs: str) -> list[Order]:
         """Orders that carry one of a show's references (its code or id)."""
         c = t.orders.c
         query = sa.select(t.orders).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
-        return [_order(r) for r in await self._rows(query)]
+        return await self._orders_streamed(query)
+
+    async def _orders_streamed(self, query: sa.Select[Any]) -> list[Order]:
+        """The orders of `query`, fetched and converted a partition at a time with a turn
+        of the event loop between partitions: a read of a million orders does not hold
+        the loop (the rows' conversion runs on the loop's thread)."""
+        found: list[Order] = []
+        async with self._read() as conn:
+            result = await conn.stream(query)
+            async for rows in result.partitions(ORDERS_PARTITION):
+                found.extend(_order(r) for r in rows)
+                await asyncio.sleep(0)
+        return found
+
+    async def report_version(
+        self, show_id: str, *, since: datetime, until: datetime, refs: Sequence[str]
+    ) -> tuple[Any, ...]:
+        """What changes when anything a show's report is computed from changes: the
+        orders in [since, until) or carrying one of `refs`, the show's mentions and chat,
+        the rates, the products (counts and latest keys; those rows are added, chat is
+        erased). Cheap aggregate queries, for a cache of computed reports."""
+        o, m, ch = t.orders.c, t.mentions.c, t.chat_messages.c
+        r = t.exchange_rates.c
+        by_order = (sa.func.count(), sa.func.max(o.ts), sa.func.max(o.id))
+        queries = [
+            sa.select(*by_order).where(o.ts >= since, o.ts < until),
+            sa.select(*by_order).where(o.show_ref.in_(refs)),
+            sa.select(sa.func.count(), sa.func.max(m.id)).where(m.show_id == show_id),
+            sa.select(sa.func.count(), sa.func.max(ch.id)).where(ch.show_id == show_id),
+            sa.select(sa.func.count(), sa.func.max(r.day)),
+            sa.select(sa.func.count()).select_from(t.products),
+        ]
+        version: list[Any] = []
+        async with self._read() as conn:
+            for query in queries:
+                version.extend((await conn.execute(query)).one())
+        return tuple(version)
 
     async def exchange_rates(self, base: str, day: date | None = None) -> list[ExchangeRate]:
         """Rates into `base`: on `day` (the latest known on or before it), else every day."""
