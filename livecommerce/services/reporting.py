@@ -86,11 +86,7 @@ async def review(
     show = await store.show(show_id)
     if show is None:
         return None
-    since, until = _span(show, window)
-    version = (
-        show,
-        await store.report_version(show.id, since=since, until=until, refs=(show.code, show.id)),
-    )
+    version = (show, await store.report_version(show.id))
     return await cache_of(store).report(
         (show.id, base_currency, window),
         version,
@@ -103,7 +99,7 @@ async def _compute(store: SqlStore, show: Show, base_currency: str, window: time
     since, until = _span(show, window)
     orders = await store.orders(since=since, until=until)
     # Plus any that carry its code whenever they came.
-    coded = await store.orders_for_show(show.code, show.id)
+    coded = await store.orders_for_show(show.code, show.id, outside=(since, until))
     orders, paid_in = await asyncio.to_thread(_merge, orders, coded)
     markets = await store.markets()
     rates = await _rates(store, base_currency, paid_in, markets)

@@ -289,7 +289,9 @@ class SqlStore(abc.ABC):
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
         """Store orders, idempotent on the order id; returns how many were new."""
-        rows = [dataclasses.asdict(o) for o in orders]  # the fields are the columns
+        # The fields are the columns (no dataclasses.asdict: it deep-copies every value).
+        fields = [f.name for f in dataclasses.fields(Order)]
+        rows = [{name: getattr(o, name) for name in fields} for o in orders]
         async with self._write() as conn:
             return await self._insert_new(conn, t.orders, rows, ["id"])
 
@@ -474,17 +476,22 @@ class SqlStore(abc.ABC):
     ) -> list[Order]:
         """Orders placed in [since, until), oldest first."""
         c = t.orders.c
-        query = sa.select(t.orders).order_by(c.ts, c.id)
+        query = sa.select(*_order_columns()).order_by(c.ts, c.id)
         if since is not None:
             query = query.where(c.ts >= since)
         if until is not None:
             query = query.where(c.ts < until)
         return await self._orders_streamed(query)
 
-    async def orders_for_show(self, *refs: str) -> list[Order]:
-        """Orders that carry one of a show's references (its code or id)."""
+    async def orders_for_show(
+        self, *refs: str, outside: tuple[datetime, datetime] | None = None
+    ) -> list[Order]:
+        """Orders that carry one of a show's references (its code or id); with
+        `outside=(since, until)`, only those placed outside [since, until)."""
         c = t.orders.c
-        query = sa.select(t.orders).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
+        query = sa.select(*_order_columns()).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
+        if outside is not None:
+            query = query.where(sa.or_(c.ts < outside[0], c.ts >= outside[1]))
         return await self._orders_streamed(query)
 
     async def _orders_streamed(self, query: sa.Select[Any]) -> list[Order]:
@@ -499,19 +506,17 @@ class SqlStore(abc.ABC):
                 await asyncio.sleep(0)
         return found
 
-    async def report_version(
-        self, show_id: str, *, since: datetime, until: datetime, refs: Sequence[str]
-    ) -> tuple[Any, ...]:
+    async def report_version(self, show_id: str) -> tuple[Any, ...]:
         """What changes when anything a show's report is computed from changes: the
-        orders in [since, until) or carrying one of `refs`, the show's mentions and chat,
+        orders (of any show), the show's mentions and chat,
         the rates, the products (counts and latest keys; those rows are added, chat is
         erased). Cheap aggregate queries, for a cache of computed reports."""
         o, m, ch = t.orders.c, t.mentions.c, t.chat_messages.c
         r = t.exchange_rates.c
-        by_order = (sa.func.count(), sa.func.max(o.ts), sa.func.max(o.id))
         queries = [
-            sa.select(*by_order).where(o.ts >= since, o.ts < until),
-            sa.select(*by_order).where(o.show_ref.in_(refs)),
+            # All orders, not only the show's: two index lookups instead of a scan for
+            # the coded ones; an order anywhere makes a new version of every report.
+            sa.select(sa.func.count(), sa.func.max(o.ts)),
             sa.select(sa.func.count(), sa.func.max(m.id)).where(m.show_id == show_id),
             sa.select(sa.func.count(), sa.func.max(ch.id)).where(ch.show_id == show_id),
             sa.select(sa.func.count(), sa.func.max(r.day)),
@@ -593,8 +598,13 @@ def mention_event(mention: Mention) -> str:
     return "t" + mention.ts.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
+def _order_columns() -> list[sa.Column[Any]]:
+    """The columns of `orders` that are the fields of Order, in the fields' order."""
+    return [t.orders.c[f.name] for f in dataclasses.fields(Order)]
+
+
 def _order(r: sa.Row[Any]) -> Order:
-    return Order(**r._mapping)  # the columns are the fields
+    return Order(*r)  # type: ignore[call-arg]  # _order_columns: the fields, in order
 
 
 def _chat(r: sa.Row[Any]) -> ChatMessage:
