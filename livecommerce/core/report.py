@@ -4,6 +4,7 @@ timeline and the buyers' questions. Renderers (terminal, HTML, CSV, JSON) only f
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -188,19 +189,22 @@ def build(
 
 
 def _moments(mentions: Sequence[Mention], credits: Sequence[Credit]) -> list[MentionMoment]:
-    """The streamer's mentions (pins, lines, speech) and the orders each one led to."""
+    """The streamer's mentions (pins, lines, speech) and the orders each one led to: an
+    order's last touch leads back to the streamer's latest mention of the product at or
+    before it (found by bisection over that product's mention times)."""
     spoken: dict[str, list[Mention]] = defaultdict(list)
     for mention in sorted(mentions, key=lambda m: m.ts):
         if mention.source is not MentionSource.CHAT:
             spoken[mention.sku].append(mention)
+    times = {sku: [m.ts for m in said] for sku, said in spoken.items()}
     led: Counter[int] = Counter()
     for credit in credits:
         touch = credit.last_touch
-        if touch is None:
+        if touch is None or touch.sku not in spoken:
             continue
-        earlier = [m for m in spoken.get(touch.sku, []) if m.ts <= touch.ts]
-        if earlier:
-            led[id(earlier[-1])] += 1
+        index = bisect.bisect_right(times[touch.sku], touch.ts)
+        if index:
+            led[id(spoken[touch.sku][index - 1])] += 1
     return [
         MentionMoment(m, led.get(id(m), 0))
         for m in sorted((m for ms in spoken.values() for m in ms), key=lambda m: m.ts)
@@ -213,11 +217,11 @@ def _base(credit: Credit) -> Decimal:
 
 
 def _questions(chat: Sequence[ChatMessage], mentions: Sequence[Mention]) -> list[Question]:
-    skus_of: dict[int, list[str]] = defaultdict(list)
+    # Per chat message, its skus in first-mention order (a dict is an ordered set).
+    skus_of: dict[int, dict[str, None]] = defaultdict(dict)
     for mention in mentions:
-        chat_id = mention.message_id if mention.source is MentionSource.CHAT else None
-        if chat_id is not None and mention.sku not in skus_of[chat_id]:
-            skus_of[chat_id].append(mention.sku)
+        if mention.source is MentionSource.CHAT and mention.message_id is not None:
+            skus_of[mention.message_id].setdefault(mention.sku, None)
     answers: dict[int, ChatMessage] = {}
     for message in chat:
         if message.reply_to is not None and message.role is not Role.VIEWER:

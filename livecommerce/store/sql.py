@@ -38,6 +38,9 @@ from livecommerce.errors import StoreError
 from livecommerce.store import migrate
 from livecommerce.store import schema as t
 
+# Orders converted per turn of the event loop when a large read streams them.
+ORDERS_PARTITION = 2_000
+
 
 def _hours(ranges: Iterable[HourRange]) -> list[list[int]]:
     return [[r.start, r.end] for r in ranges]
@@ -286,7 +289,9 @@ class SqlStore(abc.ABC):
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
         """Store orders, idempotent on the order id; returns how many were new."""
-        rows = [dataclasses.asdict(o) for o in orders]  # the fields are the columns
+        # The fields are the columns (no dataclasses.asdict: it deep-copies every value).
+        fields = [f.name for f in dataclasses.fields(Order)]
+        rows = [{name: getattr(o, name) for name in fields} for o in orders]
         async with self._write() as conn:
             return await self._insert_new(conn, t.orders, rows, ["id"])
 
@@ -471,18 +476,57 @@ class SqlStore(abc.ABC):
     ) -> list[Order]:
         """Orders placed in [since, until), oldest first."""
         c = t.orders.c
-        query = sa.select(t.orders).order_by(c.ts, c.id)
+        query = sa.select(*_order_columns()).order_by(c.ts, c.id)
         if since is not None:
             query = query.where(c.ts >= since)
         if until is not None:
             query = query.where(c.ts < until)
-        return [_order(r) for r in await self._rows(query)]
+        return await self._orders_streamed(query)
 
-    async def orders_for_show(self, *refs: str) -> list[Order]:
-        """Orders that carry one of a show's references (its code or id)."""
+    async def orders_for_show(
+        self, *refs: str, outside: tuple[datetime, datetime] | None = None
+    ) -> list[Order]:
+        """Orders that carry one of a show's references (its code or id); with
+        `outside=(since, until)`, only those placed outside [since, until)."""
         c = t.orders.c
-        query = sa.select(t.orders).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
-        return [_order(r) for r in await self._rows(query)]
+        query = sa.select(*_order_columns()).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
+        if outside is not None:
+            query = query.where(sa.or_(c.ts < outside[0], c.ts >= outside[1]))
+        return await self._orders_streamed(query)
+
+    async def _orders_streamed(self, query: sa.Select[Any]) -> list[Order]:
+        """The orders of `query`, fetched and converted a partition at a time with a turn
+        of the event loop between partitions: a read of a million orders does not hold
+        the loop (the rows' conversion runs on the loop's thread)."""
+        found: list[Order] = []
+        async with self._read() as conn:
+            result = await conn.stream(query)
+            async for rows in result.partitions(ORDERS_PARTITION):
+                found.extend(_order(r) for r in rows)
+                await asyncio.sleep(0)
+        return found
+
+    async def report_version(self, show_id: str) -> tuple[Any, ...]:
+        """What changes when anything a show's report is computed from changes: the
+        orders (of any show), the show's mentions and chat,
+        the rates, the products (counts and latest keys; those rows are added, chat is
+        erased). Cheap aggregate queries, for a cache of computed reports."""
+        o, m, ch = t.orders.c, t.mentions.c, t.chat_messages.c
+        r = t.exchange_rates.c
+        queries = [
+            # All orders, not only the show's: two index lookups instead of a scan for
+            # the coded ones; an order anywhere makes a new version of every report.
+            sa.select(sa.func.count(), sa.func.max(o.ts)),
+            sa.select(sa.func.count(), sa.func.max(m.id)).where(m.show_id == show_id),
+            sa.select(sa.func.count(), sa.func.max(ch.id)).where(ch.show_id == show_id),
+            sa.select(sa.func.count(), sa.func.max(r.day)),
+            sa.select(sa.func.count()).select_from(t.products),
+        ]
+        version: list[Any] = []
+        async with self._read() as conn:
+            for query in queries:
+                version.extend((await conn.execute(query)).one())
+        return tuple(version)
 
     async def exchange_rates(self, base: str, day: date | None = None) -> list[ExchangeRate]:
         """Rates into `base`: on `day` (the latest known on or before it), else every day."""
@@ -554,8 +598,13 @@ def mention_event(mention: Mention) -> str:
     return "t" + mention.ts.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
+def _order_columns() -> list[sa.Column[Any]]:
+    """The columns of `orders` that are the fields of Order, in the fields' order."""
+    return [t.orders.c[f.name] for f in dataclasses.fields(Order)]
+
+
 def _order(r: sa.Row[Any]) -> Order:
-    return Order(**r._mapping)  # the columns are the fields
+    return Order(*r)  # type: ignore[call-arg]  # _order_columns: the fields, in order
 
 
 def _chat(r: sa.Row[Any]) -> ChatMessage:

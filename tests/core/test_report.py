@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -128,3 +130,46 @@ def test_a_streamer_mention_counts_the_orders_its_chat_led_to() -> None:
     # o2 (ru) was last touched by the pin itself; o1 (kk) by the kk chat that followed it.
     moments = report().moments
     assert [(m.mention.source.value, m.orders) for m in moments] == [("pin", 2)]
+
+
+def test_moments_of_a_large_show_match_the_straightforward_rule() -> None:
+    # Each order's last touch leads back to the streamer's latest mention of the product
+    # at or before it; written here as a scan, checked against build's bisection.
+    rng = random.Random(7)
+    skus = [f"SKU{i}" for i in range(20)]
+    mentions = [
+        Mention(
+            "kit",
+            rng.choice(skus),
+            MentionSource(rng.choice(["pin", "streamer", "transcript", "chat"])),
+            rng.choice(["kk", "ru", "ug"]),
+            at(rng.randrange(0, 60)),  # whole minutes: moments shared
+        )
+        for _ in range(2_000)
+    ]
+    orders = [
+        Order(
+            f"o{n}",
+            at(rng.randrange(0, 120)),
+            rng.choice(skus),
+            1,
+            Decimal(100),
+            "CNY",
+            "KZ",
+            rng.choice(["kk", "ru"]),
+        )
+        for n in range(20_000)
+    ]
+    credits = attribute(SHOW, mentions, orders, RATES)
+    moments = build(SHOW, credits, mentions, [], {}, MARKETS, "CNY", timedelta(hours=1)).moments
+    spoken = sorted((m for m in mentions if m.source is not MentionSource.CHAT), key=lambda m: m.ts)
+    led: Counter[int] = Counter()
+    for credit in credits:
+        touch = credit.last_touch
+        earlier = [m for m in spoken if touch and m.sku == touch.sku and m.ts <= touch.ts]
+        if earlier:
+            led[id(earlier[-1])] += 1
+    assert {id(m.mention): m.orders for m in moments} == {id(m): led[id(m)] for m in spoken}
+    assert len(moments) == len(spoken)
+    assert [m.mention.ts for m in moments] == [m.ts for m in spoken]
+    assert sum(m.orders for m in moments) > 0
