@@ -123,6 +123,16 @@ class ScheduleError(LivecommerceError):
     template = N_("schedule file {path}, {where}: {reason}")
     exit_code = 4
 
+    def message(self, gettext: Callable[[str], str] = str) -> str:
+        # The reason is translated when it is a marked sentence (its own parameters are
+        # the error's other ones); the readers' English reasons pass through unchanged.
+        params = dict(self.params)
+        reason = gettext(str(params.pop("reason", "")))
+        path, where = params.pop("path", "-"), params.pop("where", "-")
+        if params:
+            reason = reason.format(**params)
+        return gettext(self.template).format(path=path, where=where, reason=reason)
+
 
 def brief(error: BaseException) -> str:
     """An error in a few words, for a log line: its kind, and the first line of its

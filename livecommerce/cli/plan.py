@@ -26,6 +26,7 @@ from livecommerce.cli.console import (
 from livecommerce.config import Settings
 from livecommerce.core.models import Market, Streamer
 from livecommerce.core.planner import Coverage, PlanError, ZoneFit, compare_zones
+from livecommerce.core.values import MomentError, parse_day
 from livecommerce.errors import CannotPlanError, UnknownStreamerError
 from livecommerce.files import schedules, seeds
 from livecommerce.files.seeds import Bad
@@ -318,6 +319,12 @@ def plan(
                     value=repr(start_text)
                 ),
                 param_hint="--from",
+            ) from None
+        try:
+            parse_day(start, "--from")
+        except MomentError as error:
+            raise click.BadParameter(
+                l10n.render(error.text.template, error.text.params), param_hint="--from"
             ) from None
 
     moderators = (

@@ -33,6 +33,15 @@ RETRY_AFTER = 5  # seconds a shop is asked to wait when the database is down
 WRITE_TIMEOUT = 5.0
 
 
+MAX_NUMBER = 100  # digits of a JSON number: more is no JSON a shop means (400 bad_json)
+
+
+def _number(text: str) -> str:
+    if len(text) > MAX_NUMBER:
+        raise ValueError(text[:20])
+    return text
+
+
 @routes.post("/api/orders")
 async def receive_orders(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
@@ -48,7 +57,9 @@ async def receive_orders(request: web.Request) -> web.Response:
         log.warning("order webhook: bad signature for shop %r", shop[:64])
         raise ApiError(401, "bad_signature", N_("The signature does not match this shop."))
     try:
-        data = json.loads(body)
+        # Numbers are kept as written ("-0", "1e309", "2.0", NaN), so the order's rules
+        # check the text the shop sent, not what a float made of it.
+        data = json.loads(body, parse_int=_number, parse_float=_number, parse_constant=str)
     except (ValueError, RecursionError):
         raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     # The body is an object: one order, or a batch under "orders". A bare list, string

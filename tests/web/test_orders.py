@@ -349,6 +349,18 @@ INVALID = [
     ("buyer_lang", {"buyer_lang": "fr"}),
     ("show", {"show": "KIT 1120!"}),
     ("coupon", {"coupon": "FREE"}),
+    # At the edge of the calendar: a traceback (OverflowError) before issue #11.
+    ("ts", {"ts": "0001-01-01T00:00:00+14:00"}),
+    ("ts", {"ts": "9999-12-31T23:59:59-14:00"}),
+    ("ts", {"ts": "1969-12-31T23:59:59Z"}),
+    ("qty", {"qty": "1_000"}),
+    ("qty", {"qty": "１２"}),
+    ("qty", {"qty": "-0"}),
+    ("unit_price", {"unit_price": "1_000"}),
+    ("unit_price", {"unit_price": "１２"}),
+    ("unit_price", {"unit_price": "-0"}),
+    ("unit_price", {"unit_price": "1e309"}),
+    ("unit_price", {"unit_price": "1e3"}),
 ]
 
 
@@ -449,3 +461,17 @@ async def test_the_server_keeps_serving_after_hostile_input(shop: Server) -> Non
     status, body = await post(shop, an_order(id="WH-X2"))
     assert status == 201
     assert body["accepted"] == 1
+
+
+async def test_json_numbers_beyond_a_float_are_422_not_a_traceback(shop: Server) -> None:
+    # json.loads reads 1e309 as inf: the price must be refused, not stored as infinity.
+    for raw_price, raw_qty in (("1e309", "2"), ("-0", "2"), ("189000", "2.0"), ("1", "1e2")):
+        body = json.dumps(an_order(id="WH-NUM")).replace('"199000"', raw_price)
+        body = body.replace('"qty": 2', f'"qty": {raw_qty}')
+        status, answer = await post(shop, body.encode())
+        assert status == 422, (raw_price, raw_qty, answer)
+        assert answer["error"]["field"] in ("unit_price", "qty")
+    # As documented: a JSON number price is taken as written.
+    body = json.dumps(an_order(id="WH-NUM")).replace('"199000"', "379.5")
+    status, answer = await post(shop, body.encode())
+    assert status == 201, answer

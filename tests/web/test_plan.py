@@ -85,6 +85,9 @@ async def test_russian_labels(server: Server) -> None:
         ("?lang=en&form=1&streamer=khorgos-it", "Choose at least one market."),
         ("?lang=en&streamer=nobody", "there is no streamer nobody"),
         ("?lang=en&from=2026-01-01&days=3", "are over"),
+        ("?lang=en&from=9999-12-31", "from must be a date from 1970 to 2099."),
+        ("?lang=en&from=9999-12-31&days=31", "from must be a date from 1970 to 2099."),
+        ("?lang=en&from=0001-01-01", "from must be a date from 1970 to 2099."),
     ],
 )
 async def test_bad_input_is_one_message(server: Server, query: str, needle: str) -> None:
