@@ -134,6 +134,14 @@ class ScheduleError(LivecommerceError):
         return gettext(self.template).format(path=path, where=where, reason=reason)
 
 
+class OutputFileError(LivecommerceError):
+    """A file the user asked for cannot be written there (no folder, a folder, read-only)."""
+
+    template = N_("cannot write {path}: {reason}")
+    exit_code = 4
+    translated = ("reason",)
+
+
 def brief(error: BaseException) -> str:
     """An error in a few words, for a log line: its kind, and the first line of its
     message when it has one (drivers keep passwords out of theirs)."""

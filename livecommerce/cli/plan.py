@@ -285,7 +285,7 @@ def _render_plan(
 @click.option(
     "--ics",
     "ics_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
     help="Also write the planned shows as a calendar (.ics) to this file.",
 )
@@ -370,8 +370,9 @@ def plan(
     shows_planned = planned_shows(streamer, chosen, found, world.products)
     if ics_file is not None:
         from livecommerce.files.calendars import write_ics
+        from livecommerce.files.output import write_output
 
-        ics_file.write_bytes(write_ics(shows_planned, chosen, world.products, now=now))
+        write_output(ics_file, write_ics(shows_planned, chosen, world.products, now=now))
     if write_file is not None:
         ranks = {schedules.show_id(streamer.id, s.start): s for s in found.slots}
         notes = {
