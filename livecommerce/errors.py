@@ -63,6 +63,15 @@ class StoreError(LivecommerceError):
     exit_code = 3
 
 
+class DatabaseLockedError(StoreError):
+    """Another process holds the SQLite file longer than the busy timeout."""
+
+    template = N_(
+        "database {path} is locked by another process (waited {seconds} s); "
+        "try again when it is done"
+    )
+
+
 class SeedError(LivecommerceError):
     template = N_("seed file {path}, {where}: {reason}")
     exit_code = 4
