@@ -139,3 +139,18 @@ def _price(data: Mapping[str, Any]) -> Decimal:
             N_("{field} must be a price of 0 or more, in digits with a dot, such as 379.50."),
         )
     return Decimal(text)
+
+
+CONFLICT = N_("Order {id} was already received with different {changed}.")
+
+
+def differences(sent: Order, stored: Order) -> list[str]:
+    """The fields in which an order sent again differs from the one received first (an
+    order id names one order: the same id with another body is a conflict, not a retry).
+    Times compare as instants and prices as numbers, so `+05:00` or `379.50` is no change."""
+    attributes = {name: "show_ref" if name == "show" else name for name in FIELDS}
+    return [
+        name
+        for name, attribute in attributes.items()
+        if getattr(sent, attribute) != getattr(stored, attribute)
+    ]

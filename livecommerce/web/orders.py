@@ -14,11 +14,13 @@ import asyncio
 import hmac
 import json
 import logging
+from typing import Any
 
 from aiohttp import web
 
 from livecommerce.core.messages import N_
-from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.core.models import Order
+from livecommerce.core.orders import CONFLICT, OrderError, differences, parse_order
 from livecommerce.services.webhooks import signature
 from livecommerce.web.api import store_answers
 from livecommerce.web.context import SERVICES
@@ -40,6 +42,19 @@ def _number(text: str) -> str:
     if len(text) > MAX_NUMBER:
         raise ValueError(text[:20])
     return text
+
+
+def _conflicts(orders: list[Order], stored: dict[str, Order]) -> list[dict[str, Any]]:
+    """Each order whose id was received before (stored, or earlier in this batch) with a
+    different body: its index, id and the fields that differ."""
+    first = dict(stored)
+    found = []
+    for index, order in enumerate(orders):
+        known = first.setdefault(order.id, order)
+        changed = differences(order, known)
+        if changed:
+            found.append({"index": index, "id": order.id, "fields": changed})
+    return found
 
 
 @routes.post("/api/orders")
@@ -79,7 +94,8 @@ async def receive_orders(request: web.Request) -> web.Response:
             ) from None
     try:
         async with asyncio.timeout(WRITE_TIMEOUT):
-            added = await services.store.add_orders(orders)
+            conflicts = _conflicts(orders, await services.store.orders_by_id(o.id for o in orders))
+            added = 0 if conflicts else await services.store.add_orders(orders)
     except Exception as error:
         if not isinstance(error, TimeoutError) and await store_answers(request):
             raise  # the database is there: a fault of ours (500, logged)
@@ -89,6 +105,17 @@ async def receive_orders(request: web.Request) -> web.Response:
         raise ApiError(
             503, "store_unavailable", headers={"Retry-After": str(RETRY_AFTER)}
         ) from None
+    if conflicts:
+        # Nothing stored: like an invalid order, the batch is refused whole.
+        first = conflicts[0]
+        raise ApiError(
+            409,
+            "conflict",
+            CONFLICT,
+            fields={"index": first["index"], "id": first["id"], "conflicts": conflicts},
+            id=first["id"],
+            changed=", ".join(first["fields"]),
+        )
     status = 201 if added else 200
     return web.json_response(
         {"accepted": added, "duplicates": len(orders) - added, "ids": [o.id for o in orders]},

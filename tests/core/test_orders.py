@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.core.orders import OrderError, differences, parse_order
 from livecommerce.core.values import (
     DAY_FORMAT,
     DAY_RANGE,
@@ -209,3 +209,13 @@ def test_a_day_out_of_the_years_is_refused(value: str, template: str) -> None:
         parse_day(value, "--from")
     assert caught.value.text.template == template
     assert parse_day("2099-12-31", "--from").year == 2099
+
+
+def test_differences_name_the_fields_that_changed_not_how_they_are_written() -> None:
+    first = parse_order(GOOD, skus={"IT-LAP-14"}, now=NOW)
+    same = parse_order(
+        {**GOOD, "ts": "2026-11-20T08:25:00Z", "unit_price": "189000.000", "qty": "2"}, now=NOW
+    )
+    assert differences(same, first) == []
+    other = parse_order({**GOOD, "qty": 3, "show": "", "buyer_lang": "ru"}, now=NOW)
+    assert differences(other, first) == ["qty", "buyer_lang", "show"]

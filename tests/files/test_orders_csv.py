@@ -152,10 +152,56 @@ def test_a_good_file_is_added_and_a_second_run_adds_nothing(data: Path, tmp_path
 def test_an_id_twice_in_one_file_is_stored_once(data: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "twice.csv", [good("IMP-T"), good("IMP-T", qty=9)])
     result = run("orders", "import", str(path), "--json", data=data)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["accepted"] == 1
-    assert json.loads(result.stdout)["duplicates"] == 1
+    # The second row has the same id and another body: a conflict, rejected (issue #11).
+    assert result.returncode == 1, result.stderr
+    outcome = json.loads(result.stdout)
+    assert (outcome["accepted"], outcome["duplicates"]) == (1, 0)
+    assert [(r["line"], r["field"]) for r in outcome["rejected"]] == [(3, "id")]
     assert stored(data)["IMP-T"].qty == 1
+    # The same row twice is a retry: a duplicate.
+    path = write_csv(tmp_path / "same.csv", [good("IMP-S"), good("IMP-S")])
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert (outcome["accepted"], outcome["duplicates"], outcome["rejected"]) == (1, 1, [])
+
+
+def test_a_stored_id_with_another_body_is_rejected_as_a_conflict(
+    data: Path, tmp_path: Path
+) -> None:
+    """Issue #11: a row re-sent with the same id and other values was silently "already
+    known"; now it is rejected with its line and the fields that differ."""
+    first = write_csv(tmp_path / "first.csv", [good("CONF-1"), good("CONF-2")])
+    assert run("orders", "import", str(first), data=data).returncode == 0
+    path = write_csv(
+        tmp_path / "again.csv",
+        [
+            good("CONF-1"),  # line 2: a retry
+            good("CONF-2", qty=3, unit_price="5"),  # line 3: a conflict
+            good("CONF-3"),  # line 4: new
+        ],
+    )
+    result = run("orders", "import", str(path), data=data)
+    assert result.returncode == 1
+    reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
+    assert reported == ["line 3: Order CONF-2 was already received with different qty, unit_price."]
+    listed = run("orders", "import", str(path), "--json", data=data)
+    outcome = json.loads(listed.stdout)
+    assert (outcome["accepted"], outcome["duplicates"]) == (0, 2)
+    assert [(r["line"], r["field"]) for r in outcome["rejected"]] == [(3, "id")]
+    after = stored(data)
+    assert (after["CONF-2"].qty, "CONF-3" in after) == (1, True)
+    russian = invoke(
+        "orders",
+        "import",
+        str(path),
+        "--set",
+        "data_dir",
+        str(data),
+        env={"LIVECOMMERCE_LOCALE": "ru"},
+    )
+    assert "CONF-2" in russian.stderr
+    assert "already received" not in russian.stderr
 
 
 def test_bad_rows_are_reported_by_line_and_never_stop_the_good_ones(
