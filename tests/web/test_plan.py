@@ -122,6 +122,11 @@ async def test_calendar_download(server: Server) -> None:
         assert len(events) == 3
         async with session.get(server.url("/plan.ics?lang=en&days=0")) as response:
             assert response.status == 400
+        # Issue #11: a day at the edge of the calendar was a traceback (500).
+        for day in ("9999-12-31", "0001-01-01"):
+            async with session.get(server.url(f"/plan.ics?lang=en&from={day}")) as response:
+                assert response.status == 400
+                assert "from must be a date from 1970 to 2099." in await response.text()
 
 
 @pytest.mark.parametrize(("locale", "direction"), [("ru", "ltr"), ("ug", "rtl")])
