@@ -63,6 +63,15 @@ class StoreError(LivecommerceError):
     exit_code = 3
 
 
+class DatabaseLockedError(StoreError):
+    """Another process holds the SQLite file longer than the busy timeout."""
+
+    template = N_(
+        "database {path} is locked by another process (waited {seconds} s); "
+        "try again when it is done"
+    )
+
+
 class SeedError(LivecommerceError):
     template = N_("seed file {path}, {where}: {reason}")
     exit_code = 4
@@ -122,6 +131,24 @@ class ScheduleError(LivecommerceError):
 
     template = N_("schedule file {path}, {where}: {reason}")
     exit_code = 4
+
+    def message(self, gettext: Callable[[str], str] = str) -> str:
+        # The reason is translated when it is a marked sentence (its own parameters are
+        # the error's other ones); the readers' English reasons pass through unchanged.
+        params = dict(self.params)
+        reason = gettext(str(params.pop("reason", "")))
+        path, where = params.pop("path", "-"), params.pop("where", "-")
+        if params:
+            reason = reason.format(**params)
+        return gettext(self.template).format(path=path, where=where, reason=reason)
+
+
+class OutputFileError(LivecommerceError):
+    """A file the user asked for cannot be written there (no folder, a folder, read-only)."""
+
+    template = N_("cannot write {path}: {reason}")
+    exit_code = 4
+    translated = ("reason",)
 
 
 def brief(error: BaseException) -> str:

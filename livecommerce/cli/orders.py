@@ -49,6 +49,7 @@ def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
 
     async def run() -> Outcome:
         from livecommerce.app import open_store  # the wiring: loaded when used
+        from livecommerce.store.sqlite import locked_or
 
         store = open_store(settings.resolved_database_url)
         await store.start()
@@ -67,6 +68,9 @@ def orders_import(settings: Settings, file: Path, as_json: bool) -> None:
                     if stderr.is_terminal
                     else report_progress,
                 )
+        except Exception as error:
+            # Rows stored before the lock stay stored: importing again adds the rest.
+            raise locked_or(store, error) from None
         finally:
             await store.close()
 

@@ -26,6 +26,7 @@ from livecommerce.cli.console import (
 from livecommerce.config import Settings
 from livecommerce.core.models import Market, Streamer
 from livecommerce.core.planner import Coverage, PlanError, ZoneFit, compare_zones
+from livecommerce.core.values import MomentError, parse_day
 from livecommerce.errors import CannotPlanError, UnknownStreamerError
 from livecommerce.files import schedules, seeds
 from livecommerce.files.seeds import Bad
@@ -284,7 +285,7 @@ def _render_plan(
 @click.option(
     "--ics",
     "ics_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
     help="Also write the planned shows as a calendar (.ics) to this file.",
 )
@@ -318,6 +319,12 @@ def plan(
                     value=repr(start_text)
                 ),
                 param_hint="--from",
+            ) from None
+        try:
+            parse_day(start, "--from")
+        except MomentError as error:
+            raise click.BadParameter(
+                l10n.render(error.text.template, error.text.params), param_hint="--from"
             ) from None
 
     moderators = (
@@ -363,8 +370,9 @@ def plan(
     shows_planned = planned_shows(streamer, chosen, found, world.products)
     if ics_file is not None:
         from livecommerce.files.calendars import write_ics
+        from livecommerce.files.output import write_output
 
-        ics_file.write_bytes(write_ics(shows_planned, chosen, world.products, now=now))
+        write_output(ics_file, write_ics(shows_planned, chosen, world.products, now=now))
     if write_file is not None:
         ranks = {schedules.show_id(streamer.id, s.start): s for s in found.slots}
         notes = {

@@ -24,7 +24,7 @@ from livecommerce.errors import ShowNotFoundError
 @click.option(
     "--html",
     "html_file",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    type=click.Path(path_type=Path),
     default=None,
     help="Write a self-contained HTML report with charts to this file.",
 )
@@ -42,6 +42,7 @@ def report(
     """Review a show: orders, revenue, products, markets, languages, questions."""
     from rich.console import Console
 
+    from livecommerce.files.output import write_output
     from livecommerce.files.reports import csvfile, data, html, terminal
     from livecommerce.files.reports.view import build_view
     from livecommerce.services.reporting import review
@@ -73,7 +74,7 @@ def report(
     else:
         view = build_view(found, l10n, markets)
         if html_file is not None:
-            html.write(html_file, html.to_html(found, view, l10n, markets))
+            write_output(html_file, html.to_html(found, view, l10n, markets))
             click.echo(l10n.gettext("Report written to {path}").format(path=html_file))
         else:
             console = Console()

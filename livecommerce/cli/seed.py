@@ -20,12 +20,15 @@ def seed(settings: Settings, as_json: bool) -> None:
 
     async def load() -> dict[str, int]:
         from livecommerce.app import open_store  # the wiring: loaded when used
+        from livecommerce.store.sqlite import locked_or
 
         store = open_store(settings.resolved_database_url)
         await store.start()
         try:
             await seeds.load(store, settings.seeds_dir)
             return await store.counts()
+        except Exception as error:
+            raise locked_or(store, error) from None
         finally:
             await store.close()
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Order
+from livecommerce.core.values import MomentError, parse_moment
 
 FIELDS = (
     "id",
@@ -30,6 +31,13 @@ REQUIRED = ("id", "ts", "sku", "qty", "unit_price", "currency", "buyer_country",
 LANGUAGES = frozenset({"kk", "ru", "zh", "ug", "ky", "uz", "en"})
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+MAX_QTY = 100_000
+MAX_PRICE = Decimal("1e12")
+# As docs/http.md writes them: ASCII digits only, no sign, no `_`, no exponent; a price
+# has at most 6 decimals (what the store keeps). Python's int() and Decimal() take far
+# more ("1_000", full-width "１２", "-0", "1e3"), so the text is matched first.
+_QTY = re.compile(r"[0-9]{1,6}")
+_PRICE = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,6})?")
 
 
 class OrderError(ValueError):
@@ -73,34 +81,17 @@ def parse_order(
     order_id = _str(data, "id")
     if not _ID.fullmatch(order_id):
         raise _bad("id", N_("{field} must be 1 to 100 letters, digits or . _ : -"))
-    raw_ts = _str(data, "ts")
     try:
-        ts = datetime.fromisoformat(raw_ts)
-    except ValueError:
-        raise _bad(
-            "ts", N_("{field} must be an ISO 8601 time such as 2026-11-20T13:05:00Z.")
-        ) from None
-    if ts.tzinfo is None:
-        raise _bad("ts", N_("{field} needs a UTC offset, such as Z or +05:00."))
-    ts = ts.astimezone(UTC)
+        ts = parse_moment(_str(data, "ts"), "ts")
+    except MomentError as error:
+        raise OrderError("ts", error.text) from None
     if now is not None and (ts - now).total_seconds() > 86400:
         raise _bad("ts", N_("{field} is in the future."))
     sku = _str(data, "sku")
     if len(sku) > 64 or (skus is not None and sku not in skus):
         raise _bad("sku", N_("{field} {value} is not a known product."), value=sku[:64])
-    raw_qty = data.get("qty")
-    try:
-        qty = int(str(raw_qty).strip()) if not isinstance(raw_qty, bool) else -1
-    except ValueError:
-        qty = -1
-    if isinstance(raw_qty, float) or not 1 <= qty <= 100_000:
-        raise _bad("qty", N_("{field} must be a whole number from 1 to 100000."))
-    try:
-        price = Decimal(_str(data, "unit_price"))
-    except InvalidOperation:
-        price = Decimal(-1)
-    if not price.is_finite() or price < 0 or price > Decimal("1e12"):
-        raise _bad("unit_price", N_("{field} must be a price of 0 or more."))
+    qty = _quantity(data.get("qty"))
+    price = _price(data)
     currency = _str(data, "currency").upper()
     if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         raise _bad("currency", N_("{field} must be a three-letter code such as KZT."))
@@ -117,3 +108,49 @@ def parse_order(
         if not _CODE.fullmatch(show_ref):
             raise _bad("show", N_("{field} must be a show code such as KIT1120."))
     return Order(order_id, ts, sku, qty, price, currency, country, lang, show_ref)
+
+
+def _quantity(raw: Any) -> int:
+    """A whole number of units from 1 to MAX_QTY: a JSON integer or its ASCII digits."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        qty = raw
+    elif isinstance(raw, str) and _QTY.fullmatch(raw.strip()):
+        qty = int(raw.strip())
+    else:
+        qty = -1
+    if not 1 <= qty <= MAX_QTY:
+        raise _bad("qty", N_("{field} must be a whole number from 1 to 100000."))
+    return qty
+
+
+def _price(data: Mapping[str, Any]) -> Decimal:
+    """A price of 0 or more: decimal text (a JSON number is read as it is written)."""
+    raw = data.get("unit_price")
+    if isinstance(raw, float) and not isinstance(raw, bool):
+        # json.loads gives inf for 1e309 and 1e-05 for 0.00001: repr is the shortest
+        # text of the float, refused below when it has an exponent or no finite value.
+        raw = repr(raw)
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    text = _str({"unit_price": raw}, "unit_price")
+    if not _PRICE.fullmatch(text) or Decimal(text) > MAX_PRICE:
+        raise _bad(
+            "unit_price",
+            N_("{field} must be a price of 0 or more, in digits with a dot, such as 379.50."),
+        )
+    return Decimal(text)
+
+
+CONFLICT = N_("Order {id} was already received with different {changed}.")
+
+
+def differences(sent: Order, stored: Order) -> list[str]:
+    """The fields in which an order sent again differs from the one received first (an
+    order id names one order: the same id with another body is a conflict, not a retry).
+    Times compare as instants and prices as numbers, so `+05:00` or `379.50` is no change."""
+    attributes = {name: "show_ref" if name == "show" else name for name in FIELDS}
+    return [
+        name
+        for name, attribute in attributes.items()
+        if getattr(sent, attribute) != getattr(stored, attribute)
+    ]

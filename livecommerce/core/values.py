@@ -11,11 +11,12 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from livecommerce.core.messages import N_
+from livecommerce.core.messages import N_, Text
 
 LOCALES = ("en", "ru", "kk", "ky", "uz_Latn", "ug", "zh_Hans")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -334,3 +335,70 @@ def hide_password(
         query = "&".join(pairs)
     fragment = MASK if parts.fragment else ""
     return parts._replace(netloc=netloc, query=query, fragment=fragment).geturl()
+
+
+# -- moments a user gives (orders, transcripts, schedules, plans) ---------------------------
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class MomentError(ValueError):
+    """A time or date a user gave cannot be taken: the field, and a sentence for them."""
+
+    def __init__(self, field: str, text: Text) -> None:
+        super().__init__(f"{field}: {text.template.format(**text.params)}")
+        self.field = field
+        self.text = text
+
+
+def _moment_error(field: str, template: str) -> MomentError:
+    return MomentError(field, Text(template, {"field": field}))
+
+
+def parse_moment(value: Any, field: str) -> datetime:
+    """An aware time in UTC from ISO 8601 text (or a datetime, as TOML gives it), from
+    1970 to 2100: times at the edge of the calendar (year 1 with +14:00, year 9999 with
+    -14:00) cannot even be converted to UTC, and no order or show is outside these years."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 64 or not text.isascii():
+            raise _moment_error(field, MOMENT_FORMAT)
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise _moment_error(field, MOMENT_FORMAT) from None
+    if not isinstance(value, datetime):
+        raise _moment_error(field, MOMENT_FORMAT)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _moment_error(field, N_("{field} needs a UTC offset, such as Z or +05:00."))
+    try:
+        moment = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise _moment_error(field, MOMENT_RANGE) from None
+    if not EARLIEST <= moment < LATEST:
+        raise _moment_error(field, MOMENT_RANGE)
+    return moment
+
+
+def parse_day(value: Any, field: str) -> date:
+    """A calendar day from ISO 8601 text (2026-12-07), from 1970 to 2099."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 32 or not text.isascii():
+            raise _moment_error(field, DAY_FORMAT)
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise _moment_error(field, DAY_FORMAT) from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise _moment_error(field, DAY_FORMAT)
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise _moment_error(field, DAY_RANGE)
+    return value
+
+
+MOMENT_FORMAT = N_("{field} must be an ISO 8601 time such as 2026-11-20T13:05:00Z.")
+MOMENT_RANGE = N_("{field} must be a time from 1970 to 2099.")
+DAY_FORMAT = N_("{field} must be a date such as 2026-12-07.")
+DAY_RANGE = N_("{field} must be a date from 1970 to 2099.")

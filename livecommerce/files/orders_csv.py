@@ -11,7 +11,7 @@ from pathlib import Path
 
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Order
-from livecommerce.core.orders import REQUIRED, OrderError, parse_order
+from livecommerce.core.orders import CONFLICT, REQUIRED, OrderError, differences, parse_order
 from livecommerce.errors import ImportColumnsError, ImportFileError
 from livecommerce.i18n import Localizer
 from livecommerce.store import SqlStore
@@ -78,9 +78,25 @@ async def import_orders(
     """Check every row, store the good ones in batches (idempotent on order id)."""
     outcome = Outcome()
     batch: list[Order] = []
-    seen: set[str] = set()
+    lines: dict[str, int] = {}  # order id -> the line of its row in this batch
+    seen: dict[str, Order] = {}
+
+    def conflict(line: int, order: Order, first: Order) -> bool:
+        """Whether the order's id was received with another body: then its row is
+        rejected, as the webhook answers 409 `conflict`."""
+        changed = differences(order, first)
+        if changed:
+            params: dict[str, object] = {"id": order.id, "changed": ", ".join(changed)}
+            outcome.rejected.append(Rejected(line, "id", l10n.render(CONFLICT, params)))
+        return bool(changed)
 
     async def flush() -> None:
+        stored = await store.orders_by_id(o.id for o in batch)
+        batch[:] = [
+            o for o in batch if o.id not in stored or not conflict(lines[o.id], o, stored[o.id])
+        ]
+        progress(len(lines) - len(batch))
+        lines.clear()
         added = await store.add_orders(batch)
         outcome.accepted += added
         outcome.duplicates += len(batch) - added
@@ -105,13 +121,16 @@ async def import_orders(
             progress(1)
             continue
         if order.id in seen:
-            outcome.duplicates += 1
+            if not conflict(line, order, seen[order.id]):
+                outcome.duplicates += 1
             progress(1)
             continue
-        seen.add(order.id)
+        seen[order.id] = order
+        lines[order.id] = line
         batch.append(order)
         if len(batch) >= BATCH:
             await flush()
     if batch:
         await flush()
+    outcome.rejected.sort(key=lambda r: r.line)
     return outcome

@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from livecommerce.core.messages import N_
 from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
+from livecommerce.core.values import MOMENT_RANGE, MomentError, parse_moment
 from livecommerce.errors import ScheduleError, SeedError
 from livecommerce.files.seeds import (
     Bad,
@@ -140,8 +142,19 @@ def _start(r: Mapping[str, Any]) -> datetime:
             except ValueError:
                 raise FieldBad("starts_at", f"{value!r} is not an ISO 8601 time") from None
         if isinstance(value, datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=zone).astimezone(UTC)
-    return read_field({"starts_at": value}, "starts_at", lambda v: _moment(v, "starts_at"))
+            value = value.replace(tzinfo=zone)
+    return read_field({"starts_at": value}, "starts_at", lambda v: _when(v, "starts_at"))
+
+
+def _when(value: Any, what: str) -> datetime:
+    """A time with a UTC offset, from 1970 to 2099 (year 1 or 9999 with an offset cannot
+    even be converted to UTC)."""
+    try:
+        return parse_moment(value, what)
+    except MomentError as error:
+        if error.text.template != MOMENT_RANGE:
+            _moment(value, what)  # the seed files' own words for a time that is no time
+        raise Bad(N_("must be a time from 1970 to 2099")) from None
 
 
 def _moderators(value: Any) -> dict[str, tuple[str, ...]]:
@@ -165,7 +178,7 @@ def _show(r: Any) -> Entry:
     if "length" in r:
         ends = starts + read_field(r, "length", parse_length)
     else:
-        ends = read_field(r, "ends_at", lambda v: _moment(v, "ends_at"))
+        ends = read_field(r, "ends_at", lambda v: _when(v, "ends_at"))
         if not timedelta(0) < ends - starts <= MAX_LENGTH:
             raise FieldBad("ends_at", "must be after starts_at, by at most 24h")
     markets = read_field(r, "markets", _list(lambda m: _str(m, "a market", 8)))
@@ -214,6 +227,7 @@ def read(path: Path) -> list[Entry]:
     """Read and check a schedule file's entries; a ScheduleError names the first bad one."""
     entries: list[Entry] = []
     seen: dict[str, str] = {}
+    codes: dict[str, str] = {}  # code -> where its first entry is
     try:
         rows = list(_toml(path, KEY))
     except SeedError as error:
@@ -239,7 +253,16 @@ def read(path: Path) -> list[Entry]:
                 where=f"{label}, id",
                 reason=f"the same id as {seen[entry.show.id]}",
             )
+        if entry.show.code in codes:
+            raise ScheduleError(
+                path=str(path),
+                where=f"{label}, code",
+                reason=N_("the same code {code} as {other}"),
+                code=entry.show.code,
+                other=codes[entry.show.code],
+            )
         seen[entry.show.id] = where
+        codes[entry.show.code] = label
         entries.append(replace(entry, where=label))
     return entries
 

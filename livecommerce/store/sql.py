@@ -483,6 +483,14 @@ class SqlStore(abc.ABC):
             query = query.where(c.ts < until)
         return await self._orders_streamed(query)
 
+    async def orders_by_id(self, ids: Iterable[str]) -> dict[str, Order]:
+        """The stored orders of these ids (to tell a retry from a conflicting order)."""
+        wanted, found = sorted(set(ids)), {}
+        for start in range(0, len(wanted), 500):  # within every driver's parameter limit
+            query = sa.select(t.orders).where(t.orders.c.id.in_(wanted[start : start + 500]))
+            found.update({r.id: _order(r) for r in await self._rows(query)})
+        return found
+
     async def orders_for_show(
         self, *refs: str, outside: tuple[datetime, datetime] | None = None
     ) -> list[Order]:

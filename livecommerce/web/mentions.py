@@ -17,8 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from livecommerce.core import tokens
-from livecommerce.core.messages import N_
+from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import MentionSource, Role, Show
+from livecommerce.core.values import MomentError, parse_moment
 from livecommerce.web.auth import identify
 from livecommerce.web.context import SERVICES
 from livecommerce.web.errors import ApiError
@@ -74,7 +75,7 @@ async def transcript(request: web.Request) -> web.Response:
         problem = _problem(line, show)
         if problem is not None:
             raise ApiError(422, "invalid_line", problem, fields={"index": index})
-        when = datetime.fromisoformat(line["ts"]) if line.get("ts") else now
+        when = parse_moment(line["ts"], "ts") if line.get("ts") is not None else now
         parsed.append((line["text"], line.get("lang") or show.languages[0], when))
     catalog = request.app[SERVICES].catalog
     log = request.app[SERVICES].mentions
@@ -87,7 +88,7 @@ async def transcript(request: web.Request) -> web.Response:
     return web.json_response({"lines": len(parsed), "mentions": found})
 
 
-def _problem(line: Any, show: Show) -> str | None:
+def _problem(line: Any, show: Show) -> str | Text | None:
     """What is wrong with one transcript line (a sentence to translate), or None."""
     if not isinstance(line, dict):
         return N_("Each line must be a JSON object with a text.")
@@ -99,12 +100,12 @@ def _problem(line: Any, show: Show) -> str | None:
         return N_("This stream has no such language channel.")
     ts = line.get("ts")
     if ts is not None:
-        try:
-            moment = datetime.fromisoformat(ts) if isinstance(ts, str) else None
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
+        if not isinstance(ts, str):
             return N_("ts must be an ISO 8601 time with a UTC offset.")
+        try:
+            parse_moment(ts, "ts")
+        except MomentError as error:
+            return error.text
     return None
 
 

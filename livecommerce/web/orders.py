@@ -14,11 +14,13 @@ import asyncio
 import hmac
 import json
 import logging
+from typing import Any
 
 from aiohttp import web
 
 from livecommerce.core.messages import N_
-from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.core.models import Order
+from livecommerce.core.orders import CONFLICT, OrderError, differences, parse_order
 from livecommerce.errors import brief
 from livecommerce.services.webhooks import signature
 from livecommerce.web.api import store_answers
@@ -32,7 +34,6 @@ RETRY_AFTER = 5  # seconds a shop is asked to wait when the database is down
 # Seconds the orders may take to be stored: a database that stopped answering gets the
 # shop a 503 before its own timeout, not a request that hangs.
 WRITE_TIMEOUT = 5.0
-
 
 # What a database says when it answers but does not store: SQLite's result codes
 # (BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN) and PostgreSQL's SQLSTATE classes (25006
@@ -58,6 +59,28 @@ def not_storing(error: BaseException) -> bool:
     return False
 
 
+MAX_NUMBER = 100  # digits of a JSON number: more is no JSON a shop means (400 bad_json)
+
+
+def _number(text: str) -> str:
+    if len(text) > MAX_NUMBER:
+        raise ValueError(text[:20])
+    return text
+
+
+def _conflicts(orders: list[Order], stored: dict[str, Order]) -> list[dict[str, Any]]:
+    """Each order whose id was received before (stored, or earlier in this batch) with a
+    different body: its index, id and the fields that differ."""
+    first = dict(stored)
+    found = []
+    for index, order in enumerate(orders):
+        known = first.setdefault(order.id, order)
+        changed = differences(order, known)
+        if changed:
+            found.append({"index": index, "id": order.id, "fields": changed})
+    return found
+
+
 @routes.post("/api/orders")
 async def receive_orders(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
@@ -73,7 +96,9 @@ async def receive_orders(request: web.Request) -> web.Response:
         log.warning("order webhook: bad signature for shop %r", shop[:64])
         raise ApiError(401, "bad_signature", N_("The signature does not match this shop."))
     try:
-        data = json.loads(body)
+        # Numbers are kept as written ("-0", "1e309", "2.0", NaN), so the order's rules
+        # check the text the shop sent, not what a float made of it.
+        data = json.loads(body, parse_int=_number, parse_float=_number, parse_constant=str)
     except (ValueError, RecursionError):
         raise ApiError(400, "bad_json", N_("The body is not valid JSON.")) from None
     # The body is an object: one order, or a batch under "orders". A bare list, string
@@ -93,7 +118,8 @@ async def receive_orders(request: web.Request) -> web.Response:
             ) from None
     try:
         async with asyncio.timeout(WRITE_TIMEOUT):
-            added = await services.store.add_orders(orders)
+            conflicts = _conflicts(orders, await services.store.orders_by_id(o.id for o in orders))
+            added = 0 if conflicts else await services.store.add_orders(orders)
     except Exception as error:
         refused = not_storing(error)
         if not refused and not isinstance(error, TimeoutError) and await store_answers(request):
@@ -108,6 +134,17 @@ async def receive_orders(request: web.Request) -> web.Response:
         raise ApiError(
             503, "store_unavailable", headers={"Retry-After": str(RETRY_AFTER)}
         ) from None
+    if conflicts:
+        # Nothing stored: like an invalid order, the batch is refused whole.
+        first = conflicts[0]
+        raise ApiError(
+            409,
+            "conflict",
+            CONFLICT,
+            fields={"index": first["index"], "id": first["id"], "conflicts": conflicts},
+            id=first["id"],
+            changed=", ".join(first["fields"]),
+        )
     status = 201 if added else 200
     return web.json_response(
         {"accepted": added, "duplicates": len(orders) - added, "ids": [o.id for o in orders]},

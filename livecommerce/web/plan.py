@@ -32,6 +32,7 @@ from livecommerce.core.planner import (
     audience_curve,
     compare_zones,
 )
+from livecommerce.core.values import MomentError, parse_day
 from livecommerce.errors import (
     CannotPlanError,
     SeedError,
@@ -209,6 +210,10 @@ def _read(l10n: Localizer, form: Form, world: World, now: datetime) -> Asked:
                 value=repr(form.start[:40])
             )
         ) from None
+    try:
+        parse_day(start, "from")
+    except MomentError as error:
+        raise FormError(l10n.render(error.text.template, error.text.params)) from None
     days = _whole(l10n, form.days, l10n.gettext("Days"), DAYS)
     shows = _whole(l10n, form.shows, l10n.gettext("Shows"), SHOWS)
     minutes = _whole(l10n, form.length, l10n.gettext("Length, minutes"), LENGTH)

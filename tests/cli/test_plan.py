@@ -153,6 +153,9 @@ def test_table_speaks_the_readers_language(data_dir: Path) -> None:
         (["--from", "2026-13-40"], 2, "is not a date"),
         (["--from", "tomorrow"], 2, "is not a date"),
         (["--from", "2000-01-01"], 2, "are over"),
+        (["--from", "9999-12-31"], 2, "--from must be a date from 1970 to 2099."),
+        (["--from", "0001-01-01"], 2, "--from must be a date from 1970 to 2099."),
+        (["--from", "2100-01-01"], 2, "--from must be a date from 1970 to 2099."),
         (["--length", "90"], 2, "is not a length"),
         (["--length", "0m"], 2, "is not a length"),
         (["--length", "-5m"], 2, "is not a length"),
@@ -220,6 +223,44 @@ def test_write_into_a_folder_is_one_line(data_dir: Path, tmp_path: Path) -> None
     )
     assert result.returncode != 0
     assert "plan.toml" in one_line_error(result)
+
+
+@pytest.mark.parametrize("kind", ["no-folder", "a-folder", "read-only"])
+def test_an_ics_path_that_cannot_be_written_is_one_translated_line(
+    data_dir: Path, tmp_path: Path, kind: str
+) -> None:
+    """Issue #11: a traceback (or click's English usage error) before; now one line in the
+    reader's language, exit 4, nothing half-written."""
+    target = {
+        "no-folder": tmp_path / "nonexistent" / "dir" / "x.ics",
+        "a-folder": tmp_path,
+        "read-only": tmp_path / "old.ics",
+    }[kind]
+    if kind == "read-only":
+        target.write_text("old", encoding="utf-8")
+        target.chmod(0o444)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = ["plan", "--set", "data_dir", str(data_dir), "--streamer", "khorgos-it"]
+    args += ["--from", next_monday().isoformat(), "--shows", "2", "--ics", str(target)]
+    english = run(*args)
+    assert english.returncode == 4, english.stderr
+    line = one_line_error(english)
+    assert (
+        line
+        == f"livecommerce: cannot write {target}: "
+        + {
+            "no-folder": "its folder does not exist",
+            "a-folder": "it is a folder",
+            "read-only": "it may not be written",
+        }[kind]
+    )
+    russian = run(*args, env={"LIVECOMMERCE_LOCALE": "ru"})
+    assert russian.returncode == 4
+    assert str(target) in one_line_error(russian)
+    assert "cannot write" not in one_line_error(russian)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if kind == "read-only":
+        assert target.read_text(encoding="utf-8") == "old"
 
 
 def test_ics_holds_the_planned_shows_at_their_instants(data_dir: Path, tmp_path: Path) -> None:

@@ -242,3 +242,49 @@ async def test_hostile_chat_text_never_breaks_the_report(
     code, _, err = await cli("report", SHOW, "--html", str(target), data=data)
     assert code == 0, err
     assert "<script>alert(1)</script>" not in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["no-folder", "a-folder", "read-only"])
+async def test_an_html_path_that_cannot_be_written_is_one_translated_line(
+    data: Path, tmp_path: Path, kind: str
+) -> None:
+    """Issue #11: a traceback (or click's English usage error) before; now one line in the
+    reader's language, exit 4, and the file untouched (nothing half-written)."""
+    target = {
+        "no-folder": tmp_path / "nonexistent" / "dir" / "x.html",
+        "a-folder": tmp_path,
+        "read-only": tmp_path / "old.html",
+    }[kind]
+    before = _prepare(target, kind, tmp_path)
+    for locale, reason in (
+        ("en", {"no-folder": "its folder", "a-folder": "a folder", "read-only": "not be"}),
+        ("ru", {"no-folder": "папк", "a-folder": "папк", "read-only": "нельзя"}),
+    ):
+        result = await asyncio.to_thread(
+            invoke,
+            "report",
+            SHOW,
+            "--html",
+            str(target),
+            "--set",
+            "data_dir",
+            str(data),
+            env={"LIVECOMMERCE_LOCALE": locale},
+        )
+        assert result.returncode == 4, result.stderr
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert str(target) in lines[0]
+        assert reason[kind] in lines[0].lower(), lines[0]
+    assert _prepare(target, "", tmp_path) == before
+    if kind == "read-only":
+        assert target.read_bytes() == b"old"
+
+
+def _prepare(target: Path, kind: str, folder: Path) -> list[str]:
+    """A read-only file at `target` for that kind; the folder's names, hidden ones too."""
+    if kind == "read-only":
+        target.write_text("old", encoding="utf-8")
+        target.chmod(0o444)
+    return sorted(p.name for p in folder.iterdir())

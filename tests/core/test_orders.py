@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from livecommerce.core.orders import OrderError, parse_order
+from livecommerce.core.orders import OrderError, differences, parse_order
+from livecommerce.core.values import (
+    DAY_FORMAT,
+    DAY_RANGE,
+    MOMENT_FORMAT,
+    MOMENT_RANGE,
+    MomentError,
+    parse_day,
+    parse_moment,
+)
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 GOOD: dict[str, Any] = {
@@ -87,3 +96,126 @@ def test_missing_fields(missing: str) -> None:
 def test_not_an_object(garbage: Any) -> None:
     with pytest.raises(OrderError):
         parse_order(garbage)
+
+
+# Hostile values from issue #11: each is refused with its field named, never a traceback
+# (OverflowError from year 1 or 9999 with an offset, ValueError, InvalidOperation).
+HOSTILE = [
+    ("ts", "0001-01-01T00:00:00+14:00"),
+    ("ts", "9999-12-31T23:59:59-14:00"),
+    ("ts", "0001-01-01T00:00:00Z"),
+    ("ts", "9999-12-31T23:59:59Z"),
+    ("ts", "1969-12-31T23:59:59Z"),
+    ("ts", "2100-01-01T00:00:00Z"),
+    ("ts", "２０２６-11-20T13:25:00Z"),
+    ("ts", "2026-11-20T13:25:00." + "0" * 10_000 + "Z"),
+    ("ts", "9" * 100_000),
+    ("qty", "1_000"),
+    ("qty", "１２"),
+    ("qty", "-0"),
+    ("qty", "+1"),
+    ("qty", "1e3"),
+    ("qty", "NaN"),
+    ("qty", 2.0),
+    ("qty", float("nan")),
+    ("qty", "9" * 100_000),
+    ("unit_price", "1_000"),
+    ("unit_price", "１２"),
+    ("unit_price", "-0"),
+    ("unit_price", "-0.00"),
+    ("unit_price", "+5"),
+    ("unit_price", "NaN"),
+    ("unit_price", "sNaN"),
+    ("unit_price", "1e309"),
+    ("unit_price", "1e3"),
+    ("unit_price", float("inf")),
+    ("unit_price", float("nan")),
+    ("unit_price", 1e-05),
+    ("unit_price", "1.1234567"),
+    ("unit_price", ".5"),
+    ("unit_price", "5."),
+    ("unit_price", "1,5"),
+    ("unit_price", "9" * 100_000),
+    ("unit_price", True),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), HOSTILE)
+def test_hostile_values_are_refused_naming_the_field(field: str, value: Any) -> None:
+    with pytest.raises(OrderError) as caught:
+        parse_order({**GOOD, field: value}, skus={"IT-LAP-14"}, now=NOW)
+    assert caught.value.field == field
+    assert caught.value.text.params["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("ts", "1970-01-01T00:00:00Z", datetime(1970, 1, 1, tzinfo=UTC)),
+        ("ts", "2026-11-20T23:00:00-14:00", datetime(2026, 11, 21, 13, tzinfo=UTC)),
+        ("qty", " 12 ", 12),
+        ("qty", 100_000, 100_000),
+        ("unit_price", "0", Decimal(0)),
+        ("unit_price", 189000, Decimal(189000)),
+        ("unit_price", 379.5, Decimal("379.5")),
+        ("unit_price", "379.123456", Decimal("379.123456")),
+        ("unit_price", "1000000000000", Decimal("1e12")),
+    ],
+)
+def test_values_at_the_edges_of_the_rules_are_taken(field: str, value: Any, expected: Any) -> None:
+    order = parse_order({**GOOD, field: value}, skus={"IT-LAP-14"}, now=NOW)
+    assert {"ts": order.ts, "qty": order.qty, "unit_price": order.unit_price}[field] == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "template"),
+    [
+        ("0001-01-01T00:00:00+14:00", MOMENT_RANGE),
+        ("9999-12-31T23:59:59-14:00", MOMENT_RANGE),
+        ("2100-01-01T00:00:00-01:00", MOMENT_RANGE),
+        ("1970-01-01T00:30:00+01:00", MOMENT_RANGE),
+        ("soon", MOMENT_FORMAT),
+        (12, MOMENT_FORMAT),
+    ],
+)
+def test_a_moment_out_of_the_years_says_which_years(value: Any, template: str) -> None:
+    with pytest.raises(MomentError) as caught:
+        parse_moment(value, "starts_at")
+    assert caught.value.text.template == template
+    assert caught.value.text.params == {"field": "starts_at"}
+
+
+def test_a_moment_from_toml_and_at_the_edges() -> None:
+    assert parse_moment(datetime(2099, 12, 31, 23, 59, tzinfo=UTC), "x").year == 2099
+    assert parse_moment("2100-01-01T05:00:00+06:00", "x") == datetime(2099, 12, 31, 23, tzinfo=UTC)
+    with pytest.raises(MomentError):
+        parse_moment(datetime(2026, 1, 1), "x")  # noqa: DTZ001 - no offset, on purpose
+
+
+@pytest.mark.parametrize(
+    ("value", "template"),
+    [
+        ("0001-01-01", DAY_RANGE),
+        ("9999-12-31", DAY_RANGE),
+        ("1969-12-31", DAY_RANGE),
+        ("2100-01-01", DAY_RANGE),
+        ("2026-13-40", DAY_FORMAT),
+        ("２０２６-12-07", DAY_FORMAT),
+        ("x" * 100_000, DAY_FORMAT),
+    ],
+)
+def test_a_day_out_of_the_years_is_refused(value: str, template: str) -> None:
+    with pytest.raises(MomentError) as caught:
+        parse_day(value, "--from")
+    assert caught.value.text.template == template
+    assert parse_day("2099-12-31", "--from").year == 2099
+
+
+def test_differences_name_the_fields_that_changed_not_how_they_are_written() -> None:
+    first = parse_order(GOOD, skus={"IT-LAP-14"}, now=NOW)
+    same = parse_order(
+        {**GOOD, "ts": "2026-11-20T08:25:00Z", "unit_price": "189000.000", "qty": "2"}, now=NOW
+    )
+    assert differences(same, first) == []
+    other = parse_order({**GOOD, "qty": 3, "show": "", "buyer_lang": "ru"}, now=NOW)
+    assert differences(other, first) == ["qty", "buyer_lang", "show"]

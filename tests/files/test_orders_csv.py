@@ -152,10 +152,56 @@ def test_a_good_file_is_added_and_a_second_run_adds_nothing(data: Path, tmp_path
 def test_an_id_twice_in_one_file_is_stored_once(data: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "twice.csv", [good("IMP-T"), good("IMP-T", qty=9)])
     result = run("orders", "import", str(path), "--json", data=data)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["accepted"] == 1
-    assert json.loads(result.stdout)["duplicates"] == 1
+    # The second row has the same id and another body: a conflict, rejected (issue #11).
+    assert result.returncode == 1, result.stderr
+    outcome = json.loads(result.stdout)
+    assert (outcome["accepted"], outcome["duplicates"]) == (1, 0)
+    assert [(r["line"], r["field"]) for r in outcome["rejected"]] == [(3, "id")]
     assert stored(data)["IMP-T"].qty == 1
+    # The same row twice is a retry: a duplicate.
+    path = write_csv(tmp_path / "same.csv", [good("IMP-S"), good("IMP-S")])
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert (outcome["accepted"], outcome["duplicates"], outcome["rejected"]) == (1, 1, [])
+
+
+def test_a_stored_id_with_another_body_is_rejected_as_a_conflict(
+    data: Path, tmp_path: Path
+) -> None:
+    """Issue #11: a row re-sent with the same id and other values was silently "already
+    known"; now it is rejected with its line and the fields that differ."""
+    first = write_csv(tmp_path / "first.csv", [good("CONF-1"), good("CONF-2")])
+    assert run("orders", "import", str(first), data=data).returncode == 0
+    path = write_csv(
+        tmp_path / "again.csv",
+        [
+            good("CONF-1"),  # line 2: a retry
+            good("CONF-2", qty=3, unit_price="5"),  # line 3: a conflict
+            good("CONF-3"),  # line 4: new
+        ],
+    )
+    result = run("orders", "import", str(path), data=data)
+    assert result.returncode == 1
+    reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
+    assert reported == ["line 3: Order CONF-2 was already received with different qty, unit_price."]
+    listed = run("orders", "import", str(path), "--json", data=data)
+    outcome = json.loads(listed.stdout)
+    assert (outcome["accepted"], outcome["duplicates"]) == (0, 2)
+    assert [(r["line"], r["field"]) for r in outcome["rejected"]] == [(3, "id")]
+    after = stored(data)
+    assert (after["CONF-2"].qty, "CONF-3" in after) == (1, True)
+    russian = invoke(
+        "orders",
+        "import",
+        str(path),
+        "--set",
+        "data_dir",
+        str(data),
+        env={"LIVECOMMERCE_LOCALE": "ru"},
+    )
+    assert "CONF-2" in russian.stderr
+    assert "already received" not in russian.stderr
 
 
 def test_bad_rows_are_reported_by_line_and_never_stop_the_good_ones(
@@ -300,3 +346,39 @@ def test_a_20000_row_file_finishes_with_progress_on_stderr(data: Path, tmp_path:
     assert progress[-1].count("20,000") == 2  # 20,000 of 20,000
     stored_ids = stored(data)
     assert sum(1 for i in stored_ids if i.startswith("BIG-")) == 19_999
+
+
+def test_hostile_values_reject_their_row_and_keep_the_good_ones(data: Path, tmp_path: Path) -> None:
+    """Issue #11: a time at the edge of the calendar aborted the whole file with a traceback
+    (OverflowError); amounts Python reads but the docs do not allow were stored."""
+    hostile = [
+        good("EDGE-Y1", ts="0001-01-01T00:00:00+14:00"),  # line 3
+        good("EDGE-Y9999", ts="9999-12-31T23:59:59-14:00"),  # line 4
+        good("EDGE-1969", ts="1969-12-31T23:59:59Z"),  # line 5
+        good("EDGE-QTY-US", qty="1_000"),  # line 6
+        good("EDGE-QTY-WIDE", qty="１２"),  # line 7
+        good("EDGE-PRICE-US", unit_price="1_000"),  # line 8
+        good("EDGE-PRICE-WIDE", unit_price="１２"),  # line 9
+        good("EDGE-PRICE-NEG0", unit_price="-0"),  # line 10
+        good("EDGE-PRICE-NAN", unit_price="NaN"),  # line 11
+        good("EDGE-PRICE-EXP", unit_price="1e309"),  # line 12
+        good("EDGE-PRICE-HUGE", unit_price="9" * 50_000),  # line 13
+    ]
+    path = write_csv(
+        tmp_path / "edges.csv", [good("EDGE-OK-1"), *hostile, good("EDGE-OK-2", qty="12")]
+    )
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["accepted"] == 2
+    fields = ["ts"] * 3 + ["qty"] * 2 + ["unit_price"] * 6
+    assert {r["line"]: r["field"] for r in outcome["rejected"]} == dict(
+        zip(range(3, 14), fields, strict=True)
+    )
+    reasons = {r["line"]: r["reason"] for r in outcome["rejected"]}
+    assert reasons[3] == "ts must be a time from 1970 to 2099."
+    assert reasons[4] == reasons[3]
+    after = stored(data)
+    assert after["EDGE-OK-2"].qty == 12
+    assert not any(i.startswith("EDGE-") and "OK" not in i for i in after)

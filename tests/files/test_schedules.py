@@ -262,6 +262,67 @@ def test_a_broken_file_names_file_entry_and_field(
     assert reason in line
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("starts_at = {start}", "starts_at = 0001-01-01T00:00:00+14:00", "starts_at"),
+        ("starts_at = {start}", "starts_at = 9999-12-31T23:59:59-14:00", "starts_at"),
+        ("starts_at = {start}", 'starts_at = "9999-12-31T23:59:59-14:00"', "starts_at"),
+        ("starts_at = {start}", "starts_at = 9999-12-31T23:00:00Z", "starts_at"),
+        ("starts_at = {start}", "starts_at = 1969-12-31T23:00:00Z", "starts_at"),
+        (
+            "starts_at = {start}",
+            'starts_at = 9999-12-31T23:59:00\nzone = "Pacific/Kiritimati"',
+            "starts_at",
+        ),
+        (
+            "starts_at = {start}",
+            'starts_at = 0001-01-01T00:00:00\nzone = "Pacific/Kiritimati"',
+            "starts_at",
+        ),
+        ('length = "90m"', "ends_at = 9999-12-31T23:59:59-14:00", "ends_at"),
+    ],
+)
+def test_a_time_outside_the_years_is_one_line(
+    data_dir: Path, tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    file = tmp_path / "edge.toml"
+    file.write_text(GOOD.replace(old, new).format(start=future()), encoding="utf-8")
+    result = invoke("schedule", "apply", str(file), "--set", "data_dir", str(data_dir))
+    assert result.returncode == 4, result.stderr
+    line = one_line_error(result)
+    assert f"#1 (khorgos-it-test), {field}: must be a time from 1970 to 2099" in line
+    translated = invoke(
+        "schedule",
+        "apply",
+        str(file),
+        "--set",
+        "data_dir",
+        str(data_dir),
+        env={"LIVECOMMERCE_LOCALE": "ru"},
+    )
+    assert translated.returncode == 4
+    assert "must be a time" not in one_line_error(translated)
+    assert "1970" in one_line_error(translated)
+
+
+def test_a_second_entry_with_the_same_code_names_both(data_dir: Path, tmp_path: Path) -> None:
+    """Issue #11: the store's unique code refused the second show with a traceback."""
+    other = GOOD.replace('id = "khorgos-it-test"', 'id = "khorgos-it-other"')
+    file = tmp_path / "codes.toml"
+    file.write_text((GOOD + other).format(start=future()), encoding="utf-8")
+    result = invoke("schedule", "apply", str(file), "--set", "data_dir", str(data_dir))
+    assert result.returncode == 4, result.stderr
+    line = one_line_error(result)
+    assert line.endswith(
+        "[[show]] #2 (khorgos-it-other), code: "
+        "the same code KITEST as [[show]] #1 (khorgos-it-test)"
+    ), line
+    # Nothing was applied: the file is checked whole first.
+    listed = invoke("schedule", "list", "--json", "--set", "data_dir", str(data_dir))
+    assert "khorgos-it-test" not in listed.stdout
+
+
 def test_a_second_entry_with_the_same_id_is_named(tmp_path: Path) -> None:
     file = tmp_path / "twice.toml"
     file.write_text((GOOD + GOOD).format(start=future()), encoding="utf-8")

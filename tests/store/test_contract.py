@@ -26,6 +26,7 @@ from livecommerce.core.models import (
     ShowStatus,
     Streamer,
 )
+from livecommerce.core.orders import differences
 from livecommerce.errors import StoreError
 from livecommerce.store import SqlStore
 from livecommerce.store.schema import metadata
@@ -164,6 +165,20 @@ async def test_orders_are_idempotent_on_their_id(store: SqlStore) -> None:
     assert await store.add_orders([order, order]) == 0
     assert await store.orders() == [order]
     assert await store.orders(since=START + timedelta(hours=1)) == []
+
+
+async def test_orders_by_id_give_the_stored_orders_to_compare(store: SqlStore) -> None:
+    orders = [
+        Order(f"ORD-{i}", START, "IT-LAP-14", 1, Decimal("379.5"), "KZT", "KZ", "kk", None)
+        for i in range(1200)  # more than one query's worth of ids
+    ]
+    assert await store.add_orders(orders) == 1200
+    wanted = [f"ORD-{i}" for i in range(0, 1300, 3)]
+    found = await store.orders_by_id(iter(wanted))
+    assert sorted(found) == sorted(i for i in wanted if int(i[4:]) < 1200)
+    assert found["ORD-999"] == orders[999]
+    assert differences(orders[999], found["ORD-999"]) == []
+    assert await store.orders_by_id([]) == {}
 
 
 async def test_chat_and_mentions_are_stored_once(store: SqlStore) -> None:

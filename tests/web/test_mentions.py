@@ -293,6 +293,10 @@ async def test_batch_sizes_are_400(server: Server, data: Any) -> None:
         {"text": "ноутбук", "ts": "yesterday"},
         {"text": "ноутбук", "ts": "2026-11-20T13:10:00"},
         {"text": "ноутбук", "ts": 1763643000},
+        {"text": "ноутбук", "ts": "0001-01-01T00:00:00+14:00"},
+        {"text": "ноутбук", "ts": "9999-12-31T23:59:59-14:00"},
+        {"text": "ноутбук", "ts": "1969-12-31T23:59:59Z"},
+        {"text": "ноутбук", "ts": "2026-11-20T13:10:00." + "0" * 100_000 + "Z"},
     ],
 )
 async def test_bad_lines_are_422_with_their_index(server: Server, bad: Any) -> None:
@@ -354,3 +358,16 @@ async def test_pins_over_http(server: Server) -> None:
     assert frame["sku"] == "IT-MON-27"
     assert "₽" in frame["prices"][0]["display"] or "₸" in frame["prices"][0]["display"]
     await watcher.close()
+
+
+async def test_a_time_outside_the_years_says_which_years_in_the_readers_language(
+    server: Server,
+) -> None:
+    line = {"text": "ноутбук", "ts": "9999-12-31T23:59:59-14:00"}
+    status, body = await send(server, {"lines": [line]}, lang="en")
+    assert status == 422
+    assert body["error"]["message"] == "ts must be a time from 1970 to 2099."
+    status, body = await send(server, {"lines": [line]}, lang="ru")
+    assert status == 422
+    assert "1970" in body["error"]["message"]
+    assert body["error"]["message"] != "ts must be a time from 1970 to 2099."

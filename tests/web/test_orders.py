@@ -133,8 +133,10 @@ async def test_the_same_order_again_is_a_duplicate_stored_once(
     shop: Server, seeded_store: SqlStore
 ) -> None:
     assert (await post(shop, an_order()))[0] == 201
-    # A retry, even one whose fields changed, never stores the order twice.
-    status, body = await post(shop, an_order(qty=5))
+    # A retry never stores the order twice; the same instant in another offset and the
+    # same price written otherwise are the same order.
+    retry = an_order(ts="2026-11-20T18:40:00+05:00", unit_price="199000.00", currency="kzt")
+    status, body = await post(shop, retry)
     assert status == 200
     assert body["accepted"] == 0
     assert body["duplicates"] == 1
@@ -143,8 +145,63 @@ async def test_the_same_order_again_is_a_duplicate_stored_once(
     assert (await report_totals(shop))["orders"] == SEEDED_ORDERS + 1
 
 
+async def test_the_same_id_with_another_body_is_a_409_conflict_and_changes_nothing(
+    shop: Server, seeded_store: SqlStore
+) -> None:
+    """Issue #11: an order re-sent with the same id and a different body was silently a
+    "duplicate"; the shop never learned that its second order was not stored."""
+    assert (await post(shop, an_order()))[0] == 201
+    for lang in ("en", "ru"):
+        status, body = await post(shop, an_order(qty=5, unit_price="1"), lang=lang)
+        assert status == 409
+        error = body["error"]
+        assert error["code"] == "conflict"
+        assert (error["index"], error["id"]) == (0, "WH-1")
+        assert error["conflicts"] == [{"index": 0, "id": "WH-1", "fields": ["qty", "unit_price"]}]
+        english = "Order WH-1 was already received with different qty, unit_price."
+        assert (error["message"] == english) == (lang == "en")
+        assert "WH-1" in error["message"]
+    [order] = await stored(seeded_store, "WH-1")
+    assert (order.qty, order.unit_price) == (2, Decimal(199000))
+    assert (await report_totals(shop))["orders"] == SEEDED_ORDERS + 1
+
+
+async def test_a_conflict_in_a_batch_is_named_per_order_and_stores_none_of_it(
+    shop: Server, seeded_store: SqlStore
+) -> None:
+    assert (await post(shop, an_order(id="WH-C1")))[0] == 201
+    batch = {
+        "orders": [
+            an_order(id="WH-C0"),  # new
+            an_order(id="WH-C1"),  # a retry
+            an_order(id="WH-C1", show=None),  # the stored one had a show code
+            an_order(id="WH-C2"),
+            an_order(id="WH-C2", sku="IT-RTR-AX3"),  # twice in the batch, differently
+        ]
+    }
+    status, body = await post(shop, batch)
+    assert status == 409
+    assert body["error"]["conflicts"] == [
+        {"index": 2, "id": "WH-C1", "fields": ["show"]},
+        {"index": 4, "id": "WH-C2", "fields": ["sku"]},
+    ]
+    assert body["error"]["index"] == 2
+    assert await stored(seeded_store, "WH-C0") == []
+    assert await stored(seeded_store, "WH-C2") == []
+
+
 async def test_a_seeded_order_replayed_is_a_duplicate(shop: Server) -> None:
-    seeded = an_order(id="ORD-100231", ts="2026-11-15T10:15:41Z", show=None)
+    seeded = an_order(
+        id="ORD-100231",
+        ts="2026-11-15T10:15:41Z",
+        sku="DH-LCK-SMT",
+        qty=1,
+        unit_price="10900",
+        currency="RUB",
+        buyer_country="RU",
+        buyer_lang="ru",
+        show=None,
+    )
     status, body = await post(shop, seeded)
     assert status == 200
     assert body["duplicates"] == 1
@@ -349,6 +406,18 @@ INVALID = [
     ("buyer_lang", {"buyer_lang": "fr"}),
     ("show", {"show": "KIT 1120!"}),
     ("coupon", {"coupon": "FREE"}),
+    # At the edge of the calendar: a traceback (OverflowError) before issue #11.
+    ("ts", {"ts": "0001-01-01T00:00:00+14:00"}),
+    ("ts", {"ts": "9999-12-31T23:59:59-14:00"}),
+    ("ts", {"ts": "1969-12-31T23:59:59Z"}),
+    ("qty", {"qty": "1_000"}),
+    ("qty", {"qty": "１２"}),
+    ("qty", {"qty": "-0"}),
+    ("unit_price", {"unit_price": "1_000"}),
+    ("unit_price", {"unit_price": "１２"}),
+    ("unit_price", {"unit_price": "-0"}),
+    ("unit_price", {"unit_price": "1e309"}),
+    ("unit_price", {"unit_price": "1e3"}),
 ]
 
 
@@ -449,3 +518,17 @@ async def test_the_server_keeps_serving_after_hostile_input(shop: Server) -> Non
     status, body = await post(shop, an_order(id="WH-X2"))
     assert status == 201
     assert body["accepted"] == 1
+
+
+async def test_json_numbers_beyond_a_float_are_422_not_a_traceback(shop: Server) -> None:
+    # json.loads reads 1e309 as inf: the price must be refused, not stored as infinity.
+    for raw_price, raw_qty in (("1e309", "2"), ("-0", "2"), ("189000", "2.0"), ("1", "1e2")):
+        body = json.dumps(an_order(id="WH-NUM")).replace('"199000"', raw_price)
+        body = body.replace('"qty": 2', f'"qty": {raw_qty}')
+        status, answer = await post(shop, body.encode())
+        assert status == 422, (raw_price, raw_qty, answer)
+        assert answer["error"]["field"] in ("unit_price", "qty")
+    # As documented: a JSON number price is taken as written.
+    body = json.dumps(an_order(id="WH-NUM")).replace('"199000"', "379.5")
+    status, answer = await post(shop, body.encode())
+    assert status == 201, answer

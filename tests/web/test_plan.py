@@ -85,6 +85,9 @@ async def test_russian_labels(server: Server) -> None:
         ("?lang=en&form=1&streamer=khorgos-it", "Choose at least one market."),
         ("?lang=en&streamer=nobody", "there is no streamer nobody"),
         ("?lang=en&from=2026-01-01&days=3", "are over"),
+        ("?lang=en&from=9999-12-31", "from must be a date from 1970 to 2099."),
+        ("?lang=en&from=9999-12-31&days=31", "from must be a date from 1970 to 2099."),
+        ("?lang=en&from=0001-01-01", "from must be a date from 1970 to 2099."),
     ],
 )
 async def test_bad_input_is_one_message(server: Server, query: str, needle: str) -> None:
@@ -119,6 +122,11 @@ async def test_calendar_download(server: Server) -> None:
         assert len(events) == 3
         async with session.get(server.url("/plan.ics?lang=en&days=0")) as response:
             assert response.status == 400
+        # Issue #11: a day at the edge of the calendar was a traceback (500).
+        for day in ("9999-12-31", "0001-01-01"):
+            async with session.get(server.url(f"/plan.ics?lang=en&from={day}")) as response:
+                assert response.status == 400
+                assert "from must be a date from 1970 to 2099." in await response.text()
 
 
 @pytest.mark.parametrize(("locale", "direction"), [("ru", "ltr"), ("ug", "rtl")])
