@@ -74,7 +74,8 @@ async def test_acknowledged_chat_survives_sigkill_and_ids_never_repeat(
     acks = await asyncio.gather(burst(kazakh, LAPTOP, "kk"), burst(russian, QUESTION, "ru"))
     a.kill()  # right after the last ack: nothing flushed, nothing closed
     await a.process.wait()
-    acked = {int(f["id"]): lang for lang, frames in zip(("kk", "ru"), acks, strict=True) for f in frames}
+    pairs = zip(("kk", "ru"), acks, strict=True)
+    acked = {int(f["id"]): lang for lang, frames in pairs for f in frames}
     assert all(f["status"] == "sent" for frames in acks for f in frames)
     seen = [int(f["id"]) for f in watcher.backlog if f["type"] == "chat"]
     last_seen = max([*seen, *acked])
