@@ -54,14 +54,16 @@ async def reserve(conn: AsyncConnection, show_id: str, above: int, count: int) -
 
 
 async def cover(conn: AsyncConnection, show_id: str, last: int) -> None:
-    """Make sure the mark is at least `last` (ids written are always reserved)."""
+    """Make sure the mark is at least `last`: ids written are always reserved. Stored
+    ids leave nothing to vouch for, so whether the row is clean does not change (a
+    show's first stored messages, e.g. seeds, make a clean row)."""
     c = t.show_sequences.c
     updated = await conn.execute(
         t.show_sequences.update()
         .where(c.show_id == show_id, c.reserved < last)
-        .values(reserved=last, clean=False)
+        .values(reserved=last)
     )
     if updated.rowcount == 0 and (await read(conn, show_id)) == Sequence():
         await conn.execute(
-            t.show_sequences.insert().values(show_id=show_id, reserved=last, clean=False)
+            t.show_sequences.insert().values(show_id=show_id, reserved=last, clean=True)
         )
