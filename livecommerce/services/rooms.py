@@ -132,7 +132,11 @@ class Rooms:
         # ran) goes in one transaction; the senders' acks follow it (`_write`).
         self.records = ChatRecords(store, self._deliver)
         self.writer: BatchWriter[Write] = BatchWriter(
-            "chat", self.records.write, max_delay=0.0, on_change=self._writer_changed
+            "chat",
+            self.records.write,
+            max_delay=0.0,
+            write_timeout=5.0,  # a sender waits at most this for its ack or its error
+            on_change=self._writer_changed,
         )
         # Alone, ids come from blocks reserved in the store; with a bus, from the bus.
         self.sequences = Sequences(store) if bus is None else None
