@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from livecommerce.app import open_store
-from livecommerce.core.models import ChatMessage, Role
+from livecommerce.core.effects import Deliver
+from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
 from livecommerce.core.room import Room
-from livecommerce.services.chat_records import ID_BLOCK, Sequences
+from livecommerce.errors import StoreError
+from livecommerce.services.chat_records import ID_BLOCK, Ack, ChatRecords, Sequences, Write
 from livecommerce.store import SqlStore
 from tests.conftest import NOW, Server
 from tests.faults.processes import SHOW, Launcher, participant
@@ -210,3 +212,44 @@ async def test_a_room_after_a_clean_stop_vouches_for_what_it_stored(
 async def test_a_write_lifts_the_mark_over_the_ids_it_stores(seeded_store: SqlStore) -> None:
     await seeded_store.add_chat_messages([message(5000)])
     assert (await seeded_store.chat_sequence(SHOW)).reserved >= 5000
+
+
+# -- the writer's records ------------------------------------------------------------------
+
+
+async def test_records_release_acks_after_the_commit_and_errors_when_it_fails(
+    seeded_store: SqlStore,
+) -> None:
+    delivered: list[tuple[frozenset[int], dict[str, object]]] = []
+    stored_at_delivery: list[set[int]] = []
+
+    async def deliver_later() -> None:
+        chat = await seeded_store.chat_messages(SHOW, limit=10_000)
+        stored_at_delivery.append({m.id for m in chat})
+
+    pending: list[asyncio.Task[None]] = []
+
+    def deliver(to: frozenset[int], frame: dict[str, object]) -> None:
+        delivered.append((to, frame))
+        pending.append(asyncio.create_task(deliver_later()))
+
+    records = ChatRecords(seeded_store, deliver)
+    ok = Ack(Deliver(frozenset({7}), {"type": "ack", "id": 500, "status": "sent", "ref": "a"}))
+    mention = Mention(SHOW, "IT-LAP-14", MentionSource.CHAT, "kk", NOW, 500)
+    await records.write([Write(SHOW, "message", message(500), (mention,), ok)])
+    await asyncio.gather(*pending)
+    assert delivered == [(frozenset({7}), ok.deliver.frame)]
+    assert 500 in stored_at_delivery[0]  # the commit came first
+    mentions = await seeded_store.mentions(SHOW)
+    assert [m.sku for m in mentions if m.message_id == 500] == ["IT-LAP-14"]
+
+    # The database goes away: the sender hears store_unavailable once, never an ack.
+    lost = Ack(Deliver(frozenset({8}), {"type": "ack", "id": 501, "status": "sent", "ref": "b"}))
+    await seeded_store.close()
+    for _ in range(2):  # the writer tries again: still one answer
+        with pytest.raises(StoreError):
+            await records.write([Write(SHOW, "message", message(501), (), lost)])
+    frames = [frame for to, frame in delivered if to == frozenset({8})]
+    assert [(f["type"], f["code"], f["id"], f["ref"]) for f in frames] == [
+        ("error", "store_unavailable", 501, "b")
+    ]
