@@ -76,6 +76,8 @@ async def test_acknowledged_chat_survives_sigkill_and_ids_never_repeat(
     acks = await asyncio.gather(burst(kazakh, LAPTOP, "kk"), burst(russian, QUESTION, "ru"))
     a.kill()  # right after the last ack: nothing flushed, nothing closed
     await a.process.wait()
+    for client in (watcher, kazakh, russian):
+        await client.close()
     pairs = zip(("kk", "ru"), acks, strict=True)
     acked = {int(f["id"]): lang for lang, frames in pairs for f in frames}
     assert all(f["status"] == "sent" for frames in acks for f in frames)
@@ -102,6 +104,7 @@ async def test_acknowledged_chat_survives_sigkill_and_ids_never_repeat(
             replayed = {int(f["id"]) for f in await back.chats(len(fresh))}
             assert set(fresh) <= replayed, f"a silent gap after since={since}"
         await back.close()
+    await again.close()
 
 
 # -- the writer of one server ------------------------------------------------------------
@@ -131,6 +134,8 @@ async def test_the_ack_waits_for_the_commit_and_readers_do_not(server: Server) -
     assert ack == {"type": "ack", "id": chat["id"], "status": "sent", "ref": "held-back"}
     stored_ids = {m.id for m in await server.services.store.chat_messages(SHOW, limit=10_000)}
     assert chat["id"] in stored_ids  # the ack came after the commit
+    await reader.close()
+    await sender.close()
 
 
 async def test_a_failing_commit_answers_store_unavailable_not_an_ack(server: Server) -> None:
@@ -158,6 +163,7 @@ async def test_a_failing_commit_answers_store_unavailable_not_an_ack(server: Ser
     assert error["id"] in stored_ids
     with pytest.raises(TimeoutError):
         await sender.recv_until("ack", wait=0.3)
+    await sender.close()
 
 
 # -- id reservation --------------------------------------------------------------------------
