@@ -42,10 +42,16 @@ class Close:
 class Store:
     """A chat message to keep (history and export). Every copy of a room keeps what it
     hears (the store keeps one of each), so a message acknowledged by a process that
-    dies is still kept by the others; `here` says whether it was decided here."""
+    dies is still kept by the others; `here` says whether it was decided here.
+
+    `ack` is the sender's acknowledgement, when the sender is connected here: the
+    adapter delivers it only once the message is committed to the store (the ack is a
+    promise that the message survives a crash), and an error in its place when the
+    store cannot take it."""
 
     message: ChatMessage
     here: bool = True
+    ack: Deliver | None = None
 
 
 @dataclass(frozen=True, slots=True)

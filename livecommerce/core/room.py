@@ -379,13 +379,13 @@ class Room:
         self.history.remember(message)
         recipients = self.roster.route(None if message.broadcast else message.lang)
         frame = chat_frame(message)
-        effects: list[Effect] = [
-            Store(message, here=change.store == self.process),
-            Deliver(recipients.regular, frame),
-        ]
+        # Readers get the message at once; the sender's ack rides on the Store effect,
+        # released by the adapter once the message is committed.
+        effects: list[Effect] = [Deliver(recipients.regular, frame)]
         if recipients.fallback:
             effects.append(Deliver(recipients.fallback, {**frame, "fallback": True}))
         sender = self._here(change.origin)
+        release: Deliver | None = None
         if sender is not None:
             ack: dict[str, Any] = {"type": "ack", "id": message.id}
             if change.held_id:
@@ -393,7 +393,8 @@ class Room:
             ack["status"] = "sent"
             if change.origin is not None and change.origin.ref is not None and not change.held_id:
                 ack["ref"] = change.origin.ref
-            effects.append(Deliver(frozenset({sender}), ack))
+            release = Deliver(frozenset({sender}), ack)
+        effects.append(Store(message, here=change.store == self.process, ack=release))
         return effects
 
     def _held(self, change: MessageHeld) -> list[Effect]:

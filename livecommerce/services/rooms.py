@@ -13,14 +13,13 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, assert_never
 
 from livecommerce.core import protocol
 from livecommerce.core.changes import Change, PresenceChanged, ProductPinned
 from livecommerce.core.messages import N_, Text
-from livecommerce.core.models import MentionSource, Role, Show
+from livecommerce.core.models import Mention, MentionSource, Role, Show
 from livecommerce.core.room import (
     Audit,
     Close,
@@ -38,6 +37,7 @@ from livecommerce.metrics import Metrics
 from livecommerce.services import retry
 from livecommerce.services.batching import BatchWriter
 from livecommerce.services.bus import Bus, BusError
+from livecommerce.services.chat_records import Ack, ChatRecords, Sequences, Write
 from livecommerce.services.mentions import MentionLog
 from livecommerce.store import SqlStore
 
@@ -75,15 +75,6 @@ class Connection(Protocol):
 Render = Callable[[Text, str], str]
 # The localized `product` frames of a pin, one per language channel of the show.
 ProductFrames = Callable[[Show, str, str], dict[str, dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class Write:
-    """One record for the chat writer: a message, an erase or an audit entry."""
-
-    show_id: str
-    kind: str  # message | erase | audit
-    payload: Any
 
 
 class Rooms:
@@ -137,9 +128,18 @@ class Rooms:
         self.shows: dict[str, Show] = {}
         self.connections: dict[int, Connection] = {}
         self._opening: dict[str, asyncio.Lock] = {}
+        # Group commit: what one loop turn queued (and what came while the last commit
+        # ran) goes in one transaction; the senders' acks follow it (`_write`).
+        self.records = ChatRecords(store, self._deliver)
         self.writer: BatchWriter[Write] = BatchWriter(
-            "chat", self._write, on_change=self._writer_changed
+            "chat",
+            self.records.write,
+            max_delay=0.0,
+            write_timeout=5.0,  # a sender waits at most this for its ack or its error
+            on_change=self._writer_changed,
         )
+        # Alone, ids come from blocks reserved in the store; with a bus, from the bus.
+        self.sequences = Sequences(store) if bus is None else None
         self._ticker: asyncio.Task[None] | None = None
 
     # -- life cycle --------------------------------------------------------------------
@@ -164,6 +164,8 @@ class Rooms:
                 self._publishers[show_id].cancel()
             await self.bus.close()
         await self.writer.close(grace)
+        if self.sequences is not None and self.writer.pending == 0:
+            await self.sequences.close(self.rooms.values())
 
     async def room(self, show: Show) -> Room:
         """The room of a show, restored from the store on first use."""
@@ -208,6 +210,8 @@ class Rooms:
                     # before the first loaded message must not claim `recovered`.
                     room.forget_through(recent[0].id - 1)
                 room.next_id = max(room.next_id, await self.store.last_chat_id(show.id) + 1)
+                if self.sequences is not None:
+                    await self.sequences.open(room)
                 self.shows[show.id] = show
                 self.rooms[show.id] = room
                 if self.bus is not None:
@@ -445,18 +449,27 @@ class Rooms:
                     self._replicate(room, change)
                 case _:
                     assert_never(effect)
+        if self.sequences is not None:
+            self.sequences.check(room)
 
     def _store(self, room: Room, store: Store) -> None:
-        """Keep a chat message, count it where it was decided, log its mentions."""
+        """Keep a chat message with its mentions (one transaction), count it where it was
+        decided; the sender's ack waits for the commit."""
         message = store.message
         if store.here:
             self.metrics.messages_in.labels(message.lang).inc()
-        self.writer.put(Write(room.show_id, "message", message))
+        mentions: tuple[Mention, ...] = ()
         if message.mentions and self.mentions is not None:
             source = MentionSource.STREAMER if message.role is Role.STREAMER else MentionSource.CHAT
-            self.mentions.record(
-                room.show_id, message.mentions, source, message.lang, message.ts, message.id
+            mentions = tuple(
+                Mention(room.show_id, sku, source, message.lang, message.ts, message.id)
+                for sku in dict.fromkeys(message.mentions)
             )
+            for _ in mentions:
+                self.metrics.mentions.labels(source.value).inc()
+        ack = Ack(store.ack) if store.ack is not None else None
+        if not self.writer.put(Write(room.show_id, "message", message, mentions, ack)):
+            self.records.answer([ack], stored=False)
 
     def _deliver(self, to: frozenset[int], frame: dict[str, Any]) -> None:
         if not to:
@@ -560,40 +573,6 @@ class Rooms:
             self.metrics.write_dropped.labels("chat").inc(dropped)
         if failures:
             self.metrics.write_failures.labels("chat").inc(failures)
-
-    async def _write(self, batch: list[Write]) -> None:
-        """Write a batch in order: runs of messages, erases and audit entries."""
-        index = 0
-        while index < len(batch):
-            first = batch[index]
-            end = index
-            while (
-                end < len(batch)
-                and batch[end].kind == first.kind
-                and batch[end].show_id == first.show_id
-            ):
-                end += 1
-            run = [w.payload for w in batch[index:end]]
-            if first.kind == "message":
-                await self.store.add_chat_messages(run)
-            elif first.kind == "erase":
-                await self.store.erase_chat_messages(first.show_id, run)
-            else:
-                await self.store.add_audit(first.show_id, [_audit_row(a) for a in run])
-            index = end
-
-
-def _audit_row(audit: Audit) -> dict[str, Any]:
-    return {
-        "ts": audit.ts,
-        "actor": audit.actor,
-        "role": audit.role,
-        "action": audit.action,
-        "target_user": audit.user,
-        "message_id": audit.message_id,
-        "lang": audit.lang,
-        "seconds": audit.seconds,
-    }
 
 
 def encode(frame: dict[str, Any], render: Render, locale: str) -> str:

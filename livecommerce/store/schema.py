@@ -166,6 +166,19 @@ chat_messages = sa.Table(
     sa.Column("broadcast", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+# The chat ids a show may have given out: every id handed out is at most `reserved`
+# (reserved in blocks, committed before use); `clean` when the last process stopped
+# cleanly and gave out exactly up to `reserved`, all of it stored.
+show_sequences = sa.Table(
+    "show_sequences",
+    metadata,
+    sa.Column(
+        "show_id", sa.String(100), sa.ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("reserved", sa.Integer, nullable=False),
+    sa.Column("clean", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
 moderation_log = sa.Table(
     "moderation_log",
     metadata,

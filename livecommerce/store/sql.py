@@ -35,7 +35,7 @@ from livecommerce.core.models import (
     Streamer,
 )
 from livecommerce.errors import StoreError
-from livecommerce.store import migrate
+from livecommerce.store import migrate, sequences
 from livecommerce.store import schema as t
 
 # Orders converted per turn of the event loop when a large read streams them.
@@ -248,8 +248,13 @@ class SqlStore(abc.ABC):
         async with self._write() as conn:
             await self._upsert(conn, t.exchange_rates, rows)
 
-    async def add_chat_messages(self, messages: Iterable[ChatMessage]) -> int:
-        """Store chat messages; ones already stored (same show and id) are left as they are."""
+    async def add_chat_messages(
+        self, messages: Iterable[ChatMessage], mentions: Iterable[Mention] = ()
+    ) -> int:
+        """Store chat messages, and their mentions, in one transaction; ones already stored
+        (same show and id, same mention event) are left as they are. The shows' reserved
+        ids are lifted to cover them."""
+        messages = list(messages)
         rows = [
             {
                 "show_id": m.show_id,
@@ -266,11 +271,38 @@ class SqlStore(abc.ABC):
             }
             for m in messages
         ]
+        tops: dict[str, int] = {}
+        for m in messages:
+            tops[m.show_id] = max(tops.get(m.show_id, 0), m.id)
         async with self._write() as conn:
-            return await self._insert_new(conn, t.chat_messages, rows, ["show_id", "id"])
+            new = await self._insert_new(conn, t.chat_messages, rows, ["show_id", "id"])
+            await self._insert_mentions(conn, mentions)
+            for show_id, last in tops.items():
+                await sequences.cover(conn, show_id, last)
+            return new
+
+    async def reserve_chat_ids(self, show_id: str, above: int, count: int) -> int:
+        """Reserve `count` more chat ids of a show (above `above` at least), committed
+        before any is handed out; the new high-water mark."""
+        async with self._write() as conn:
+            return await sequences.reserve(conn, show_id, above, count)
+
+    async def release_chat_ids(self, show_id: str, last: int) -> None:
+        """A clean stop: ids after `last` were never handed out, all before are stored."""
+        async with self._write() as conn:
+            await sequences.set_row(conn, show_id, last, clean=True)
+
+    async def chat_sequence(self, show_id: str) -> sequences.Sequence:
+        """The show's reserved mark and whether its last process stopped cleanly."""
+        async with self._read() as conn:
+            return await sequences.read(conn, show_id)
 
     async def add_mentions(self, mentions: Iterable[Mention]) -> int:
         """Store mentions; the same event (see `mention_event`) is stored once."""
+        async with self._write() as conn:
+            return await self._insert_mentions(conn, mentions)
+
+    async def _insert_mentions(self, conn: AsyncConnection, mentions: Iterable[Mention]) -> int:
         rows = [
             {
                 "show_id": m.show_id,
@@ -283,9 +315,7 @@ class SqlStore(abc.ABC):
             }
             for m in mentions
         ]
-        async with self._write() as conn:
-            keys = ["show_id", "sku", "source", "event"]
-            return await self._insert_new(conn, t.mentions, rows, keys)
+        return await self._insert_new(conn, t.mentions, rows, ["show_id", "sku", "source", "event"])
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
         """Store orders, idempotent on the order id; returns how many were new."""

@@ -99,10 +99,21 @@ def say(
     return room.handle(conn, Chat(text, **fields), now)
 
 
+def delivered(effects: Iterable[Effect]) -> list[Deliver]:
+    """Every delivery, the acks the adapter releases after the store's commit included."""
+    found: list[Deliver] = []
+    for effect in effects:
+        if isinstance(effect, Deliver):
+            found.append(effect)
+        elif isinstance(effect, Store) and effect.ack is not None:
+            found.append(effect.ack)
+    return found
+
+
 def inbox(effects: Iterable[Effect]) -> dict[int, list[dict[str, Any]]]:
     """Frames per connection, in order."""
     box: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for effect in effects:
+    for effect in delivered(effects):
         if isinstance(effect, Deliver):
             for conn in sorted(effect.to):
                 box[conn].append(effect.frame)
@@ -110,7 +121,7 @@ def inbox(effects: Iterable[Effect]) -> dict[int, list[dict[str, Any]]]:
 
 
 def frames(effects: Iterable[Effect], kind: str) -> list[tuple[frozenset[int], dict[str, Any]]]:
-    return [(e.to, e.frame) for e in effects if isinstance(e, Deliver) and e.frame["type"] == kind]
+    return [(e.to, e.frame) for e in delivered(effects) if e.frame["type"] == kind]
 
 
 def receivers(effects: Iterable[Effect], kind: str, **match: Any) -> frozenset[int]:

@@ -45,7 +45,8 @@ def copies(**rules: Any) -> tuple[Room, Room, Bus]:
 
 
 def frames_to(effects: list[Effect], conn: int) -> list[dict[str, Any]]:
-    return [e.frame for e in effects if isinstance(e, Deliver) and conn in e.to]
+    found = [e.ack if isinstance(e, Store) else e for e in effects]
+    return [e.frame for e in found if isinstance(e, Deliver) and conn in e.to]
 
 
 def test_a_message_decided_on_one_copy_is_delivered_by_both_and_stored_once() -> None:

@@ -2,7 +2,8 @@
 
 One `serve` process on a PostgreSQL of the test's own (initdb into a temporary folder,
 on a free port; stopped with `pg_ctl stop -m fast` and started again on the same port).
-While the database is down the chat goes on (it does not wait for the database), an
+While the database is down the chat goes on for readers, but a sender gets
+`store_unavailable` instead of an ack (nothing is promised that is not committed), an
 order the shop posts is refused with 503 (not acknowledged, so the shop retries), and
 `/healthz` says degraded with 503. Once it is back, every acknowledged message, its
 mentions and every acknowledged order are in the database: the writes were retried.
@@ -66,6 +67,22 @@ async def say(client: Client, template: str, lang: str, numbers: range) -> list[
     return acked
 
 
+async def refused(client: Client, template: str, lang: str, numbers: range) -> list[int]:
+    """Send while the database is away: the chat goes on for readers, but no sender gets
+    an ack for what is not committed, only `store_unavailable` (docs/protocol.md,
+    Durability). The ids of the refused messages."""
+    refs = [f"{lang}-down-{n}" for n in numbers]
+    for n, ref in zip(numbers, refs, strict=True):
+        await client.send({"type": "chat", "text": template.format(n=n), "lang": lang, "ref": ref})
+    ids = []
+    for ref in refs:
+        error = await client.recv_until("error", wait=PATIENCE, ref=ref)
+        assert error["code"] == "store_unavailable", error
+        ids.append(error["id"])
+    assert not [f for f in client.backlog if f["type"] == "ack"]
+    return ids
+
+
 async def test_postgres_restarted_mid_show_loses_nothing_acknowledged(launcher: Launcher) -> None:
     async with PrivatePostgres.running() as pg, aiohttp.ClientSession() as session:
         server = await launcher.serve("one", database_url=pg.url)
@@ -81,9 +98,11 @@ async def test_postgres_restarted_mid_show_loses_nothing_acknowledged(launcher: 
         orders_acked = list(body["ids"])
 
         await pg.stop()
-        # The chat does not wait for the database; the rest says it is down.
-        acked += await say(russian, RUSSIAN, "ru", range(20))
-        acked += await say(kazakh, KAZAKH, "kk", range(10, 20))
+        # The chat goes on for readers; senders are told nothing is kept; the rest says
+        # the database is down.
+        sent = list(acked)
+        sent += await refused(russian, RUSSIAN, "ru", range(20))
+        sent += await refused(kazakh, KAZAKH, "kk", range(10, 20))
         status, body = await health(session, server)
         assert status == 503
         assert body["status"] == "degraded"
@@ -94,7 +113,7 @@ async def test_postgres_restarted_mid_show_loses_nothing_acknowledged(launcher: 
         assert status == 503, body
         assert body["error"]["code"] == "store_unavailable"
         assert answer["Retry-After"] == "5"
-        acked += await say(russian, RUSSIAN, "ru", range(20, 30))
+        sent += await refused(russian, RUSSIAN, "ru", range(20, 30))
 
         await pg.start()
         await healthy_again(session, server)
@@ -103,8 +122,9 @@ async def test_postgres_restarted_mid_show_loses_nothing_acknowledged(launcher: 
         assert status == 201, body
         orders_acked += body["ids"]
         acked += await say(kazakh, KAZAKH, "kk", range(20, 25))
+        sent += acked[-5:]
         await reader.until_chat(acked[-1])
-        assert reader.ids == acked  # every message reached the room, in order
+        assert reader.ids == sent  # every message reached the room, in order
 
         stored = await stored_eventually(
             pg.url, lambda s: set(acked) <= s.messages and set(acked) <= s.mentioned
@@ -141,7 +161,7 @@ async def test_a_database_that_stops_answering_is_reported_in_time(
         assert (await health(session, server))[0] == 200
 
         link.cut()
-        acked += await say(kazakh, KAZAKH, "kk", range(5, 10))
+        sent = acked + await refused(kazakh, KAZAKH, "kk", range(5, 10))
         status, body = await health(session, server)
         assert (status, body["status"], body["checks"]) == (
             503,
@@ -156,7 +176,7 @@ async def test_a_database_that_stops_answering_is_reported_in_time(
         await healthy_again(session, server)
         status, body = await post_orders(session, server, [an_order("CUT-1")])
         assert status == 201, body
-        await reader.until_chat(acked[-1])
+        await reader.until_chat(sent[-1])  # readers had the refused ones too
         stored = await stored_eventually(pg_url, lambda s: set(acked) <= s.messages)
         assert set(acked) <= stored.messages
         assert "CUT-1" in stored.orders
