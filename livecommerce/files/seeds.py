@@ -134,7 +134,10 @@ def _moment(value: Any, what: str) -> datetime:
             raise Bad(f"{what} {value!r} is not an ISO 8601 time") from None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise Bad(f"{what} must be a time with a UTC offset, such as 2026-11-20T13:00:00Z")
-    return value.astimezone(UTC)
+    try:  # year 1 with +14:00 or year 9999 with -14:00 has no UTC time
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise Bad(f"{what} {value.isoformat()} is outside the years 1970 to 2099") from None
 
 
 def _hours(value: Any) -> tuple[HourRange, ...]:

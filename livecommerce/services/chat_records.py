@@ -24,6 +24,7 @@ from livecommerce.core.effects import Audit, Deliver
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Mention
 from livecommerce.core.room import Room
+from livecommerce.errors import brief
 from livecommerce.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,14 @@ class Sequences:
         if not sequence.clean:
             room.forget_through(sequence.reserved)
         room.next_id = max(room.next_id, sequence.reserved + 1)
-        self.reserved[room.show_id] = await self.store.reserve_chat_ids(
-            room.show_id, room.next_id - 1, ID_BLOCK
-        )
+        try:
+            top = await self.store.reserve_chat_ids(room.show_id, room.next_id - 1, ID_BLOCK)
+        except Exception as error:  # read-only or failing: the room opens all the same
+            # Readers may still join and read; nothing written can be stored (a chat gets
+            # store_unavailable), and the next message tries to reserve again (`check`).
+            log.warning("could not reserve ids for show %s: %s", room.show_id, brief(error))
+            top = room.next_id - 1
+        self.reserved[room.show_id] = top
 
     def check(self, room: Room) -> None:
         """Reserve the next block in the background when the room nears its mark."""

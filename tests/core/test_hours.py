@@ -9,7 +9,7 @@ import pytest
 from livecommerce.core.hours import ALWAYS, Opening, OpeningHours, Phase, during
 from livecommerce.core.models import ChatMessage, Role, Show, ShowStatus
 from livecommerce.core.protocol import Chat, Moderate, Restrict
-from livecommerce.core.room import Deliver, Effect, Room, RoomRules
+from livecommerce.core.room import Deliver, Effect, Room, RoomRules, Store
 from livecommerce.core.routing import Member
 
 STARTS = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
@@ -55,10 +55,15 @@ def room() -> Room:
 
 
 def delivered(effects: list[Effect], conn: int, kind: str) -> list[dict[str, object]]:
-    return [
-        e.frame
+    """The frames of `kind` to `conn`, the ack the adapter releases after the store's
+    commit included."""
+    deliveries = [
+        e.ack if isinstance(e, Store) else e
         for e in effects
-        if isinstance(e, Deliver) and conn in e.to and e.frame["type"] == kind
+        if isinstance(e, Deliver) or (isinstance(e, Store) and e.ack is not None)
+    ]
+    return [
+        d.frame for d in deliveries if d is not None and conn in d.to and d.frame["type"] == kind
     ]
 
 

@@ -131,6 +131,9 @@ def _replace(path: Path, old: str, new: str) -> None:
         ("streamers.toml", '"Asia/Urumqi"', '"Mars/Olympus"', "is not an IANA time zone"),
         ("shows.toml", 'status = "finished"', 'status = "maybe"', "is not one of"),
         ("shows.toml", "2026-11-20T13:00:00Z", "2026-11-20T13:00:00", "with a UTC offset"),
+        # No UTC time exists for these: one line, not an OverflowError.
+        ("shows.toml", "2026-11-20T13:00:00Z", "0001-01-01T00:00:00+14:00", "1970 to 2099"),
+        ("shows.toml", "2026-11-20T13:00:00Z", "9999-12-31T23:59:59-14:00", "1970 to 2099"),
         ("products.toml", 'sku = "IT-LAP-14"', "sku = 14", "sku must be non-empty text"),
         ("products.toml", 'streamer = "khorgos-it"', 'streamer = "nobody"', "unknown streamer"),
     ],
