@@ -21,7 +21,7 @@ def product_matcher(products: Iterable[Product]) -> TermMatcher[str]:
 
 def mentioned(matcher: TermMatcher[str], text: str) -> tuple[str, ...]:
     """The skus a text names, in the order it names them."""
-    return tuple(match.value for match in matcher.find(text))
+    return matcher.values(text)
 
 
 def blocked_matcher(terms: Mapping[str, Iterable[str]]) -> TermMatcher[str]:
@@ -31,4 +31,4 @@ def blocked_matcher(terms: Mapping[str, Iterable[str]]) -> TermMatcher[str]:
 
 def is_blocked(matcher: TermMatcher[str], text: str, lang: str) -> bool:
     """Whether `text` holds a blocked term of `lang`."""
-    return any(match.value == lang for match in matcher.find(text, unique=False))
+    return lang in matcher.values(text)

@@ -8,6 +8,7 @@ never decide whether a term is found.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable
@@ -46,6 +47,11 @@ _OKINA = "\u02bb"
 _APOSTROPHES = "'`\u2018\u2019\u02bc\u02bb\u2032"
 _UZBEK_APOSTROPHE = re.compile(f"(?<=[og])[{re.escape(_APOSTROPHES)}]")
 
+# One scan each to tell whether a fold has anything to do (str.translate costs about ten
+# times a search, even when it changes nothing).
+_AFTER_CASEFOLD_CHARS = re.compile(f"[ё\u0647{_INVISIBLE}]")
+_APOSTROPHE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES)}]")
+
 # Han ideographs: CJK text has no spaces, so no word boundary is needed next to them.
 _HAN_RANGES = (
     (0x3400, 0x4DBF),  # extension A
@@ -60,7 +66,31 @@ def normalize(text: str) -> str:
 
     The result is not aligned with the original text (characters are removed, expanded
     and collapsed), so positions in it only make sense within the normalized text.
+
+    Chat is mostly text that none of the folds below touch, so each one is skipped when
+    a single scan finds nothing for it to do; the result is always that of
+    `normalize_full` (tests/core/test_text.py checks it on random multilingual text).
     """
+    if text.isascii():
+        # ASCII is already NFKC, holds none of the characters translated before or after
+        # it, and casefolds like lower(); of the apostrophes only ' and ` are ASCII.
+        text = text.lower()
+        if "'" in text or "`" in text:
+            text = _UZBEK_APOSTROPHE.sub(_OKINA, text)
+        return " ".join(text.split())
+    if "\u200b" in text or "\u00b4" in text:
+        text = text.translate(_BEFORE_NFKC)
+    # unicodedata.normalize returns text that is already NFKC after a quick check.
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _AFTER_CASEFOLD_CHARS.search(text) is not None:
+        text = text.translate(_AFTER_CASEFOLD)
+    if _APOSTROPHE_CHARS.search(text) is not None:
+        text = _UZBEK_APOSTROPHE.sub(_OKINA, text)
+    return " ".join(text.split())
+
+
+def normalize_full(text: str) -> str:
+    """`normalize` by every step in turn, with no shortcut: the reference it must equal."""
     text = unicodedata.normalize("NFKC", text.translate(_BEFORE_NFKC))
     text = text.casefold().translate(_AFTER_CASEFOLD)
     if "o" in text or "g" in text:
@@ -93,6 +123,7 @@ class Match(Generic[T]):
 @dataclass(frozen=True, slots=True)
 class _Term(Generic[T]):
     pattern: str
+    length: int
     values: tuple[T, ...]
     # Whether the pattern's first/last character needs a word boundary next to it.
     bounded_start: bool
@@ -124,6 +155,7 @@ class TermMatcher(Generic[T]):
             for pattern, values in values_by_pattern.items():
                 term = _Term(
                     pattern=pattern,
+                    length=len(pattern),
                     values=tuple(values),
                     bounded_start=not _is_han(pattern[0]),
                     bounded_end=not _is_han(pattern[-1]),
@@ -151,17 +183,47 @@ class TermMatcher(Generic[T]):
         Lets a caller normalize a message once for several matchers (products, blocked
         terms); passing text that was not normalized gives undefined matches.
         """
+        matches: list[Match[T]] = []
+        seen: set[T] = set()
+        for start, end, term in self._chosen(text):
+            for value in term.values:
+                if unique:
+                    if value in seen:
+                        continue
+                    seen.add(value)
+                matches.append(Match(value, term.pattern, start, end))
+        return matches
+
+    def values(self, text: str) -> tuple[T, ...]:
+        """The values `find(text)` gives, in the same order, without building matches."""
+        found: dict[T, None] = {}
+        for _, _, term in self._chosen(normalize(text)):
+            for value in term.values:
+                found.setdefault(value)
+        return tuple(found)
+
+    def _chosen(self, text: str) -> list[tuple[int, int, _Term[T]]]:
+        """Whole-word matches in normalized `text`: none overlap, in order of position."""
         if self._automaton is None or not text:
             return []
         candidates: list[tuple[int, int, _Term[T]]] = []
         last = len(text) - 1
         for end_index, term in self._automaton.iter(text):
-            start = end_index - len(term.pattern) + 1
+            start = end_index - term.length + 1
             if term.bounded_start and start > 0 and _blocks(text[start - 1]):
                 continue
             if term.bounded_end and end_index < last and _blocks(text[end_index + 1]):
                 continue
             candidates.append((start, end_index + 1, term))
+        # The automaton reports matches by their end; if none overlaps the one before,
+        # none overlaps at all, and there is nothing to choose (most messages).
+        previous_end = 0
+        for start, end, _ in candidates:
+            if start < previous_end:
+                break
+            previous_end = end
+        else:
+            return candidates
         # Longest first; among equals, leftmost first. A taken character is never reused.
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
         taken = bytearray(len(text))
@@ -171,18 +233,12 @@ class TermMatcher(Generic[T]):
                 taken[start:end] = b"\x01" * (end - start)
                 chosen.append((start, end, term))
         chosen.sort(key=lambda c: c[0])
-        matches: list[Match[T]] = []
-        seen: set[T] = set()
-        for start, end, term in chosen:
-            for value in term.values:
-                if unique:
-                    if value in seen:
-                        continue
-                    seen.add(value)
-                matches.append(Match(value, term.pattern, start, end))
-        return matches
+        return chosen
 
 
+# Chat uses few distinct characters, so the answer for each is kept; the bound keeps a
+# flood of distinct characters from growing it without end.
+@functools.lru_cache(maxsize=4096)
 def _blocks(neighbour: str) -> bool:
     """Whether a character next to a match makes it part of a longer word."""
     return _is_word_char(neighbour) and not _is_han(neighbour)

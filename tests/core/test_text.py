@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import unicodedata
 
-from livecommerce.core.text import Match, TermMatcher, normalize
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from livecommerce.core.text import Match, TermMatcher, normalize, normalize_full
 
 ZWSP, ZWNJ, ZWJ, WJ, BOM = "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"
 SOFT_HYPHEN, TATWEEL = "\u00ad", "\u0640"
@@ -234,3 +238,102 @@ def test_repeated_word_in_long_text_found_every_time() -> None:
     assert len(PRODUCTS.find("ноут " * 2000, unique=False)) == 2000
     assert len(PRODUCTS.find("这个笔记本多少钱" * 1250, unique=False)) == 1250
     assert PRODUCTS.find("н" * 10_000) == []
+
+
+# Random chat in the scripts the shows use, with every character a fold acts on.
+_SPECIAL = [
+    *(ZWSP, ZWNJ, ZWJ, WJ, BOM, SOFT_HYPHEN, TATWEEL, LRM, RLM, RLE, PDF, RLI, PDI),
+    *("\u061c", "\u00b4", "'", "`", "\u2018", "\u2019", "\u02bc", OKINA, "\u2032"),
+    *("\uff07", "o", "g", "O", "G", "Ё", "ё", "\u0647", "\u06d5", "\u06be", "\ufbac"),
+    *(" ", "\t", "\n", "\u00a0", "\u3000", "\u0301", "\ufe71", "\u1e9e", "\ufb01"),
+    *("🔥", "👍🏽", "\u2764\ufe0f", "\U0001f1f0\U0001f1ff"),
+]
+_RANGES = [
+    (0x20, 0x7E),  # ASCII
+    (0x0400, 0x04FF),  # Cyrillic, with Kazakh, Kyrgyz and Uzbek letters
+    (0x0600, 0x06FF),  # Arabic script (Uyghur)
+    (0xFB50, 0xFDFF),  # Arabic presentation forms A
+    (0xFE70, 0xFEFF),  # Arabic presentation forms B, BOM
+    (0xFF01, 0xFF5E),  # full-width Latin, digits and punctuation
+    (0x4E00, 0x4FFF),  # CJK ideographs
+    (0x0300, 0x036F),  # combining marks
+]
+_CHARS = st.one_of(
+    st.sampled_from(_SPECIAL),
+    *(st.characters(min_codepoint=low, max_codepoint=high) for low, high in _RANGES),
+)
+_CHAT = st.lists(_CHARS, max_size=40).map("".join)
+
+
+@given(_CHAT)
+@example("O\u00b4ZBEK o\u200d'zbek G\uff07ALLA")
+@example("\ufed7\ufe8e\ufee7\ufb7d\ufeea \ufe71 Ёлка")
+@example("ｉＰｈｏｎｅ\u3000１５")
+def test_normalize_takes_shortcuts_to_the_same_text(text: str) -> None:
+    assert normalize(text) == normalize_full(text)
+
+
+@given(st.text(max_size=40))
+def test_normalize_agrees_on_any_text(text: str) -> None:
+    assert normalize(text) == normalize_full(text)
+
+
+def _reference_find(matcher_pairs: list[tuple[str, str]], text: str) -> list[tuple[str, int]]:
+    """Whole-word matches by brute force: every occurrence, longest then leftmost kept."""
+    folded = normalize_full(text)
+
+    def word(char: str) -> bool:
+        han = unicodedata.name(char, "").startswith("CJK")
+        return (char.isalnum() or unicodedata.category(char)[0] == "M") and not han
+
+    found = []
+    for pattern, value in matcher_pairs:
+        pattern = normalize_full(pattern)
+        start = folded.find(pattern)
+        while start != -1:
+            end = start + len(pattern)
+            if not (start > 0 and word(pattern[0]) and word(folded[start - 1])) and not (
+                end < len(folded) and word(pattern[-1]) and word(folded[end])
+            ):
+                found.append((start, end, value))
+            start = folded.find(pattern, start + 1)
+    found.sort(key=lambda f: (f[0] - f[1], f[0]))
+    taken: set[int] = set()
+    chosen = []
+    for start, end, value in found:
+        if taken.isdisjoint(range(start, end)):
+            taken.update(range(start, end))
+            chosen.append((start, end, value))
+    return [(value, start) for start, _, value in sorted(chosen)]
+
+
+_PAIRS = [
+    ("ноут", "laptop"),
+    ("ноутбук", "laptop"),
+    ("мойка", "sink"),
+    ("двойная мойка", "double-sink"),
+    ("笔记本", "laptop"),
+    ("本子", "notebook"),  # overlaps 笔记本 by one character in 笔记本子
+    ("iphone", "phone"),
+    ("iphone 15", "phone-15"),
+    ("15 pro", "pro"),  # overlaps iphone 15 in iphone 15 pro
+    ("oʻzbek", "uz"),
+    ("قانچە", "ug"),
+    ("елка", "tree"),
+]
+_WORDS = st.sampled_from(
+    [p for p, _ in _PAIRS] + ["ноутбуки", "супер", "15", "pro", "这个", "o'", "Ё", "ЁЛКА"]
+)
+_PIECES = st.one_of(_WORDS, _CHARS, st.sampled_from([" ", ", ", "?", "\u0301"]))
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+@example("двойная мойка мойка ноутбук")
+@example("iphone 15 iphone 15 pro 这个笔记本iphone")
+@example("笔记本子 本子笔记本")
+def test_find_agrees_with_a_brute_force_search(text: str) -> None:
+    matcher = TermMatcher(_PAIRS)
+    found = matcher.find(text, unique=False)
+    assert [(m.value, m.start) for m in found] == _reference_find(_PAIRS, text)
+    unique = [m.value for m in matcher.find(text)]
+    assert list(matcher.values(text)) == unique == list(dict.fromkeys(unique))
