@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
+from livecommerce.config import opening
+from livecommerce.core.hours import during
 from livecommerce.core.models import Show
 from livecommerce.core.shows import split_by_time
 from livecommerce.files.reports.csvfile import spreadsheet_safe
@@ -128,13 +130,18 @@ CHAT_COLUMNS = ["id", "ts", "lang", "declared_lang", "user", "name", "role", "te
 
 @routes.get("/api/streams/{id}/chat")
 async def chat_export(request: web.Request) -> web.StreamResponse:
-    """The show's chat as JSON (default) or CSV (`?format=csv`); deleted messages are gone."""
+    """The show's chat as JSON (default) or CSV (`?format=csv`): what was written while
+    the show was open (when the hours apply); deleted messages are gone."""
     show = await _show_or_404(request)
     wanted = request.query.get("format", "json")
     if wanted not in ("json", "csv"):
         raise ApiError(400, "bad_format")
     await request.app[SERVICES].rooms.writer.drain()
-    messages = await request.app[SERVICES].store.chat_messages(show.id, limit=1_000_000)
+    services = request.app[SERVICES]
+    messages = await services.store.chat_messages(show.id, limit=1_000_000)
+    rule = opening(services.settings)
+    if rule is not None:  # what came outside the show's hours is not its chat
+        messages = during(rule.hours(show), messages)
     rows = [
         {
             "id": m.id,

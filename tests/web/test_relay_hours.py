@@ -99,9 +99,14 @@ async def test_a_late_message_does_not_change_the_closed_shows_report(
         )
         after = await report(server)
         assert after == before
+        exported = await get_json(server, f"/api/streams/{SHOW}/chat")
+        assert 9_000 not in [m["id"] for m in exported["messages"]]
+        assert exported["messages"]  # the show's own chat is all there
     # The same store read with the hours off counts them: the filter is what keeps them out.
     async with running(settings, seeded_store, chat_opening_hours=False) as server:
         counted = await report(server)
         assert 9_000 in [q["message_id"] for q in counted["questions"]]
         assert counted != before
+        exported = await get_json(server, f"/api/streams/{SHOW}/chat")
+        assert 9_000 in [m["id"] for m in exported["messages"]]
     assert late < NOW
