@@ -79,7 +79,7 @@ def parse_order(
     `skus`, when given, are the products the shop sells; `now` refuses orders from the
     future (more than a day ahead, for clock skew).
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # dict: no ABC check
         raise _bad("order", N_("{field} must be a JSON object."))
     if not _FIELD_SET.issuperset(data):
         unknown = sorted(set(data) - _FIELD_SET)
@@ -139,12 +139,13 @@ def _price(data: Mapping[str, Any]) -> Decimal:
     elif isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
     text = _str({"unit_price": raw}, "unit_price")
-    if not _PRICE.fullmatch(text) or Decimal(text) > MAX_PRICE:
+    price = Decimal(text) if _PRICE.fullmatch(text) else None
+    if price is None or price > MAX_PRICE:
         raise _bad(
             "unit_price",
             N_("{field} must be a price of 0 or more, in digits with a dot, such as 379.50."),
         )
-    return Decimal(text)
+    return price
 
 
 CONFLICT = N_("Order {id} was already received with different {changed}.")

@@ -9,49 +9,57 @@ The values are converted by the columns' own bind processors, as SQLAlchemy woul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-Processor = Callable[[Any], Any] | None
 
-
-def _plan(
+def _statement(
     conn: AsyncConnection, table: sa.Table, names: Sequence[str], keys: Sequence[str]
-) -> tuple[str, list[Processor]]:
-    """The statement and each column's bind processor (once per call, not per row)."""
-    dialect = conn.dialect
-    preparer = dialect.identifier_preparer
+) -> str:
+    preparer = conn.dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in names)
     conflict = ", ".join(preparer.quote(key) for key in keys)
-    statement = (
+    return (
         f"INSERT INTO {preparer.format_table(table)} ({columns}) "
         f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({conflict}) DO NOTHING"
     )
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
-    return statement, processors
+
+
+async def insert_columns_sqlite(
+    conn: AsyncConnection,
+    table: sa.Table,
+    columns: dict[str, list[Any]],
+    keys: Sequence[str],
+) -> int:
+    """Insert rows given column by column (equal lengths) whose `keys` are not stored
+    yet; how many were new. SQLite only (qmark parameters, rowcount summed over the
+    executemany)."""
+    names = list(columns)
+    if not names or not columns[names[0]]:
+        return 0
+    dialect = conn.dialect
+    converted: list[list[Any]] = []
+    for name in names:
+        values = columns[name]
+        # The column's processor, once per column (what SQLAlchemy applies per value).
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            values = [None if value is None else process(value) for value in values]
+        converted.append(values)
+    result = await conn.exec_driver_sql(
+        _statement(conn, table, names, keys), list(zip(*converted, strict=True))
+    )
+    return int(result.rowcount)
 
 
 async def insert_new_sqlite(
     conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]
 ) -> int:
-    """Insert the rows (all with the same keys) whose `keys` are not stored yet; how
-    many were new. SQLite only (qmark parameters, rowcount summed over executemany)."""
+    """`insert_columns_sqlite` for rows as mappings (all with the same keys)."""
     if not rows:
         return 0
-    names = list(rows[0])
-    statement, processors = _plan(conn, table, names, keys)
-    # Column by column: one pass per column through its processor, then the tuples.
-    columns: list[list[Any]] = []
-    for name, process in zip(names, processors, strict=True):
-        values = [row[name] for row in rows]
-        if process is not None:
-            values = [None if value is None else process(value) for value in values]
-        columns.append(values)
-    params = list(zip(*columns, strict=True))
-    result = await conn.exec_driver_sql(statement, params)
-    return int(result.rowcount)
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    return await insert_columns_sqlite(conn, table, columns, keys)

@@ -324,8 +324,12 @@ class SqlStore(abc.ABC):
         """Store orders, idempotent on the order id; returns how many were new."""
         # The fields are the columns (no dataclasses.asdict: it deep-copies every value).
         fields = [f.name for f in dataclasses.fields(Order)]
-        rows = [{name: getattr(o, name) for name in fields} for o in orders]
+        orders = list(orders)
         async with self._write() as conn:
+            if self._dialect == "sqlite":  # column by column, no mapping per row
+                columns = {name: [getattr(o, name) for o in orders] for name in fields}
+                return await bulk.insert_columns_sqlite(conn, t.orders, columns, ["id"])
+            rows = [{name: getattr(o, name) for name in fields} for o in orders]
             return await self._insert_new(conn, t.orders, rows, ["id"])
 
     # -- reads ---------------------------------------------------------------------------
