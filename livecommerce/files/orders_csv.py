@@ -92,30 +92,32 @@ async def import_orders(
             outcome.rejected.append(Rejected(line, "id", l10n.render(CONFLICT, params)))
         return bool(changed)
 
-    async def write(orders: list[Order]) -> None:
-        added = await store.add_orders(orders)
+    async def write(orders: list[Order], lines: dict[str, int]) -> None:
+        added = await store.add_orders(orders)  # an id already stored is left as it is
         outcome.accepted += added
-        outcome.duplicates += len(orders) - added
+        if added < len(orders):
+            # Some ids were stored before this import: each is the same order sent again
+            # (a duplicate) or another order under a known id (a conflict: rejected).
+            stored = await store.orders_by_id(o.id for o in orders)
+            conflicts = sum(
+                1 for o in orders if o.id in stored and conflict(lines[o.id], o, stored[o.id])
+            )
+            outcome.duplicates += len(orders) - added - conflicts
         progress(len(orders))
 
     # One batch is written while the next is read and checked (SQLite works outside
-    # Python's lock); one at a time, so the batches are stored in the file's order.
+    # Python's lock); one at a time, so the batches are stored in the file's order. The
+    # stored orders are read back only when a batch holds ids stored before (a file
+    # imported again), not for every batch of a new file.
     writing: asyncio.Task[None] | None = None
 
     async def flush() -> None:
-        nonlocal writing
-        # The ids of this batch are not in the batch being written (`seen`): the stored
-        # orders it is checked against are the ones stored before the import.
-        stored = await store.orders_by_id(o.id for o in batch)
-        kept = [
-            o for o in batch if o.id not in stored or not conflict(lines[o.id], o, stored[o.id])
-        ]
-        progress(len(lines) - len(kept))
-        lines.clear()
-        batch.clear()
+        nonlocal writing, lines
         if writing is not None:
             await writing
-        writing = asyncio.create_task(write(kept))
+        writing = asyncio.create_task(write(batch[:], lines))
+        lines = {}
+        batch.clear()
 
     try:
         for line, row in _rows(path):
