@@ -3,6 +3,7 @@ reported with its line and reason and never stops the good ones."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from livecommerce.store import SqlStore
 
 BATCH = 2_000  # orders per statement and transaction (and per progress step)
 MAX_ROWS = 1_000_000
+YIELD_EVERY = 200  # rows read between turns of the event loop
 
 
 @dataclass
@@ -90,47 +92,73 @@ async def import_orders(
             outcome.rejected.append(Rejected(line, "id", l10n.render(CONFLICT, params)))
         return bool(changed)
 
-    async def flush() -> None:
-        stored = await store.orders_by_id(o.id for o in batch)
-        batch[:] = [
-            o for o in batch if o.id not in stored or not conflict(lines[o.id], o, stored[o.id])
-        ]
-        progress(len(lines) - len(batch))
-        lines.clear()
-        added = await store.add_orders(batch)
+    async def write(orders: list[Order], lines: dict[str, int]) -> None:
+        added = await store.add_orders(orders)  # an id already stored is left as it is
         outcome.accepted += added
-        outcome.duplicates += len(batch) - added
-        progress(len(batch))
+        if added < len(orders):
+            # Some ids were stored before this import: each is the same order sent again
+            # (a duplicate) or another order under a known id (a conflict: rejected).
+            stored = await store.orders_by_id(o.id for o in orders)
+            conflicts = sum(
+                1 for o in orders if o.id in stored and conflict(lines[o.id], o, stored[o.id])
+            )
+            outcome.duplicates += len(orders) - added - conflicts
+        progress(len(orders))
+
+    # One batch is written while the next is read and checked (SQLite works outside
+    # Python's lock); one at a time, so the batches are stored in the file's order. The
+    # stored orders are read back only when a batch holds ids stored before (a file
+    # imported again), not for every batch of a new file.
+    writing: asyncio.Task[None] | None = None
+
+    async def flush() -> None:
+        nonlocal writing, lines
+        if writing is not None:
+            await writing
+        writing = asyncio.create_task(write(batch[:], lines))
+        lines = {}
         batch.clear()
 
-    for line, row in _rows(path):
-        outcome.rows += 1
-        if None in row:
-            # More cells than the header names: an unquoted comma shifted the columns, so
-            # every field after it is in the wrong place.
-            reason = l10n.render(N_("The row has more fields than the header."), {})
-            outcome.rejected.append(Rejected(line, "row", reason))
-            progress(1)
-            continue
-        try:
-            order = parse_order(row, skus=skus, now=now)
-        except OrderError as error:
-            outcome.rejected.append(
-                Rejected(line, error.field, l10n.render(error.text.template, error.text.params))
-            )
-            progress(1)
-            continue
-        if order.id in seen:
-            if not conflict(line, order, seen[order.id]):
-                outcome.duplicates += 1
-            progress(1)
-            continue
-        seen[order.id] = order
-        lines[order.id] = line
-        batch.append(order)
-        if len(batch) >= BATCH:
+    try:
+        for line, row in _rows(path):
+            outcome.rows += 1
+            if outcome.rows % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # the batch being written takes its next step
+            if None in row:
+                # More cells than the header names: an unquoted comma shifted the
+                # columns, so every field after it is in the wrong place.
+                reason = l10n.render(N_("The row has more fields than the header."), {})
+                outcome.rejected.append(Rejected(line, "row", reason))
+                progress(1)
+                continue
+            try:
+                order = parse_order(row, skus=skus, now=now)
+            except OrderError as error:
+                outcome.rejected.append(
+                    Rejected(line, error.field, l10n.render(error.text.template, error.text.params))
+                )
+                progress(1)
+                continue
+            if order.id in seen:
+                if not conflict(line, order, seen[order.id]):
+                    outcome.duplicates += 1
+                progress(1)
+                continue
+            seen[order.id] = order
+            lines[order.id] = line
+            batch.append(order)
+            if len(batch) >= BATCH:
+                await flush()
+        if batch:
             await flush()
-    if batch:
-        await flush()
+        if writing is not None:
+            await writing
+    finally:
+        # A file that fails halfway (or a cancelled import): the batch in flight ends
+        # as it would have ended alone, before the error goes on.
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])
+        if writing is not None and writing.done() and not writing.cancelled():
+            writing.exception()  # retrieved: the error that ended the import is raised
     outcome.rejected.sort(key=lambda r: r.line)
     return outcome

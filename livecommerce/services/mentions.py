@@ -14,13 +14,21 @@ from livecommerce.metrics import Metrics
 from livecommerce.services.batching import BatchWriter
 from livecommerce.store import SqlStore
 
+# Mentions per write (one statement, one commit): a burst is committed in a few writes;
+# a quiet show's mentions still go within the writer's max_delay.
+MAX_BATCH = 2_000
+
 
 class MentionLog:
     def __init__(self, store: SqlStore, metrics: Metrics, max_buffer: int = 100_000) -> None:
         self.store = store
         self.metrics = metrics
         self.writer: BatchWriter[Mention] = BatchWriter(
-            "mentions", self._write, max_buffer=max_buffer, on_change=self._changed
+            "mentions",
+            self._write,
+            max_batch=MAX_BATCH,
+            max_buffer=max_buffer,
+            on_change=self._changed,
         )
 
     def start(self) -> None:

@@ -35,7 +35,7 @@ from livecommerce.core.models import (
     Streamer,
 )
 from livecommerce.errors import StoreError
-from livecommerce.store import migrate, sequences
+from livecommerce.store import bulk, migrate, sequences
 from livecommerce.store import schema as t
 
 # Orders converted per turn of the event loop when a large read streams them.
@@ -140,6 +140,9 @@ class SqlStore(abc.ABC):
         """Insert the rows whose keys are not there yet; returns how many were new."""
         if not rows:
             return 0
+        if self._dialect == "sqlite":
+            # One executemany in the driver; its rowcount counts the rows that were new.
+            return await bulk.insert_new_sqlite(conn, table, rows, keys)
         statement = self._insert(table).on_conflict_do_nothing(index_elements=keys)
         # One statement for the lot; RETURNING counts the rows that were new.
         result = await conn.execute(statement.returning(*(table.c[k] for k in keys)), rows)
@@ -321,8 +324,12 @@ class SqlStore(abc.ABC):
         """Store orders, idempotent on the order id; returns how many were new."""
         # The fields are the columns (no dataclasses.asdict: it deep-copies every value).
         fields = [f.name for f in dataclasses.fields(Order)]
-        rows = [{name: getattr(o, name) for name in fields} for o in orders]
+        orders = list(orders)
         async with self._write() as conn:
+            if self._dialect == "sqlite":  # column by column, no mapping per row
+                columns = {name: [getattr(o, name) for o in orders] for name in fields}
+                return await bulk.insert_columns_sqlite(conn, t.orders, columns, ["id"])
+            rows = [{name: getattr(o, name) for name in fields} for o in orders]
             return await self._insert_new(conn, t.orders, rows, ["id"])
 
     # -- reads ---------------------------------------------------------------------------

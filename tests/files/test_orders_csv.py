@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from livecommerce.app import open_store
+from livecommerce.files import orders_csv
 from tests.conftest import ROOT, SEEDS
 from tests.helpers.cli import Ran, invoke
 
@@ -382,3 +383,37 @@ def test_hostile_values_reject_their_row_and_keep_the_good_ones(data: Path, tmp_
     after = stored(data)
     assert after["EDGE-OK-2"].qty == 12
     assert not any(i.startswith("EDGE-") and "OK" not in i for i in after)
+
+
+def test_retries_and_conflicts_are_told_apart_in_every_batch(data: Path, tmp_path: Path) -> None:
+    """The import writes one batch while it checks the next, and reads stored orders
+    back only for a batch whose ids were stored before: across batches, new rows,
+    retries and conflicting rows are still each counted once and where they belong."""
+    size = orders_csv.BATCH
+    first = write_csv(tmp_path / "first.csv", [good(f"OLD-{i}") for i in range(size + 10)])
+    assert run("orders", "import", str(first), data=data).returncode == 0
+    rows = [good(f"NEW-{i}") for i in range(3 * size + 7)]  # lines 2 … 3·size+8
+    rows[5] = good("OLD-5")  # a retry in the first batch
+    rows[size + 3] = good("OLD-7", qty=4)  # a conflict in the second batch
+    rows[2 * size + 1] = good("OLD-9", sku="IT-SSD-1T")  # a conflict in the third batch
+    rows[2 * size + 2] = good(f"OLD-{size + 9}")  # a retry in the third batch
+    rows[-1] = good("OLD-0", currency="CNY")  # a conflict alone in the last batch
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    result = run("orders", "import", str(path), "--json", data=data)
+    assert result.returncode == 1, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["rows"] == len(rows)
+    assert (outcome["accepted"], outcome["duplicates"]) == (len(rows) - 5, 2)
+    assert [(r["line"], r["field"]) for r in outcome["rejected"]] == [
+        (size + 5, "id"),
+        (2 * size + 3, "id"),
+        (len(rows) + 1, "id"),
+    ]
+    assert "qty" in outcome["rejected"][0]["reason"]
+    after = stored(data)
+    assert sum(1 for i in after if i.startswith("NEW-")) == len(rows) - 5
+    assert (after["OLD-7"].qty, after["OLD-9"].sku, after["OLD-0"].currency) == (
+        1,
+        "IT-LAP-14",
+        "KZT",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -165,6 +166,35 @@ async def test_orders_are_idempotent_on_their_id(store: SqlStore) -> None:
     assert await store.add_orders([order, order]) == 0
     assert await store.orders() == [order]
     assert await store.orders(since=START + timedelta(hours=1)) == []
+
+
+async def test_a_batch_of_new_and_stored_orders_counts_only_the_new(store: SqlStore) -> None:
+    """The count `orders import` tells new rows from retries and conflicts by (on SQLite
+    the driver's rowcount of one INSERT … ON CONFLICT DO NOTHING, on PostgreSQL
+    RETURNING); a stored order is never replaced, and times written by the batch insert
+    compare with the bounds of a query to the microsecond."""
+    when = START + timedelta(minutes=5, microseconds=250)
+    first = [
+        Order(
+            f"MIX-{i}",
+            when + timedelta(seconds=i),
+            "IT-LAP-14",
+            1,
+            Decimal("10"),
+            "KZT",
+            "KZ",
+            "kk",
+            None,
+        )
+        for i in range(5)
+    ]
+    assert await store.add_orders(first[:3]) == 3
+    changed = dataclasses.replace(first[1], qty=7)  # a conflict: the stored one stays
+    assert await store.add_orders([first[0], changed, *first[3:]]) == 2
+    assert await store.orders() == first
+    assert await store.orders(since=when + timedelta(seconds=1)) == first[1:]
+    assert await store.orders(until=when + timedelta(seconds=1)) == first[:1]
+    assert await store.add_orders([]) == 0
 
 
 async def test_orders_by_id_give_the_stored_orders_to_compare(store: SqlStore) -> None:
