@@ -25,7 +25,8 @@ from livecommerce.cli.console import (
 )
 from livecommerce.config import Settings
 from livecommerce.core.models import Market, Streamer
-from livecommerce.core.planner import Coverage, PlanError, ZoneFit, compare_zones
+from livecommerce.core.plan_errors import PlanError
+from livecommerce.core.planner import Coverage, ZoneFit, compare_zones
 from livecommerce.core.values import MomentError, parse_day
 from livecommerce.errors import CannotPlanError, UnknownStreamerError
 from livecommerce.files import schedules, seeds

@@ -24,10 +24,10 @@ from babel.numbers import format_percent
 from multidict import MultiMapping
 
 from livecommerce.core.models import Market, Streamer
+from livecommerce.core.plan_errors import PlanError
 from livecommerce.core.planner import (
     Moderator,
     Plan,
-    PlanError,
     ZoneFit,
     audience_curve,
     compare_zones,

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livecommerce.core.models import HourRange, Market, Streamer
+from livecommerce.core.plan_errors import NoSlotError, PlanInputError, UnknownZoneError
 from livecommerce.core.planner import (
     DAY,
     PEAK,
@@ -21,10 +22,7 @@ from livecommerce.core.planner import (
     SHOULDER,
     Hours,
     Moderator,
-    NoSlotError,
     Plan,
-    PlanInputError,
-    UnknownZoneError,
     audience_curve,
     compare_zones,
     cover,
