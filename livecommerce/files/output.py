@@ -26,25 +26,33 @@ REASONS = {
 OTHER = N_("the system refused to write it")
 
 
-def write_output(path: Path, content: bytes | str) -> None:
+def write_atomically(path: Path, content: bytes | str, mode: int | None = None) -> None:
     """Write `content` to `path` through a temporary file in the same folder, renamed
-    over it; a file marked read-only is refused even for root. `OutputFileError` names
-    the path and the reason; nothing is left behind."""
+    over it: a reader sees the old file or the new one, never half of one (OSError as
+    it comes; `mode` for the file, else the temporary file's own, 0600)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_output(path: Path, content: bytes | str) -> None:
+    """Write a file the user asked for, whole or not at all (`write_atomically`); a file
+    marked read-only is refused even for root. `OutputFileError` names the path and the
+    reason; nothing is left behind."""
     try:
         _refuse_read_only(path)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomically(path, content, mode=0o644)
     except OSError as error:
         reason = REASONS.get(error.errno or 0, OTHER)
         raise OutputFileError(path=str(path), reason=reason) from None

@@ -14,7 +14,7 @@ import csv
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from livecommerce.core.models import (
     Streamer,
 )
 from livecommerce.core.planner import Hours, Moderator
+from livecommerce.core.values import MomentError, parse_moment
 from livecommerce.errors import SeedError
 from livecommerce.store.sql import SqlStore
 
@@ -134,10 +135,10 @@ def _moment(value: Any, what: str) -> datetime:
             raise Bad(f"{what} {value!r} is not an ISO 8601 time") from None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise Bad(f"{what} must be a time with a UTC offset, such as 2026-11-20T13:00:00Z")
-    try:  # year 1 with +14:00 or year 9999 with -14:00 has no UTC time
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise Bad(f"{what} {value.isoformat()} is outside the years 1970 to 2099") from None
+    try:  # 1970 to 2099: year 1 with +14:00 or year 9999 with -14:00 has no UTC time
+        return parse_moment(value, what)
+    except MomentError as error:
+        raise Bad(error.text.template.format(**error.text.params)) from None
 
 
 def _hours(value: Any) -> tuple[HourRange, ...]:

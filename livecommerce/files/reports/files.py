@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from livecommerce.core.models import Market
 from livecommerce.core.report import Report
+from livecommerce.files.output import write_atomically
 from livecommerce.files.reports import data, html
 from livecommerce.files.reports.view import build_view
 from livecommerce.i18n import Localizer
@@ -33,22 +31,6 @@ def file_stem(show_id: str) -> str:
     return stem[:200] or "_"
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, renamed over
-    it: a reader sees the old file or the new one, never half of one."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def write_files(
     report: Report, markets: list[Market], l10n: Localizer, folder: Path
 ) -> ReportFiles:
@@ -59,6 +41,6 @@ def write_files(
     files = ReportFiles(json=folder / f"{stem}.json", html=folder / f"{stem}.html")
     document = json.dumps(data.to_data(report), ensure_ascii=False, indent=2) + "\n"
     page = html.to_html(report, build_view(report, l10n, markets), l10n, markets)
-    write_text_atomically(files.json, document)
-    write_text_atomically(files.html, page)
+    write_atomically(files.json, document)
+    write_atomically(files.html, page)
     return files

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from livecommerce.files.reports.files import file_stem, write_text_atomically
+from livecommerce.files.output import write_atomically
+from livecommerce.files.reports.files import file_stem
 
 
 @pytest.mark.parametrize(
@@ -30,16 +31,16 @@ def test_a_show_id_becomes_a_plain_file_name(show_id: str, stem: str) -> None:
 
 def test_a_file_is_replaced_whole_and_leaves_nothing_behind(tmp_path: Path) -> None:
     target = tmp_path / "show.json"
-    write_text_atomically(target, "first\n")
-    write_text_atomically(target, "второй\n")
+    write_atomically(target, "first\n")
+    write_atomically(target, "второй\n")
     assert target.read_text(encoding="utf-8") == "второй\n"
     assert [p.name for p in tmp_path.iterdir()] == ["show.json"]
 
 
 def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "show.json"
-    write_text_atomically(target, "kept\n")
+    write_atomically(target, "kept\n")
     with pytest.raises(UnicodeEncodeError):
-        write_text_atomically(target, "half \udcff")  # a lone surrogate cannot be written
+        write_atomically(target, "half \udcff")  # a lone surrogate cannot be written
     assert target.read_text(encoding="utf-8") == "kept\n"
     assert [p.name for p in tmp_path.iterdir()] == ["show.json"]
