@@ -80,6 +80,27 @@ class Detection:
     lang: str
     confident: bool
     reason: str
+    # The writing system the message was written in (ISO 15924: "Cyrl", "Latn", "Arab",
+    # "Hani"), or "" when there were too few letters to tell; moderators see it.
+    script: str = ""
+    # The detector could not place the message: it went to the sender's channel (by the
+    # priors) and its moderators see it flagged "language unsure".
+    unsure: bool = False
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What is known of a sender before reading the message, strongest first.
+
+    `history`: the languages of the sender's own earlier messages that the detector
+    placed (or a moderator moved), most recent last; `channels`: the languages the sender
+    declared (chose to read), empty when they declared nothing; `accept`: the browser's
+    Accept-Language languages mapped to ours, in the browser's order of preference.
+    """
+
+    history: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()
 
 
 class NoLanguagesError(ValueError):
