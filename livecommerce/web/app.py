@@ -2,8 +2,8 @@
 
 `create_app(services)` receives what the process runs (a `Services`, built by
 `livecommerce.app`); the background work starts and stops with the app through
-`cleanup_ctx`, one generator per concern: the live rooms always, the show jobs when
-asked (`serve` asks; a test's app does not).
+`cleanup_ctx`, one generator per concern: the loop-lag monitor and the live rooms
+always, the show jobs when asked (`serve` asks; a test's app does not).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from livecommerce.services import loop_lag
 from livecommerce.services.process import Services, leading_show_jobs, live_rooms
 from livecommerce.web import announcements, api, mentions, orders, pages, plan, relay, reports
 from livecommerce.web.context import SERVICES, TEMPLATES
@@ -33,6 +34,12 @@ async def rooms_context(app: web.Application) -> AsyncIterator[None]:
     """The catalog, the language model, the rooms and the mention log at work while the
     app runs; what they hold is written when it stops."""
     async with live_rooms(app[SERVICES]):
+        yield
+
+
+async def loop_lag_context(app: web.Application) -> AsyncIterator[None]:
+    """The event loop's lag measured while the app runs (/metrics)."""
+    async with loop_lag.watching(app[SERVICES].metrics.loop_lag.observe):
         yield
 
 
@@ -65,6 +72,7 @@ def create_app(services: Services, *, show_jobs: bool = False) -> web.Applicatio
         services.secret,
         relay.Coalescer(services.settings.send_coalesce, services.metrics),
     )
+    app.cleanup_ctx.append(loop_lag_context)
     app.cleanup_ctx.append(rooms_context)
     if show_jobs:
         app.cleanup_ctx.append(show_jobs_context)
