@@ -58,6 +58,14 @@ async def close_chats(app: web.Application) -> None:
         connection.close(1001, "server shutting down")
 
 
+async def favicon(request: web.Request) -> web.FileResponse:
+    """The site's icon where browsers ask for it by themselves (pages name the SVG)."""
+    return web.FileResponse(
+        STATIC / "favicon.svg",
+        headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"},
+    )
+
+
 def create_app(services: Services, *, show_jobs: bool = False) -> web.Application:
     """The app around `services` (whose store its owner starts and closes); with
     `show_jobs`, it runs the show jobs too."""
@@ -86,4 +94,5 @@ def create_app(services: Services, *, show_jobs: bool = False) -> web.Applicatio
     app.add_routes(reports.routes)
     app.add_routes(announcements.routes)
     app.router.add_static("/static", STATIC)
+    app.router.add_get("/favicon.ico", favicon)
     return app
