@@ -73,13 +73,13 @@ def bad_value(error: click.BadParameter, l10n: Localizer) -> str:
     """click's «Invalid value for --ttl: …» and «Missing option» in the reader's
     language (what click's own types say of a value stays click's English)."""
     if isinstance(error, click.MissingParameter) and error.param is not None:
-        hint = error.param.get_error_hint(error.ctx)  # type: ignore[arg-type]
+        hint = error.param.get_error_hint(error.ctx)
         return l10n.gettext("Missing option {param}.").format(param=hint)
     if error.param_hint is not None:
         hints = error.param_hint
         hint = hints if isinstance(hints, str) else " / ".join(repr(h) for h in hints)
     elif error.param is not None:
-        hint = error.param.get_error_hint(error.ctx)  # type: ignore[arg-type]
+        hint = error.param.get_error_hint(error.ctx)
     else:
         return l10n.gettext("Invalid value: {message}").format(message=error.message)
     return l10n.gettext("Invalid value for {param}: {message}").format(
