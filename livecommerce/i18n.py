@@ -169,7 +169,7 @@ class Localizer:
 
     def pgettext(self, context: str, message: str) -> str:
         """`message` in this language where the same text means other things elsewhere."""
-        return _load(self.locale, self.directory).pgettext(context, message)
+        return str(_load(self.locale, self.directory).pgettext(context, message))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _load(self.locale, self.directory).ngettext(singular, plural, n)
