@@ -67,6 +67,13 @@ class Metrics:
             "first; each is in the moderation log as action evict.",
             registry=self.registry,
         )
+        self.history_evicted = Counter(
+            "livecommerce_chat_history_evicted",
+            "Chat messages pushed out of a room's history in memory (chat_history per "
+            "language channel), oldest first. They stay in the store: not a loss, but a "
+            "resume from before them answers recovered: false.",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "livecommerce_chat_rejected",
             "Client frames answered with an error, by code.",

@@ -458,6 +458,8 @@ class Rooms:
         message = store.message
         if store.here:
             self.metrics.messages_in.labels(message.lang).inc()
+        if store.evicted:
+            self.metrics.history_evicted.inc(store.evicted)
         mentions: tuple[Mention, ...] = ()
         if message.mentions and self.mentions is not None:
             source = MentionSource.STREAMER if message.role is Role.STREAMER else MentionSource.CHAT
