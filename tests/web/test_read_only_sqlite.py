@@ -40,7 +40,7 @@ def _query_only(dbapi_connection: Any, _record: Any) -> None:
 
 async def read_only(store: SqlStore, on: bool) -> None:
     """Make the store's SQLite file read-only for the store's writes (or writable again)."""
-    writer = store._writer  # noqa: SLF001 - the one connection that writes, in the test's hands
+    writer = store._writer  # the one connection that writes, in the test's hands
     assert writer is not None
     if on:
         event.listen(writer.sync_engine, "connect", _query_only)
@@ -134,4 +134,3 @@ async def test_a_read_only_sqlite_file_is_loud_and_nothing_unstored_is_acknowled
         assert status == 201
     finally:
         await kazakh.close()
-
