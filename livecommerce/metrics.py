@@ -74,6 +74,12 @@ class Metrics:
             "resume from before them answers recovered: false.",
             registry=self.registry,
         )
+        self.id_reservation_failures = Counter(
+            "livecommerce_chat_id_reservation_failures",
+            "Failed reservations of a block of chat ids in the database (read-only, "
+            "unreachable); tried again with the next message, logged once per run of them.",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "livecommerce_chat_rejected",
             "Client frames answered with an error, by code.",

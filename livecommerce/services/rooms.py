@@ -139,7 +139,7 @@ class Rooms:
             on_change=self._writer_changed,
         )
         # Alone, ids come from blocks reserved in the store; with a bus, from the bus.
-        self.sequences = Sequences(store) if bus is None else None
+        self.sequences = Sequences(store, metrics) if bus is None else None
         self._ticker: asyncio.Task[None] | None = None
 
     # -- life cycle --------------------------------------------------------------------

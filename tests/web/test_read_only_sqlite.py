@@ -1,14 +1,10 @@
 """A server on a SQLite file that turns read-only while it runs (issue 11, item 5): loud,
 and it acknowledges nothing it did not store.
 
-How the file is made read-only: tests may run as root, and root writes through a
-`chmod 0444` (and a chmod never reaches a file an open connection already writes), so the
-store's writer connection is put under SQLite's own `PRAGMA query_only`. Every write
-then fails as on a read-only file (SQLITE_READONLY, "attempt to write a readonly
-database") while reads go on, which is the case to show: a database that answers but
-does not store. The pragma is set on each new writer connection and the pool is emptied,
-so the store's next write opens a read-only one; emptied again without it, the file
-takes writes again.
+The file is made read-only with SQLite's `PRAGMA query_only` on the store's writer
+connection, not with chmod: tests may run as root, who writes through a `chmod 0444`
+(see tests/helpers/read_only.py). Writes fail exactly as on a read-only file while reads
+go on: a database that answers but does not store.
 """
 
 from __future__ import annotations
@@ -20,7 +16,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import event
 
 from livecommerce.app import build_services
 from livecommerce.config import Settings
@@ -29,24 +24,8 @@ from livecommerce.web.app import create_app
 from livecommerce.web.orders import signature
 from tests.conftest import NOW, Server, serving
 from tests.helpers.chat import KAZAKH, SHOW, eventually, viewer
+from tests.helpers.read_only import read_only
 from tests.web.test_orders import SECRET, SHOP, an_order
-
-
-def _query_only(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA query_only=ON")
-    cursor.close()
-
-
-async def read_only(store: SqlStore, on: bool) -> None:
-    """Make the store's SQLite file read-only for the store's writes (or writable again)."""
-    writer = store._writer  # the one connection that writes, in the test's hands
-    assert writer is not None
-    if on:
-        event.listen(writer.sync_engine, "connect", _query_only)
-    else:
-        event.remove(writer.sync_engine, "connect", _query_only)
-    await writer.dispose()  # the next write opens a new connection, with the pragma or not
 
 
 @pytest.fixture
