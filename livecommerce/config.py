@@ -53,7 +53,7 @@ from livecommerce.core.values import (
     Kind,
     mask,
 )
-from livecommerce.errors import ConfigError, ConfigFileError, UnknownSettingError
+from livecommerce.errors import ConfigError, ConfigFileError, UnknownSettingError, why_unreadable
 
 # The kinds are re-exported: callers name them as config.SECRET, config.CURRENCY, …
 __all__ = [
@@ -348,12 +348,8 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigFileError(path=str(path), reason="no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigFileError(path=str(path), reason=str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigFileError(path=str(path), reason=str(error)) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigFileError(path=str(path), reason=why_unreadable(error)) from None
     return data
 
 
