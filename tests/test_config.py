@@ -209,6 +209,9 @@ HURTFUL = [
     ("send_queue", "1", "from 16 to 100000"),  # every reader cut as slow
     ("chat_history", "1000000", "from 1 to 100000"),  # gigabytes of history
     ("max_text", "1000000", "from 1 to 10000"),
+    ("shutdown_timeout", "0", "from 1 to 3600"),  # pending writes dropped at once on SIGTERM
+    ("held_max", "1000000", "from 1 to 100000"),  # gigabytes of held messages
+    ("held_page", "100000", "from 1 to 500"),  # a joining moderator cut as a slow consumer
 ]
 
 
