@@ -15,7 +15,7 @@ from livecommerce.config import LOCALES
 from livecommerce.errors import ScheduleError
 from livecommerce.files import schedules, seeds
 from tests.conftest import ROOT, SEEDS
-from tests.helpers.cli import invoke, next_monday, one_line_error
+from tests.helpers.cli import Ran, invoke, next_monday, one_line_error
 
 GOOD = """
 [[show]]
@@ -39,6 +39,19 @@ def data_dir(tmp_path: Path) -> Path:
     result = invoke("seed", "--set", "data_dir", str(folder), "--set", "seeds_dir", str(SEEDS))
     assert result.returncode == 0, result.stderr
     return folder
+
+
+def apply(file: Path, data_dir: Path, locale: str) -> Ran:
+    """`schedule apply FILE` for a reader of `locale`."""
+    return invoke(
+        "schedule",
+        "apply",
+        str(file),
+        "--set",
+        "data_dir",
+        str(data_dir),
+        env={"LIVECOMMERCE_LOCALE": locale},
+    )
 
 
 def future() -> str:
@@ -300,15 +313,7 @@ def test_a_broken_file_is_one_line_in_the_readers_language(
     """Issue #11: the reasons were English f-strings whatever the reader's language."""
     file = tmp_path / "broken.toml"
     file.write_text(GOOD.replace(*change).format(start=future()), encoding="utf-8")
-    result = invoke(
-        "schedule",
-        "apply",
-        str(file),
-        "--set",
-        "data_dir",
-        str(data_dir),
-        env={"LIVECOMMERCE_LOCALE": locale},
-    )
+    result = apply(file, data_dir, locale)
     assert result.returncode == 4, result.stderr
     line = one_line_error(result)
     assert str(file) in line
@@ -349,15 +354,7 @@ def test_a_time_outside_the_years_is_one_line(
     assert result.returncode == 4, result.stderr
     line = one_line_error(result)
     assert f"#1 (khorgos-it-test), {field}: must be a time from 1970 to 2099" in line
-    translated = invoke(
-        "schedule",
-        "apply",
-        str(file),
-        "--set",
-        "data_dir",
-        str(data_dir),
-        env={"LIVECOMMERCE_LOCALE": "ru"},
-    )
+    translated = apply(file, data_dir, "ru")
     assert translated.returncode == 4
     assert "must be a time" not in one_line_error(translated)
     assert "1970" in one_line_error(translated)

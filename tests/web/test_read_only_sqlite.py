@@ -11,50 +11,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from typing import Any
 
-import aiohttp
 import pytest
 
-from livecommerce.app import build_services
 from livecommerce.config import Settings
 from livecommerce.store import SqlStore
-from livecommerce.web.app import create_app
-from livecommerce.web.orders import signature
-from tests.conftest import NOW, Server, serving
+from tests.conftest import Server
 from tests.helpers.chat import KAZAKH, SHOW, eventually, viewer
 from tests.helpers.read_only import read_only
-from tests.web.test_orders import SECRET, SHOP, an_order
+from tests.helpers.shop import health, post_order, shop_server
+from tests.web.test_orders import an_order
 
 
 @pytest.fixture
 async def shop(settings: Settings, seeded_store: SqlStore) -> AsyncIterator[Server]:
-    services = build_services(
-        replace(settings, seed_on_start=False, shop_secrets={SHOP: SECRET}),
-        seeded_store,
-        clock=lambda: NOW,
-    )
-    async with serving(create_app(services)) as server:
+    async with shop_server(settings, seeded_store) as server:
         yield server
-
-
-async def _health(server: Server) -> tuple[int, dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(server.url("/healthz")) as response,
-    ):
-        return response.status, await response.json()
-
-
-async def _post_order(server: Server, order: dict[str, Any]) -> tuple[int, str, str | None]:
-    body = json.dumps(order).encode()
-    headers = {"X-Shop": SHOP, "X-Signature": signature(SECRET, body)}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(server.url("/api/orders"), data=body, headers=headers) as response,
-    ):
-        return response.status, await response.text(), response.headers.get("Retry-After")
 
 
 async def test_a_read_only_sqlite_file_is_loud_and_nothing_unstored_is_acknowledged(
@@ -64,7 +36,7 @@ async def test_a_read_only_sqlite_file_is_loud_and_nothing_unstored_is_acknowled
     try:
         kept = await kazakh.say(KAZAKH)
         assert kept["status"] == "sent"
-        assert (await _health(shop))[0] == 200
+        assert (await health(shop))[0] == 200
 
         await read_only(seeded_store, True)
         # Chat: refused with a clear, translated error in place of the ack.
@@ -75,10 +47,10 @@ async def test_a_read_only_sqlite_file_is_loud_and_nothing_unstored_is_acknowled
 
         # /healthz: 503 degraded, with the reason in one line (no SQL, no data).
         async def degraded() -> bool:
-            return (await _health(shop))[0] == 503
+            return (await health(shop))[0] == 503
 
         await eventually(degraded)
-        status, body = await _health(shop)
+        status, body = await health(shop)
         assert (status, body["status"]) == (503, "degraded")
         assert body["checks"] == {"database": "ok", "writes": "failing"}
         assert "readonly database" in body["reason"]
@@ -86,7 +58,7 @@ async def test_a_read_only_sqlite_file_is_loud_and_nothing_unstored_is_acknowled
         assert "Бағасы" not in body["reason"]
 
         # The order webhook: 503 with Retry-After, no traceback, nothing stored.
-        status, text, retry_after = await _post_order(shop, an_order(id="RO-SQLITE-1"))
+        status, text, retry_after = await post_order(shop, an_order(id="RO-SQLITE-1"))
         assert (status, json.loads(text)["error"]["code"], retry_after) == (
             503,
             "store_unavailable",
@@ -106,10 +78,10 @@ async def test_a_read_only_sqlite_file_is_loud_and_nothing_unstored_is_acknowled
         await read_only(seeded_store, False)
 
         async def healthy() -> bool:
-            return (await _health(shop))[0] == 200
+            return (await health(shop))[0] == 200
 
         await eventually(healthy)
-        status, _, _ = await _post_order(shop, an_order(id="RO-SQLITE-1"))
+        status, _, _ = await post_order(shop, an_order(id="RO-SQLITE-1"))
         assert status == 201
     finally:
         await kazakh.close()
