@@ -81,6 +81,8 @@ HAN_WEIGHT = 3
 # Words decide confidently when the best language leads the next by this much (a word
 # found only in one language's list counts 1, one shared by n languages 1/n each).
 WORD_MARGIN = 1.0
+# A candidate less than this many points behind the best stays plausible for the priors.
+WORD_DOUBT = 0.5
 # The model's probability (renormalized over the candidates, after the words' evidence)
 # from which it may override a declaration; its wrong winners on the dev lines peaked
 # near 0.85.
@@ -113,6 +115,11 @@ _SCRIPT_LANGUAGES = {
 _MODELLED = {
     "Cyrl": frozenset({"ru", "kk", "ky", "uz"}),
     "Latn": frozenset({"en", "uz"}),
+}
+# For a language the model does not know in a script, the ones it resembles there.
+_PROXIES = {
+    "Cyrl": {"ug": ("kk", "ky")},
+    "Latn": {"kk": ("uz",), "ky": ("uz",), "ru": ("en", "uz")},
 }
 # Letters only some of the languages of a script have (text is casefolded); each rule
 # seen keeps only its languages.
@@ -217,7 +224,24 @@ class _Reading:
     lang: str
     confident: bool
     reason: str
-    plausible: frozenset[str]
+    # The languages the text leaves plausible, best first (`lang` alone when confident).
+    plausible: tuple[str, ...]
+
+    def among(self, allowed: Collection[str]) -> _Reading | None:
+        """The reading restricted to a stream's languages, None if it allows none."""
+        if self.lang in allowed:
+            if self.confident:
+                return self
+            plausible = tuple(lang for lang in self.plausible if lang in allowed)
+            unknown = tuple(lang for lang in allowed if lang not in LANGUAGES)
+            return _Reading(self.lang, False, self.reason, plausible + unknown)
+        # A stream language we do not know (de) stays plausible: we cannot rule it out.
+        plausible = tuple(lang for lang in self.plausible if lang in allowed) + tuple(
+            lang for lang in allowed if lang not in LANGUAGES
+        )
+        if not plausible:
+            return None
+        return _Reading(plausible[0], False, self.reason, plausible)
 
 
 class LanguageIdentifier:
@@ -231,6 +255,11 @@ class LanguageIdentifier:
         model.set_languages(list(LANGUAGES))
         self._model = model
         self._words = _word_index()
+        self._loans = frozenset(
+            folded for word in RUSSIAN_LOANS.split() for folded in _folds(word, "ru", "Cyrl")
+        ) | frozenset(
+            folded for word in RUSSIAN_LOANS.split() for folded in _folds(word, "ru", "Latn")
+        )
 
     def identify(
         self,
@@ -251,10 +280,13 @@ class LanguageIdentifier:
         words = _LETTERS.findall(sample)
         letters = "".join(words)
         script = _script(letters)
-        candidates = _SCRIPT_LANGUAGES.get(script, frozenset()) & frozenset(allowed)
+        # The text is read among all our languages of its script, then restricted to the
+        # stream's: a German line on a German and English show is not English.
         reading = None
-        if candidates:
-            reading = self._read(sample, words, letters, script, candidates)
+        if script:
+            reading = self._read(sample, words, letters, script)
+        if reading is not None:
+            reading = reading.among(allowed)
         if reading is not None and reading.confident:
             return Detection(reading.lang, True, reading.reason, script)
         return _by_priors(reading, declared, allowed, prior, script, len(letters))
@@ -265,38 +297,40 @@ class LanguageIdentifier:
         words: list[str],
         letters: str,
         script: str,
-        candidates: frozenset[str],
     ) -> _Reading | None:
-        """What the text says among `candidates`, or None when it says nothing."""
+        """What the text says among our languages of `script`, None when it says nothing."""
         if script == "Hani":
-            return _Reading("zh", True, SCRIPT, candidates)
+            return _Reading("zh", True, SCRIPT, ("zh",))
         chars = frozenset(letters)
-        narrowed = _narrow(script, chars, sample, candidates)
+        narrowed = _narrow(script, chars, sample, _SCRIPT_LANGUAGES[script])
         if not narrowed:
             return None
         if len(narrowed) == 1:
             (lang,) = narrowed
-            return _Reading(lang, True, LETTERS, narrowed)
+            return _Reading(lang, True, LETTERS, (lang,))
         scores = self._score(words, script, narrowed)
         ranked = sorted(narrowed, key=lambda lang: (-scores[lang], LANGUAGES.index(lang)))
         best, second = ranked[0], ranked[1]
         lead = scores[best] - scores[second]
         if lead >= WORD_MARGIN:
-            return _Reading(best, True, WORDS, frozenset({best}))
-        plausible = frozenset(lang for lang in narrowed if scores[lang] >= scores[best] - 0.5)
+            return _Reading(best, True, WORDS, (best,))
+        plausible = tuple(lang for lang in ranked if scores[lang] > scores[best] - WORD_DOUBT)
         model_languages = narrowed & _MODELLED.get(script, frozenset())
         if len(letters) < MIN_LETTERS or not model_languages:
             if scores[best] > 0:
                 return _Reading(best, False, WORDS, plausible)
             return None
-        probabilities = self._probabilities(sample, narrowed, model_languages, scores)
-        winner = max(ranked, key=probabilities.__getitem__)
+        probabilities = self._probabilities(sample, script, narrowed, model_languages, scores)
+        # On a tie the language the model knows wins: "rahmat" is Uzbek before Kyrgyz.
+        ranked.sort(key=lambda lang: (-probabilities[lang], lang not in model_languages))
+        winner = ranked[0]
+        plausible = tuple(lang for lang in ranked if lang in plausible or lang == winner)
         if len(letters) >= MIN_MODEL_LETTERS:
             if probabilities[winner] >= MODEL_CONFIDENCE:
-                return _Reading(winner, True, MODEL, frozenset({winner}))
-            plausible = frozenset(
-                lang for lang in plausible if probabilities[lang] >= PLAUSIBLE
-            ) or frozenset({winner})
+                return _Reading(winner, True, MODEL, (winner,))
+            plausible = tuple(
+                lang for lang in plausible if probabilities[lang] >= PLAUSIBLE or lang == winner
+            )
         return _Reading(winner, False, MODEL, plausible)
 
     def _score(
@@ -306,11 +340,15 @@ class LanguageIdentifier:
         scores = dict.fromkeys(candidates, 0.0)
         pattern = _SCRIPT_PATTERNS[script]
         endings = [ending for ending in _ENDINGS[script] if ending[0] in scores]
+        loans = 0
         for token in words:
             if script == "Arab":
                 token = token.translate(_NO_HAMZA)
             if not pattern.match(token):
                 continue  # a product name in another script: "iPhone", "Kaspi"
+            if token in self._loans:
+                loans += 1
+                continue
             found = self._words.get(token)
             if found is not None:
                 for lang, weight in found:
@@ -320,6 +358,9 @@ class LanguageIdentifier:
             for lang, ending, weight in endings:
                 if ending.search(token):
                     scores[lang] += weight
+        if loans and "ru" in scores and not any(scores.values()):
+            # Russian words Turkic chat borrows: Russian only when nothing else speaks
+            scores["ru"] = LOAN_WEIGHT * loans
         if script == "Cyrl" and "ug" in scores and "kk" in scores:
             # Uyghur writes и where Kazakh has і or ы: Turkic letters with и and neither
             # of those lean Uyghur.
@@ -331,17 +372,24 @@ class LanguageIdentifier:
     def _probabilities(
         self,
         sample: str,
+        script: str,
         candidates: frozenset[str],
         modelled: frozenset[str],
         scores: dict[str, float],
     ) -> dict[str, float]:
         """The model's probabilities over `candidates`, times the words' evidence."""
         ranked = dict(self._model.rank(sample))
-        # A language the model never saw in this script gets the modelled languages'
-        # mean: only its words can set it apart.
-        unseen = sum(ranked.get(lang, 0.0) for lang in modelled) / len(modelled)
+        # A language the model never saw in this script takes the probability of the
+        # closest it knows (Uyghur Cyrillic reads as Kazakh to it): only its words can set
+        # it apart.
+        proxies = _PROXIES[script]
         weights = {
-            lang: max(ranked.get(lang, 0.0) if lang in modelled else unseen, MODEL_FLOOR)
+            lang: max(
+                ranked.get(lang, 0.0)
+                if lang in modelled
+                else max(ranked.get(proxy, 0.0) for proxy in proxies.get(lang, modelled)),
+                MODEL_FLOOR,
+            )
             * math.exp(WORD_BOOST * scores[lang])
             for lang in candidates
         }
@@ -358,7 +406,7 @@ def _by_priors(
     letters: int,
 ) -> Detection:
     """The sender's priors among what the text leaves plausible, else the text's guess."""
-    plausible = reading.plausible if reading is not None else frozenset(allowed)
+    plausible = reading.plausible if reading is not None else tuple(allowed)
     prior = prior or Prior()
     chain: list[tuple[str, Iterable[str]]] = [
         (HISTORY, reversed(prior.history)),
@@ -441,16 +489,17 @@ def _word_index() -> dict[str, tuple[tuple[str, float], ...]]:
         for word in words.split():
             if lang == "ru" and word in loans:
                 continue
-            folded = normalize(word).translate(_NO_HAMZA)
-            for variant in chat_variants(folded, lang, script):
+            for variant in _folds(word, lang, script):
                 languages.setdefault(variant, set()).add(lang)
-    index = {
+    return {
         word: tuple((lang, 1 / len(langs)) for lang in sorted(langs))
         for word, langs in languages.items()
     }
-    for word in RUSSIAN_LOANS.split():
-        index[word] = (*index.get(word, ()), ("ru", LOAN_WEIGHT))
-    return index
+
+
+def _folds(word: str, lang: str, script: str) -> Iterable[str]:
+    """`word` as the detector sees it in a message, in each way it is typed."""
+    return chat_variants(normalize(word).translate(_NO_HAMZA), lang, script)
 
 
 def _count(script: re.Pattern[str], letters: str) -> int:
