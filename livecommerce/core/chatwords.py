@@ -210,7 +210,7 @@ CHAT_WORDS: dict[tuple[str, str], str] = {
         deshevle dorozhe podarok besplatno poluchit zabrat kupit kuplyu kupila
         zakazala oplachu perevela perevod kartoi kartoy nalichnymi bolshoi malenkii
         srednii rost ves tkan sostav kozha devochki rebyata zhenskii muzhskoi detskii
-        dobryi dobriy den vecher utro privetik blagodaryu pozhalusta plz okei ladno
+        dobryi dobriy den vecher utro privetik blagodaryu pozhalusta okei ladno
         horosho xorosho ponyatno zhal klass krasivyi krasivaya super kruto norm
         otlichno segodnya zavtra vchera nedelyu dnei dney chasov minut dolgo bystro
         otkuda kuda zachem kakoe chei nam nas vam im ih emu ei ego moi moya vash nash

@@ -81,6 +81,10 @@ HAN_WEIGHT = 3
 # Words decide confidently when the best language leads the next by this much (a word
 # found only in one language's list counts 1, one shared by n languages 1/n each).
 WORD_MARGIN = 1.0
+# py3langid's probability of English (among our seven) from which a Latin line of
+# `MIN_MODEL_LETTERS` letters is English whatever its words: on the dev lines English
+# of that length scored 0.95 and more, Uzbek and transliterations at most 0.45.
+ENGLISH_CONFIDENCE = 0.98
 # A candidate less than this many points behind the best stays plausible for the priors.
 WORD_DOUBT = 0.5
 # The model's probability (renormalized over the candidates, after the words' evidence)
@@ -117,7 +121,7 @@ _MODELLED = {
     "Latn": frozenset({"en", "uz"}),
 }
 # For a language the model does not know in a script, the ones it resembles there.
-_PROXIES = {
+_PROXIES: dict[str, dict[str, tuple[str, ...]]] = {
     "Cyrl": {"ug": ("kk", "ky")},
     "Latn": {"kk": ("uz",), "ky": ("uz",), "ru": ("en", "uz")},
 }
@@ -312,7 +316,8 @@ class LanguageIdentifier:
         ranked = sorted(narrowed, key=lambda lang: (-scores[lang], LANGUAGES.index(lang)))
         best, second = ranked[0], ranked[1]
         lead = scores[best] - scores[second]
-        if lead >= WORD_MARGIN:
+        english_too = best != "en" and scores.get("en", 0.0) > 0
+        if lead >= WORD_MARGIN and not (english_too and self._english(sample, letters)):
             return _Reading(best, True, WORDS, (best,))
         plausible = tuple(lang for lang in ranked if scores[lang] > scores[best] - WORD_DOUBT)
         model_languages = narrowed & _MODELLED.get(script, frozenset())
@@ -333,9 +338,14 @@ class LanguageIdentifier:
             )
         return _Reading(winner, False, MODEL, plausible)
 
-    def _score(
-        self, words: list[str], script: str, candidates: frozenset[str]
-    ) -> dict[str, float]:
+    def _english(self, sample: str, letters: str) -> bool:
+        """Whether the model is sure a line the words give to another language, though
+        they found English in it too, is English ("bar", "men", "me" are English too)."""
+        if len(letters) < MIN_MODEL_LETTERS:
+            return False
+        return bool(dict(self._model.rank(sample)).get("en", 0.0) >= ENGLISH_CONFIDENCE)
+
+    def _score(self, words: list[str], script: str, candidates: frozenset[str]) -> dict[str, float]:
         """Word evidence per candidate: list words, then word endings for the rest."""
         scores = dict.fromkeys(candidates, 0.0)
         pattern = _SCRIPT_PATTERNS[script]
@@ -387,7 +397,7 @@ class LanguageIdentifier:
             lang: max(
                 ranked.get(lang, 0.0)
                 if lang in modelled
-                else max(ranked.get(proxy, 0.0) for proxy in proxies.get(lang, modelled)),
+                else max(ranked.get(proxy, 0.0) for proxy in proxies.get(lang, tuple(modelled))),
                 MODEL_FLOOR,
             )
             * math.exp(WORD_BOOST * scores[lang])

@@ -111,7 +111,10 @@ def test_hard_cases_correct_a_wrong_declaration(
         ("Рәхмәт", Detection("ug", True, WORDS, "Cyrl")),
         ("Әдемі екен", Detection("kk", True, LETTERS, "Cyrl")),
         # the model, for a long line the words leave open
-        ("Посмотрела трансляцию целиком, понравилась ведущая", Detection("ru", True, MODEL, "Cyrl")),
+        (
+            "Посмотрела трансляцию целиком, понравилась ведущая",
+            Detection("ru", True, MODEL, "Cyrl"),
+        ),
     ],
 )
 def test_what_decided(identifier: LanguageIdentifier, text: str, expected: Detection) -> None:
@@ -221,7 +224,12 @@ def test_unsure(
         ("+", "de", ("kk", "ru"), Detection("kk", False, DEFAULT, "", True)),
         ("Бағасы қанша?", "de", ("ru", "kk"), Detection("kk", True, LETTERS, "Cyrl")),
         # a stream language we cannot detect is still a valid declaration
-        ("Wie viel kostet das?", "de", ("de", "en"), Detection("de", False, DECLARED, "Latn", True)),
+        (
+            "Wie viel kostet das?",
+            "de",
+            ("de", "en"),
+            Detection("de", False, DECLARED, "Latn", True),
+        ),
     ],
 )
 def test_allowed_languages_restrict_the_result(
