@@ -86,8 +86,9 @@ HAN_WEIGHT = 3
 # found only in one language's list counts 1, one shared by n languages 1/n each).
 WORD_MARGIN = 1.0
 # py3langid's probability of English (among our seven) from which a Latin line of
-# `MIN_MODEL_LETTERS` letters is English whatever its words: on the dev lines English
-# of that length scored 0.95 and more, Uzbek and transliterations at most 0.45.
+# `MIN_MODEL_LETTERS` letters or more that has English words is English whatever its
+# other words: on the dev lines, English of that length scored 0.84 to 1.0, Uzbek and
+# transliterated lines at most 0.45.
 ENGLISH_CONFIDENCE = 0.98
 # A candidate less than this many points behind the best stays plausible for the priors.
 WORD_DOUBT = 0.5
@@ -265,11 +266,7 @@ class LanguageIdentifier:
         model.set_languages(list(LANGUAGES))
         self._model = model
         self._words = _word_index()
-        self._loans = frozenset(
-            folded for word in RUSSIAN_LOANS.split() for folded in _folds(word, "ru", "Cyrl")
-        ) | frozenset(
-            folded for word in RUSSIAN_LOANS.split() for folded in _folds(word, "ru", "Latn")
-        )
+        self._loans = frozenset(normalize(word) for word in RUSSIAN_LOANS.split())
 
     def identify(
         self,
@@ -327,7 +324,7 @@ class LanguageIdentifier:
             return _Reading(best, True, WORDS, (best,))
         plausible = tuple(lang for lang in ranked if scores[lang] > scores[best] - WORD_DOUBT)
         model_languages = narrowed & _MODELLED.get(script, frozenset())
-        if len(letters) < MIN_LETTERS or not model_languages:
+        if not model_languages:  # the Arabic script
             if scores[best] > 0:
                 return _Reading(best, False, WORDS, plausible)
             return None
