@@ -70,8 +70,19 @@ HARD_CASES = [
     # Uyghur in Cyrillic (Kazakhstan)
     ("ug", "Cyrl", ["Қанчә пул?", "Рәхмәт", "Барму?", "Яхшимусиз", "Баһаси қанчә?"]),
     ("ug", "Cyrl", ["Алмутиға әвәтип берәмсиз?", "Җуда яхши"]),
+    # prices, numbers, currencies and code-switching (Russian words, Latin brand names)
+    ("kk", "Cyrl", ["Размер 42 бар ма", "5000 теңге ме?", "Kaspi Gold арқылы төлесем бола ма"]),
+    ("ru", "Cyrl", ["Сколько стоит 5000 тенге?", "3 лот сколько?", "Можно через Kaspi?"]),
+    ("ky", "Cyrl", ["1500 сомго болобу?"]),
+    ("uz", "Latn", ["200 ming so'mga bormi"]),
+    ("en", "Latn", ["$25 with shipping?"]),
+    ("ug", "Arab", ["100 يۈەنمۇ؟ رەھمەت"]),
     # Chinese, also with Latin product names and emojis
-    ("zh", "Hani", ["多少钱", "包邮吗？😍", "iPhone 15 多少钱", "这个 notebook 多少钱"]),
+    (
+        "zh",
+        "Hani",
+        ["多少钱", "包邮吗？😍", "iPhone 15 多少钱", "这个 notebook 多少钱", "100块包邮吗"],
+    ),
 ]
 HARD_LINES = [(lang, script, line) for lang, script, lines in HARD_CASES for line in lines]
 
