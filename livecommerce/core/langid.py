@@ -196,7 +196,8 @@ class Detection:
     confident: bool
     reason: str
     # The writing system the message was written in (ISO 15924: "Cyrl", "Latn", "Arab",
-    # "Hani"), or "" when there were too few letters to tell; moderators see it.
+    # "Hani"), or "" when there were too few letters to tell or they are in a script
+    # none of our languages uses (Greek, kana); moderators see it.
     script: str = ""
     # The detector could not place the message: it went to the sender's channel (by the
     # priors) and its moderators see it flagged "language unsure".
