@@ -11,7 +11,8 @@ the way a person at the Khorgos border would, in layers, cheapest first:
    as written in Kazakhstan; Latin is English, Uzbek, or a transliteration.
 2. **Letters** (`LETTERS`): letters only some of those languages use narrow the
    candidates (ҳ ў Uzbek; і ұ Kazakh; җ Uyghur; the high hamza ٴ, ء, ع and ح Kazakh
-   Arabic; ئ ې ۈ خ غ Uyghur Arabic; oʻ gʻ Uzbek Latin). One candidate left decides.
+   Arabic; ئ ې ۈ خ غ Uyghur Arabic; ǵ ń ı Kazakh Latin; oʻ gʻ Uzbek Latin or English
+   "o'clock"). One candidate left decides.
 3. **Words** (`WORDS`): the most frequent chat words of each language and script
    (`livecommerce.core.chatwords`), plus a few telling word endings, are counted.
 4. **Model** (`MODEL`): when the words do not settle it, py3langid restricted to the
@@ -151,8 +152,10 @@ _LETTER_RULES = {
         (frozenset("\u0626\u06d0\u06c8\u062e\u063a\u0698"), frozenset({"ug"})),
     ),
     "Latn": (
-        # Kazakh Latin (2021); the Uzbek oʻ gʻ are found after `normalize`.
-        (frozenset("ǵńıúáó"), frozenset({"kk"})),
+        # Kazakh Latin (2021): ǵ ń ı are its own, á ó ú also in names English writes
+        # ("Málaga"); the Uzbek oʻ gʻ are found after `normalize`, in `_narrow`.
+        (frozenset("ǵńı"), frozenset({"kk"})),
+        (frozenset("úáó"), frozenset({"kk", "en"})),
     ),
 }
 # Letters a language's alphabet does not have: seen, they rule it out (Uzbek and

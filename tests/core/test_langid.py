@@ -65,6 +65,8 @@ HARD_CASES = [
     # short English and chat slang, with emojis
     ("en", "Latn", ["how much", "pls", "ship to almaty?", "lol", "price?", "thx 😍"]),
     ("en", "Latn", ["how much 🔥🔥", "See you at 5 o'clock tomorrow", "do u have XL"]),
+    ("en", "Latn", ["I ordered from O'Brien last week", "We flew to Málaga for the holidays"]),
+    ("kk", "Latn", ["Qalaısyz? Baǵasy qansha?"]),
     # Kazakh in the Arabic script (Xinjiang), with the high hamza and without
     ("kk", "Arab", ["باعاسى قانشا؟", "راقمەت", "جەتكىزۋ بار ما؟", "ٴسىز قايدانسىز"]),
     ("kk", "Arab", ["\u0674\u0628\u0649\u0632 \u0627\u0644\u0627\u0645\u0649\u0632", "ٵدەمى"]),
