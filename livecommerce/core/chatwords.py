@@ -20,6 +20,7 @@ from collections.abc import Iterator
 # transliterations people type on a Latin keyboard, not an official alphabet.
 CHAT_WORDS: dict[tuple[str, str], str] = {
     ("kk", "Cyrl"): """
+        да де та те
         сатасыз сатыңыз алғым келеді келе ме келе ма бересіз бересіз бе берем дейін
         дейсіз деп тұр тұрған барма барма жоқпа болса болсын емес екенін екен ғой рас
         жаңа ескі кім не неге неліктен қаншадан қаншаға қымбатқа бағасы қалай тауар
@@ -60,6 +61,7 @@ CHAT_WORDS: dict[tuple[str, str], str] = {
         اقشا اقشاسىن قازاقشا ارقىلى تەگىن نەگە ولشەمى ولشەم الۋ الۋعا كيىم
     """,
     ("kk", "Latn"): """
+        da de ta te
         qansha kansha qanşa turady bagasy bagasi baghasy bagasyn rahmet rakhmet raqmet
         salem salemetsiz salemetsizder bar ma me be ba pa jok zhok joq ia iya qalai
         kalai qalay kalay qandai kandai zhetkizu jetkizu zhetkizesiz jetkizesiz
@@ -70,6 +72,7 @@ CHAT_WORDS: dict[tuple[str, str], str] = {
         qymbat tenge almatyga astanaga beremin beremn
     """,
     ("ky", "Cyrl"): """
+        да де та те
         барбы жокпу болобу болот эмес эле беле элем экенсиз экен го го да
         саламатсыздарбы кандайсыздар кутман кеч жакшы күн достор эжелер байкелер агай
         карындаш сиңди жаным сатасыздар сатып аласызбы алгым келет келеби бересиздерби
@@ -94,6 +97,7 @@ CHAT_WORDS: dict[tuple[str, str], str] = {
         бересизби калдыбы шаардан жазсам
     """,
     ("ky", "Latn"): """
+        da de ta te
         bar kancha kanchaga baasy baasi turat barby barbi rahmat salam kandai kandaj
         jetkiruu jetkirip jiberesizbi jiberesizderbi maga jakshy jakshi eken ooba jok
         emne emnege uchun menen som bishkekke oshko eje baike alam kerek
