@@ -146,7 +146,8 @@ _LETTER_RULES = {
     ),
     # Kazakh marks a front-vowel word with the high hamza (ٴ; NFKC splits ٵ ٶ ٷ ٸ into
     # a letter and ٴ) or types it as ء; it writes ғ as ع and х as ح. Uyghur writes a
-    # vowel at the start of a word on ئ and has é ې, ü ۈ, x خ, gh غ, zh ژ.
+    # vowel at the start of a word on ئ and has é ې, ü ۈ, x خ, gh غ, zh ژ. Both have
+    # ۆ (Uyghur ö, Kazakh в), ۇ, ۋ, ڭ, ە and ى, which tell nothing.
     "Arab": (
         (frozenset("\u0674\u0621\u0639\u062d"), frozenset({"kk"})),
         (frozenset("\u0626\u06d0\u06c8\u062e\u063a\u0698"), frozenset({"ug"})),
