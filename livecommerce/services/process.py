@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from livecommerce.config import Settings
 from livecommerce.core.langid import default_identifier
+from livecommerce.core.priors import identify_with
 from livecommerce.metrics import Metrics
 from livecommerce.services.catalog import Catalog
 from livecommerce.services.leader import Leadership
@@ -67,12 +68,7 @@ async def live_rooms(services: Services) -> AsyncIterator[None]:
     and what the rooms and the log still hold is written (within `shutdown_timeout`)."""
     await services.catalog.reload(services.store)
     identifier = await asyncio.get_running_loop().run_in_executor(None, default_identifier)
-
-    def identify(text: str, declared: str, allowed: Collection[str]) -> tuple[str, bool]:
-        detection = identifier.identify(text, declared, allowed)
-        return detection.lang, detection.confident
-
-    services.rooms.identify = identify
+    services.rooms.identify = identify_with(identifier)
     await services.rooms.start()
     services.mentions.start()
     try:
