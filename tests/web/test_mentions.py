@@ -142,7 +142,7 @@ async def test_a_batch_with_times_and_default_language(server: Server) -> None:
 async def test_lines_without_a_language_are_read_by_the_detector(server: Server) -> None:
     lines = {
         "lines": [
-            {"text": "Қазір сіздерге ноутбукты көрсетемін, бағасы өте жақсы"},
+            {"text": "Қазір сіздерге мына ноутбук көрсетемін, бағасы өте жақсы"},
             {"text": "现在给大家看看这个笔记本电脑"},
             {"text": "Сейчас покажу вам роутер, он очень быстрый и недорогой"},
         ]
