@@ -107,7 +107,7 @@ class Commands:
         self.held = held
         self.restrictions = restrictions
         self.roster = roster
-        self.priors = priors or Priors()
+        self.priors = priors if priors is not None else Priors()
         # The process this copy of the room lives in: it signs the changes it decides.
         self.process = "local"
         # When the show's chat takes messages (the room sets the show's hours).
