@@ -65,11 +65,9 @@ def chat(effects: list[object]) -> dict[str, object]:
     """The one message the effects deliver, as viewers see it (staff get the same with
     `script` and `lang_unsure`, fallback moderators flagged `fallback`)."""
     found = [f for _, f in frames(effects, "chat")]  # type: ignore[arg-type]
-    assert found and len({f["id"] for f in found}) == 1, found
-    plain = [
-        {k: v for k, v in f.items() if k not in ("script", "lang_unsure", "fallback")}
-        for f in found
-    ]
+    assert len({f["id"] for f in found}) == 1, found
+    staff_only = ("script", "lang_unsure", "fallback")
+    plain = [{k: v for k, v in f.items() if k not in staff_only} for f in found]
     assert all(p == plain[0] for p in plain), found
     return plain[0]
 
