@@ -5,12 +5,14 @@ language channel (logged, routed, stored, and taught to the sender's prior)."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from livecommerce.core.changes import MessageMoved, from_json, to_json
 from livecommerce.core.langid import DECLARED, MODEL, SCRIPT, Detection, Prior
 from livecommerce.core.protocol import Chat, Move
-from livecommerce.core.room import Audit, Relabel, Room, RoomRules, Store
+from livecommerce.core.room import Audit, Effect, Relabel, Replicate, Room, RoomRules, Store
+from livecommerce.core.routing import Member
 from tests.core.test_room import (
     KK_MOD,
     KK_RU_VIEWER,
@@ -61,10 +63,10 @@ KAZAKH_ARABIC = Detection("kk", True, SCRIPT, "Arab")
 RUSSIAN = Detection("ru", True, MODEL, "Cyrl")
 
 
-def chat(effects: list[object]) -> dict[str, object]:
+def chat(effects: list[Effect]) -> dict[str, Any]:
     """The one message the effects deliver, as viewers see it (staff get the same with
     `script` and `lang_unsure`, fallback moderators flagged `fallback`)."""
-    found = [f for _, f in frames(effects, "chat")]  # type: ignore[arg-type]
+    found = [f for _, f in frames(effects, "chat")]
     assert len({f["id"] for f in found}) == 1, found
     staff_only = ("script", "lang_unsure", "fallback")
     plain = [{k: v for k, v in f.items() if k not in staff_only} for f in found]
@@ -72,16 +74,15 @@ def chat(effects: list[object]) -> dict[str, object]:
     return plain[0]
 
 
-def room_with(reader: Reader, *members: object) -> Room:
+def room_with(reader: Reader, *members: Member) -> Room:
     cast = members or (KK_VIEWER, RU_VIEWER, KK_RU_VIEWER, ZH_VIEWER, KK_MOD, RU_MOD, STREAMER)
-    return make_room(*cast, identify=reader)  # type: ignore[arg-type]
+    return make_room(*cast, identify=reader)
 
 
 UZ_MOD = member(12, role=RU_MOD.role, langs="uz", moderates="uz", user="mod-uz")
 UZ_VIEWER = member(5, langs="uz", user="timur")
 # A guest who chose nothing: it reads the show's first channel, but declared nothing.
-GUEST = member(6, langs="kk", user="g-1", guest=True)
-GUEST = GUEST.__class__(**{**GUEST.__dict__, "declared": False, "address": "a-77"})
+GUEST = replace(member(6, langs="kk", user="g-1", guest=True), declared=False, address="a-77")
 
 
 # -- priors --------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def test_a_placed_language_teaches_the_senders_prior() -> None:
     assert prior == Prior(history=("uz",))
     assert chat(effects)["lang"] == "uz"
     # The person is the guest's address: another name from there has the same history.
-    other = GUEST.__class__(**{**GUEST.__dict__, "conn": 7, "user": "g-2"})
+    other = replace(GUEST, conn=7, user="g-2")
     room.join(other, NOW)
     say(room, 7, "+")
     assert reader.calls[-1][2].history == ("uz",)
@@ -190,12 +191,7 @@ def test_a_resuming_moderator_gets_the_flag_and_a_viewer_does_not() -> None:
 
 
 def test_a_held_unsure_message_shows_its_moderators_the_flag() -> None:
-    room = make_room(
-        KK_VIEWER,
-        KK_MOD,
-        identify=Reader(),
-        rules=RoomRules(),  # type: ignore[arg-type]
-    )
+    room = make_room(KK_VIEWER, KK_MOD, identify=Reader(), rules=RoomRules())
     effects = say(room, 1, "see http://x.example")
     held = only(effects, "held")
     assert (held["lang_unsure"], held["script"]) == (True, "Latn")
@@ -275,7 +271,7 @@ def test_moving_is_refused_with_a_clear_code() -> None:
 def test_a_move_crosses_processes_and_teaches_every_copy() -> None:
     room, _, message = moved_room()
     room.replicated = True
-    (replicate,) = [e for e in room.handle(10, Move(message, "uz"), at(5)) if hasattr(e, "change")]
+    (replicate,) = of(room.handle(10, Move(message, "uz"), at(5)), Replicate)
     change = from_json(to_json(replicate.change))
     assert isinstance(change, MessageMoved)
     assert (change.lang, change.previous, change.person) == ("uz", "kk", "a-77")
