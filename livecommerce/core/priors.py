@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from livecommerce.core.langid import DECLARED, Detection, Prior
+from livecommerce.core.models import Role
 from livecommerce.core.routing import Member
 
 # Placed languages kept per person: enough for a habit, few enough to follow a change.
@@ -68,8 +69,10 @@ class Priors:
 
 
 def prior_of(member: Member, priors: Priors, languages: Collection[str]) -> Prior:
-    """What is known of `member` before reading their message, among `languages`."""
-    channels = tuple(lang for lang in languages if lang in member.langs) if member.declared else ()
+    """What is known of `member` before reading their message, among `languages`. Only a
+    viewer's channels are their choice: staff read what their role gives them."""
+    chose = member.declared and member.role is Role.VIEWER
+    channels = tuple(lang for lang in languages if lang in member.langs) if chose else ()
     return Prior(
         history=priors.history(person_of(member)),
         channels=channels,

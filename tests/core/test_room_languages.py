@@ -4,12 +4,11 @@ language channel (logged, routed, stored, and taught to the sender's prior)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from livecommerce.core.changes import MessageMoved, from_json, to_json
-from livecommerce.core.langid import DECLARED, MODEL, SCRIPT, Detection, Prior
+from livecommerce.core.langid import MODEL, SCRIPT, Detection, Prior
 from livecommerce.core.protocol import Chat, Move
 from livecommerce.core.room import Audit, Effect, Relabel, Replicate, Room, RoomRules, Store
 from livecommerce.core.routing import Member
@@ -37,26 +36,7 @@ from tests.core.test_room import (
     say,
     sent,
 )
-
-
-@dataclass
-class Reader:
-    """A detector (a fake of the model): texts it knows by heart, else unsure, placed by
-    the priors as a detector would (the latest history, the channels, the browser)."""
-
-    known: dict[str, Detection] = field(default_factory=dict)
-    calls: list[tuple[str, str | None, Prior]] = field(default_factory=list)
-
-    def __call__(
-        self, text: str, declared: str | None, allowed: Collection[str], prior: Prior
-    ) -> Detection:
-        self.calls.append((text, declared, prior))
-        if text in self.known:
-            return self.known[text]
-        guess = [*reversed(prior.history), *prior.channels, *prior.accept, *allowed]
-        lang = declared or next(lang for lang in guess if lang in allowed)
-        return Detection(lang, False, DECLARED, "Latn", unsure=True)
-
+from tests.helpers.detectors import Reader
 
 UZBEK = Detection("uz", True, MODEL, "Latn")
 KAZAKH_ARABIC = Detection("kk", True, SCRIPT, "Arab")
