@@ -23,6 +23,8 @@ from tests.helpers.detectors import Reader
 
 UZBEK_LATIN = "narxi qancha, yetkazib berasizlarmi?"
 UZBEK = Detection("uz", True, MODEL, "Latn")
+NO_CHANNEL = "В этой трансляции нет канала"
+ALREADY = "Это сообщение уже в канале"
 
 
 def reading(server: Server, **known: Detection) -> Reader:
@@ -128,8 +130,8 @@ async def test_moving_errors_are_clear_and_translated(server: Server) -> None:
     message = (await writer.say("ok"))["id"]
     cases = [
         (mod, {"id": 99_999, "lang": "uz"}, "not_found", "Этого сообщения больше нет в чате."),
-        (mod, {"id": message, "lang": "en"}, "bad_language", "В этой трансляции нет канала «Английский»."),
-        (mod, {"id": message, "lang": "kk"}, "same_language", "Это сообщение уже в канале «Казахский»."),
+        (mod, {"id": message, "lang": "en"}, "bad_language", f"{NO_CHANNEL} «Английский»."),
+        (mod, {"id": message, "lang": "kk"}, "same_language", f"{ALREADY} «Казахский»."),
         (writer, {"id": message, "lang": "uz"}, "forbidden", None),
         (mod, {"id": message}, "bad_field", None),
     ]
