@@ -67,8 +67,8 @@ class Restriction(StrEnum):
 # the show's sequence given by the bus (0: not through one). A message's or held
 # message's id is its place. `store` names the process that decided it (and counts it in
 # its metrics); `mod` is the staff's `mod` frame when a moderator caused it. `person` is
-# the sender's person key (`priors.person_of`) when the message's language teaches the
-# sender's prior (placed on evidence, or moved by a moderator); empty when it does not.
+# the sender (`priors.person_of`) when the message's language teaches the sender's prior
+# (placed on evidence, or moved by a moderator); empty when it does not.
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

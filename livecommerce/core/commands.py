@@ -464,13 +464,11 @@ class Commands:
             ref=command.ref,
             previous=message.lang,
         )
-        members = self.roster.members.values()
-        address = self.restrictions.address_of(message.user_id, members)
         change = MessageMoved(
             id=command.id,
             lang=command.lang,
             previous=message.lang,
-            person=address or message.user_id,
+            person=message.user_id,
             origin=Origin(self.process, member.conn, command.ref),
             store=self.process,
             mod=mod,

@@ -7,8 +7,11 @@ person would use (see `langid.Prior`).
 - **Channels**: the languages the sender chose to read (none when they chose nothing).
 - **Accept**: the browser's `Accept-Language`, mapped to the show's languages.
 
-A person is who the rate limit and bans know (`person_of`): a token's user, or a guest's
-address key, whatever name or connection it writes from.
+A person is a user id (`person_of`): a token's user, or a guest's id (its address and
+name), the same across connections and processes. Not the guest's address key, as the
+rate limit and bans use: many people share one address (a mobile carrier's NAT, a
+shop's Wi-Fi), and one person's Uzbek must not become a neighbour's prior. Nobody gains
+by faking a history, so the name a guest takes is good enough here.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ Identify = Callable[[str, str | None, Collection[str], Prior], Detection]
 
 
 def person_of(member: Member) -> str:
-    """The person behind a connection: a guest's address key, else its user id."""
-    return member.address or member.user
+    """The person behind a connection, whose history it writes to and reads."""
+    return member.user
 
 
 class Priors:

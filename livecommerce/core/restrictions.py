@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from livecommerce.core import moderation
 from livecommerce.core.changes import Restriction
 from livecommerce.core.messages import N_
-from livecommerce.core.priors import person_of
 from livecommerce.core.protocol import FrameError
 from livecommerce.core.routing import Member
 
@@ -108,7 +107,7 @@ class Restrictions:
             self.addresses[member.user] = member.address
         if moderation.is_staff(member.role):
             return
-        person = person_of(member)
+        person = member.address or member.user
         bucket = self.buckets.get(person)
         if bucket is None:
             if len(self.buckets) >= _BUCKETS_KEPT:

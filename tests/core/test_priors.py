@@ -63,9 +63,9 @@ def test_nobody_and_a_zero_size_learn_nothing() -> None:
     assert priors.history("a") == ()
 
 
-def test_a_guest_is_its_address_whatever_its_name() -> None:
-    assert person_of(viewer(user="g-1", address="a-9")) == "a-9"
-    assert person_of(viewer(user="g-2", address="a-9")) == "a-9"
+def test_a_person_is_a_user_not_an_address_others_share() -> None:
+    assert person_of(viewer(user="g-1", address="a-9")) == "g-1"
+    assert person_of(viewer(user="g-2", address="a-9")) == "g-2"
     assert person_of(viewer(user="u-7")) == "u-7"
 
 

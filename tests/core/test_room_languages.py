@@ -77,10 +77,15 @@ def test_a_placed_language_teaches_the_senders_prior() -> None:
     assert declared is None  # chose nothing: never the show's first language by default
     assert prior == Prior(history=("uz",))
     assert chat(effects)["lang"] == "uz"
-    # The person is the guest's address: another name from there has the same history.
-    other = replace(GUEST, conn=7, user="g-2")
-    room.join(other, NOW)
+    # A person is a user: another guest behind the same address has a history of its own,
+    # the same guest on another connection the same.
+    neighbour = replace(GUEST, conn=7, user="g-2")
+    again = replace(GUEST, conn=8)
+    room.join(neighbour, NOW)
+    room.join(again, NOW)
     say(room, 7, "+")
+    assert reader.calls[-1][2].history == ()
+    say(room, 8, "+")
     assert reader.calls[-1][2].history == ("uz",)
 
 
@@ -254,10 +259,10 @@ def test_a_move_crosses_processes_and_teaches_every_copy() -> None:
     (replicate,) = of(room.handle(10, Move(message, "uz"), at(5)), Replicate)
     change = from_json(to_json(replicate.change))
     assert isinstance(change, MessageMoved)
-    assert (change.lang, change.previous, change.person) == ("uz", "kk", "a-77")
+    assert (change.lang, change.previous, change.person) == ("uz", "kk", "g-1")
     other = room_with(Reader(), UZ_VIEWER)
     other.apply(change)
-    assert other.priors.history("a-77") == ("uz",)
+    assert other.priors.history("g-1") == ("uz",)
 
 
 def test_a_chat_to_a_language_is_still_a_declaration() -> None:
