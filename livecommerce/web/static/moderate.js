@@ -239,7 +239,6 @@
           onclick: () => act(entry, { type: "delete", id: frame.id }),
         }),
       ];
-      if (!frame.broadcast && order.length > 1) buttons.push(moveMenu(entry, frame));
       if ((user.role || "viewer") === "viewer" && user.id) {
         buttons.push(
           el("button", {
@@ -252,6 +251,7 @@
           banButton(entry, user.id)
         );
       }
+      if (!frame.broadcast && order.length > 1) buttons.push(moveMenu(entry, frame));
       return buttons;
     }
 
