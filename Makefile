@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALES := en ru kk ky uz_Latn ug zh_Hans
 
-.PHONY: run cluster test lint services i18n docs bench clean
+.PHONY: run cluster test lint services i18n docs samples bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(STAMP) services lint
 
 services:
 	@scripts/services
+
+## make samples: write the sample schedule in schedules/ anew from `plan --write` (a test keeps it so)
+samples: $(STAMP)
+	WRITE_SAMPLES=1 $(BIN)/pytest -q -p no:cacheprovider tests/cli/test_sample_schedule.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check livecommerce tests $(wildcard bench)

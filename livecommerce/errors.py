@@ -156,3 +156,11 @@ def brief(error: BaseException) -> str:
     message when it has one (drivers keep passwords out of theirs)."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+
+
+class UnknownCurrencyError(LivecommerceError):
+    """A report asked in a currency nothing is priced or rated in: a clear error, not a
+    report of zeros."""
+
+    template = N_("no prices or exchange rates are known in {currency}; known: {known}")
+    exit_code = 2

@@ -39,6 +39,13 @@ class Metrics:
             "1 while this process leads the cluster's scheduler and runs the show jobs.",
             registry=self.registry,
         )
+        self.loop_lag = Histogram(
+            "livecommerce_event_loop_lag_seconds",
+            "How late a timer set to fire every 50 ms ran: the time the event loop was "
+            "held by something else (a blocking call, a garbage collection).",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
         # The relay
         self.connections = Gauge(
             "livecommerce_chat_connections",

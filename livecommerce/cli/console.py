@@ -29,6 +29,21 @@ def env_localizer() -> Localizer:
     return localizer(tag.split(".")[0] or None)
 
 
+# The language of the command running in this process: its settings' `locale` once they
+# are read (`with_settings`), so its error line speaks as its output does.
+_speaking: list[Localizer] = []
+
+
+def reader_localizer() -> Localizer:
+    """The running command's language, else the environment's (`env_localizer`)."""
+    return _speaking[-1] if _speaking else env_localizer()
+
+
+def forget_reader() -> None:
+    """A new command starts (the group calls this): nothing is known of its language."""
+    _speaking.clear()
+
+
 def _option(row: Row) -> Callable[[F], F]:
     """A command's own setting as a flag of its own (`serve --port`)."""
     if row.kind is config.BOOLEAN:
@@ -58,6 +73,7 @@ def with_settings(*own: str) -> Callable[[F], F]:
             context = click.get_current_context()
             config_file = context.find_root().params.get("config_file")
             settings = config.load(config_file=config_file, flags=flags, given=given)
+            _speaking[:] = [localizer(settings.locale)]
             return command(*args, settings=settings, **kwargs)
 
         decorated: Any = click.option(

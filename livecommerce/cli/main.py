@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from livecommerce.cli.config import config_group
-from livecommerce.cli.console import env_localizer, old_flag_hint
+from livecommerce.cli.console import forget_reader, old_flag_hint, reader_localizer
 from livecommerce.cli.i18n import i18n
 from livecommerce.cli.orders import orders
 from livecommerce.cli.plan import plan
@@ -27,6 +27,7 @@ from livecommerce.cli.serve import serve
 from livecommerce.cli.terminal_chat import chat
 from livecommerce.cli.token import token
 from livecommerce.errors import LivecommerceError
+from livecommerce.i18n import Localizer
 
 
 class Livecommerce(click.Group):
@@ -40,6 +41,7 @@ class Livecommerce(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        forget_reader()
         try:
             return super().main(
                 args=args,
@@ -49,20 +51,40 @@ class Livecommerce(click.Group):
                 **extra,
             )
         except LivecommerceError as error:
-            l10n = env_localizer()
+            l10n = reader_localizer()
             fail(f"livecommerce: {error.message(l10n.gettext)}", error.exit_code)
         except click.exceptions.Abort:
             fail("", 130)
         except click.NoSuchOption as error:
             # A setting's old flag (`--data-dir`): say how to set it now, on the same line.
-            hint = old_flag_hint(error, env_localizer())
+            hint = old_flag_hint(error, reader_localizer())
             message = error.format_message()
             fail(f"livecommerce: {message}" + (f" {hint}" if hint else ""), error.exit_code)
+        except click.BadParameter as error:
+            fail(f"livecommerce: {bad_value(error, reader_localizer())}", error.exit_code)
         except click.ClickException as error:
             # One line, like every other error; --help shows the usage.
             fail(f"livecommerce: {error.format_message()}", error.exit_code)
         except KeyboardInterrupt:
             fail("", 130)
+
+
+def bad_value(error: click.BadParameter, l10n: Localizer) -> str:
+    """click's «Invalid value for --ttl: …» and «Missing option» in the reader's
+    language (what click's own types say of a value stays click's English)."""
+    if isinstance(error, click.MissingParameter) and error.param is not None:
+        hint = error.param.get_error_hint(error.ctx)
+        return l10n.gettext("Missing option {param}.").format(param=hint)
+    if error.param_hint is not None:
+        hints = error.param_hint
+        hint = hints if isinstance(hints, str) else " / ".join(repr(h) for h in hints)
+    elif error.param is not None:
+        hint = error.param.get_error_hint(error.ctx)
+    else:
+        return l10n.gettext("Invalid value: {message}").format(message=error.message)
+    return l10n.gettext("Invalid value for {param}: {message}").format(
+        param=hint, message=error.message
+    )
 
 
 def fail(line: str, status: int) -> None:

@@ -47,6 +47,11 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
+def clock() -> datetime:
+    """Now, in UTC: the plan starts after it and learns from the orders before it."""
+    return datetime.now(UTC)
+
+
 async def _world(settings: Settings, now: datetime) -> World:
     from livecommerce.app import open_store  # the wiring: loaded when used
 
@@ -333,7 +338,7 @@ def plan(
         if moderators_file is not None
         else seeds.moderators_in(settings.seeds_dir)
     )
-    now = datetime.now(UTC)
+    now = clock()
     world = asyncio.run(_world(settings, now))
     streamer = next((s for s in world.streamers if s.id == streamer_id), None)
     if streamer is None:

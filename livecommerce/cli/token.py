@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from livecommerce.cli.console import emit, with_settings
+from livecommerce.cli.console import emit, l10n_for, with_settings
 from livecommerce.config import Settings
 from livecommerce.core.models import Role
+from livecommerce.i18n import Localizer
 
 
 @click.group()
@@ -17,14 +18,19 @@ def token() -> None:
     """Chat tokens: who someone is, their role and their languages."""
 
 
-def _duration(text: str) -> timedelta:
+def _duration(l10n: Localizer, text: str) -> timedelta:
     match = re.fullmatch(r"\s*(\d{1,6})\s*([smhd])\s*", text)
-    if not match:
-        raise click.BadParameter(f"{text!r}: expected a duration such as 30m, 12h or 7d")
-    amount, unit = int(match.group(1)), match.group(2)
-    seconds = amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+    seconds = 0
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        seconds = amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
     if not 0 < seconds <= 366 * 86400:
-        raise click.BadParameter(f"{text!r}: expected a duration from 1s to 366d")
+        raise click.BadParameter(
+            l10n.gettext(
+                "{value}: expected a duration from 1s to 366d, such as 30m, 12h or 7d"
+            ).format(value=repr(text[:40])),
+            param_hint="--ttl",
+        )
     return timedelta(seconds=seconds)
 
 
@@ -62,21 +68,26 @@ def token_create(
     from livecommerce.core.langid import LANGUAGES
     from livecommerce.services.secret import load_secret
 
+    l10n = l10n_for(settings)
     name = name.strip()
     if not name or len(name) > 32:
-        raise click.BadParameter("the name must be 1 to 32 characters", param_hint="--name")
+        raise click.BadParameter(
+            l10n.gettext("the name must be 1 to 32 characters"), param_hint="--name"
+        )
     chosen = tuple(dict.fromkeys(p.strip().lower() for p in langs.split(",") if p.strip()))
     unknown = [lang for lang in chosen if lang not in LANGUAGES]
     if unknown:
         raise click.BadParameter(
-            f"unknown language {unknown[0]!r}: expected some of {', '.join(LANGUAGES)}",
+            l10n.gettext("unknown language {value}: expected some of {choices}").format(
+                value=repr(unknown[0][:20]), choices=", ".join(LANGUAGES)
+            ),
             param_hint="--langs",
         )
     if role == Role.MODERATOR.value and not chosen:
         raise click.BadParameter(
-            "a moderator needs the languages they moderate", param_hint="--langs"
+            l10n.gettext("a moderator needs the languages they moderate"), param_hint="--langs"
         )
-    expires = datetime.now(UTC) + _duration(ttl)
+    expires = datetime.now(UTC) + _duration(l10n, ttl)
     slug = re.sub(r"[\W_]+", "-", name.casefold()).strip("-")[:40]  # any script's letters
     user_id = user or ("u-" + slug if slug else "u-user")
     identity = tokens.Identity(

@@ -2,8 +2,8 @@
 
 `create_app(services)` receives what the process runs (a `Services`, built by
 `livecommerce.app`); the background work starts and stops with the app through
-`cleanup_ctx`, one generator per concern: the live rooms always, the show jobs when
-asked (`serve` asks; a test's app does not).
+`cleanup_ctx`, one generator per concern: the loop-lag monitor and the live rooms
+always, the show jobs when asked (`serve` asks; a test's app does not).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from livecommerce.services import loop_lag
 from livecommerce.services.process import Services, leading_show_jobs, live_rooms
 from livecommerce.web import announcements, api, mentions, orders, pages, plan, relay, reports
 from livecommerce.web.context import SERVICES, TEMPLATES
@@ -36,6 +37,12 @@ async def rooms_context(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def loop_lag_context(app: web.Application) -> AsyncIterator[None]:
+    """The event loop's lag measured while the app runs (/metrics)."""
+    async with loop_lag.watching(app[SERVICES].metrics.loop_lag.observe):
+        yield
+
+
 async def show_jobs_context(app: web.Application) -> AsyncIterator[None]:
     """The show jobs while the app runs: campaigning for the cluster's leader lock,
     given up when it stops."""
@@ -49,6 +56,14 @@ async def close_chats(app: web.Application) -> None:
     afterwards, in `rooms_context`."""
     for connection in list(app[SERVICES].rooms.connections.values()):
         connection.close(1001, "server shutting down")
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    """The site's icon where browsers ask for it by themselves (pages name the SVG)."""
+    return web.FileResponse(
+        STATIC / "favicon.svg",
+        headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"},
+    )
 
 
 def create_app(services: Services, *, show_jobs: bool = False) -> web.Application:
@@ -65,6 +80,7 @@ def create_app(services: Services, *, show_jobs: bool = False) -> web.Applicatio
         services.secret,
         relay.Coalescer(services.settings.send_coalesce, services.metrics),
     )
+    app.cleanup_ctx.append(loop_lag_context)
     app.cleanup_ctx.append(rooms_context)
     if show_jobs:
         app.cleanup_ctx.append(show_jobs_context)
@@ -78,4 +94,5 @@ def create_app(services: Services, *, show_jobs: bool = False) -> web.Applicatio
     app.add_routes(reports.routes)
     app.add_routes(announcements.routes)
     app.router.add_static("/static", STATIC)
+    app.router.add_get("/favicon.ico", favicon)
     return app

@@ -6,7 +6,7 @@ import asyncio
 import errno
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -19,9 +19,14 @@ from livecommerce.web.app import create_app
 log = logging.getLogger(__name__)
 
 
-async def serve(services: Services, announce: Callable[[str], None] = print) -> None:
+async def _print(base: str) -> None:
+    print(base)
+
+
+async def serve(services: Services, announce: Callable[[str], Awaitable[None]] = _print) -> None:
     """Serve `services` until a stop signal; then close connections and flush what the
-    rooms hold, and return (the store is its owner's to close)."""
+    rooms hold, and return (the store is its owner's to close). Once it listens and the
+    store is seeded, `announce` is awaited with the base URL."""
     settings = services.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -39,7 +44,7 @@ async def serve(services: Services, announce: Callable[[str], None] = print) -> 
         # Seed once the port is ours: a taken port fails fast, before the load.
         if settings.seed_on_start and not await services.store.shows():
             await _seed(services)
-        announce(_base_url(runner))
+        await announce(_base_url(runner))
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -8,6 +8,7 @@ from start to a clean stop.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -245,8 +246,19 @@ async def test_serve_seeds_a_new_store_serves_and_stops_cleanly(
         base = await serving.address()
         assert base.startswith("http://127.0.0.1:")
         printed = await serving.printed("Press Ctrl-C to stop.")
-        for path in ("/healthz", "/metrics", "/api/streams"):
+        for path in ("/healthz", "/metrics", "/api/streams", "/plan"):
             assert f"{base}{path}" in printed
+        # Every page a user needs, each answering: the next show's chat and moderation,
+        # the last show's report.
+        addresses = re.findall(re.escape(base) + r"(/\S*)", printed)
+        assert "/streams/khorgos-it-2026-11-20/report" in addresses
+        assert any(a.endswith("/chat") for a in addresses)
+        assert any(a.endswith("/moderate") for a in addresses)
+        assert "livecommerce token create --role moderator" in printed
+        async with aiohttp.ClientSession() as session:
+            for address in addresses:
+                async with session.get(serving.url(address)) as page:
+                    assert page.status == 200, address
         assert (await serving.health())["status"] == "ok"
         async with (
             aiohttp.ClientSession() as session,
@@ -259,6 +271,8 @@ async def test_serve_seeds_a_new_store_serves_and_stops_cleanly(
     log = "".join(serving.log)
     assert code == 0, log
     assert "Traceback" not in log
+    # APScheduler's line per job added, run and finished is for debugging only.
+    assert "apscheduler" not in log
     assert (tmp_path / "var" / "livecommerce.db").exists()
 
 

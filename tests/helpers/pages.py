@@ -24,8 +24,7 @@ class Trouble:
         return page
 
     def _console(self, message: ConsoleMessage) -> None:
-        # The browser asks for /favicon.ico by itself; the site has none.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.errors.append(f"{message.text} ({message.location.get('url')})")
 
     async def _dialog(self, dialog: Dialog) -> None:

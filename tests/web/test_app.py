@@ -124,3 +124,13 @@ async def test_wrong_method_is_405(server: Server) -> None:
     async with aiohttp.ClientSession() as session, session.post(server.url("/api/streams")) as r:
         assert r.status == 405
         assert (await r.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_the_site_has_an_icon_where_pages_and_browsers_look(server: Server) -> None:
+    _, page, _ = await get(server, "/")
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        status, body, response = await get(server, path)
+        assert status == 200
+        assert response.headers["Content-Type"].startswith("image/svg+xml")
+        assert body.startswith("<svg")
