@@ -90,8 +90,9 @@ def normalize(tag: str) -> str | None:
     return None
 
 
-def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
-    """Pick a locale from an Accept-Language header, honouring q-values."""
+def preferences(accept_language: str | None) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first (q-values
+    honoured, ties in the header's order; q=0 and malformed entries left out)."""
     choices: list[tuple[float, int, str]] = []
     for index, item in enumerate((accept_language or "")[:1000].split(",")):
         tag, _, params = item.partition(";")
@@ -101,10 +102,19 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
             if not match:
                 continue
             quality = float(match.group(1))
+        tag = tag.strip()
+        if tag and quality > 0:
+            choices.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(choices)]
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Pick a locale from an Accept-Language header, honouring q-values."""
+    for tag in preferences(accept_language):
         locale = normalize(tag)
-        if locale and quality > 0:
-            choices.append((-quality, index, locale))
-    return min(choices)[2] if choices else default
+        if locale:
+            return locale
+    return default
 
 
 @cache

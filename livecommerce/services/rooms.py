@@ -20,6 +20,7 @@ from livecommerce.core import protocol
 from livecommerce.core.changes import Change, PresenceChanged, ProductPinned
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Mention, MentionSource, Role, Show
+from livecommerce.core.priors import Identify
 from livecommerce.core.room import (
     Audit,
     Close,
@@ -27,6 +28,7 @@ from livecommerce.core.room import (
     Effect,
     Erase,
     Pinned,
+    Relabel,
     Replicate,
     Room,
     RoomRules,
@@ -89,7 +91,7 @@ class Rooms:
         metrics: Metrics,
         *,
         limits: protocol.Limits,
-        identify: Callable[[str, str, Any], tuple[str, bool]] | None = None,
+        identify: Identify | None = None,
         blocked: Callable[[str, str], bool] | None = None,
         match: Callable[[str], tuple[str, ...]] | None = None,
         clock: Callable[[], datetime],
@@ -439,6 +441,8 @@ class Rooms:
                     self._store(room, effect)
                 case Erase(id=message_id):
                     self.writer.put(Write(room.show_id, "erase", message_id))
+                case Relabel():
+                    self.writer.put(Write(room.show_id, "relabel", effect))
                 case Audit():
                     if effect.action == "evict":
                         self.metrics.held_evicted.inc()

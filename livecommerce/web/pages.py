@@ -206,7 +206,9 @@ async def chat(request: web.Request) -> web.Response:
     default = [reader] if reader in show.languages else list(show.languages[:1])
     channels = list(dict.fromkeys(asked)) or default
     config = _chat_config(request, show, l10n)
-    config.update(channels=channels, since=max(0, last - HISTORY_SHOWN))
+    # Channels the reader asked for are declared; the default is only shown: the relay
+    # places such a reader's messages by what they write (docs/protocol.md, Detection).
+    config.update(channels=channels, chosen=bool(asked), since=max(0, last - HISTORY_SHOWN))
     return _chat_page(
         render(
             request,

@@ -17,6 +17,7 @@ from livecommerce.core.models import MentionSource
 from livecommerce.store import SqlStore
 from tests.conftest import NOW, REDIS_TEST_URL, Server
 from tests.helpers.chat import SHOW, Client, moderator, running, streamer, viewer
+from tests.helpers.detectors import Reader
 
 pytestmark = pytest.mark.redis
 
@@ -116,6 +117,29 @@ async def test_moderation_on_one_process_applies_on_the_other(
         code, _ = await guest.closed()
         assert code == 1008
         for client in (reader, mod):
+            await client.close()
+
+
+async def test_a_move_on_one_process_routes_and_teaches_on_the_other(
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, redis_prefix) as (a, b):
+        readers = {a: Reader(), b: Reader()}  # every text unsure: placed by the priors
+        for server, reader in readers.items():
+            server.services.rooms.identify = reader
+        writer = await viewer(a, "u-writer", "kk")
+        kk = await viewer(a, "u-kk", "kk")
+        uz = await viewer(a, "u-uz", "uz")
+        mod = await moderator(b, "mod-kk", "kk")
+        message = (await writer.say("zor ekan"))["id"]
+        assert (await mod.recv_until("chat", id=message))["lang_unsure"] is True
+        await mod.send({"type": "move", "id": message, "lang": "uz", "ref": "mv"})
+        await mod.recv_until("mod", ref="mv")
+        assert (await kk.recv_until("moved", id=message))["lang"] == "uz"
+        assert (await uz.recv_until("chat", id=message))["lang"] == "uz"
+        await writer.say("ok")
+        assert readers[a].calls[-1][2].history == ("uz",)
+        for client in (writer, kk, uz, mod):
             await client.close()
 
 
