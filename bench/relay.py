@@ -26,10 +26,10 @@ that the benchmark's few senders and many guests from one address are not refuse
     LIVECOMMERCE_SEND_QUEUE=4096               frames behind before 1013 (default 512)
     LIVECOMMERCE_CHAT_OPENING_HOURS=false      the demo show is past: keep its chat open
 
-The default run takes 3 to 5 minutes, `--quick` well under one. Every loop is bounded
-in count and time: a per-server time budget, a connect timeout, bounded drains, a
-bounded wait for a quiet machine, and a hard timeout on every child process. Results,
-method and analysis: docs/performance.md.
+The default run takes 5 to 10 minutes for the three servers, `--quick` about one.
+Every loop is bounded in count and time: a per-server time budget, a connect timeout,
+bounded drains, a bounded wait for a quiet machine, and a hard timeout on every child
+process. Results, method and analysis: docs/performance.md.
 """
 
 from __future__ import annotations
