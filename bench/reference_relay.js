@@ -49,7 +49,12 @@ function langsOf(values) {
 
 function join(socket, request) {
   const url = new URL(request.url, "http://relay");
-  const stream = decodeURIComponent(PATH.exec(url.pathname)[1]);
+  let stream = url.pathname.split("/").pop();
+  try {
+    stream = decodeURIComponent(stream);
+  } catch {
+    // Not valid percent-encoding: echo it as sent.
+  }
   const langs = langsOf(url.searchParams.getAll("lang"));
   if (langs.length === 0) langs.push("ru");
   const name = [...(url.searchParams.get("name") ?? "guest")].slice(0, 32).join("");
