@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 # Ids each process may give out alone while the bus is down (see `Rooms._go_alone`).
 ALONE_RANGE = 1_000_000
+# Changes of one show waiting for the bus at most; beyond it new chat is refused with
+# `busy` (the sender is not acknowledged and sends again) rather than queued without end.
+BUS_BACKLOG = 5_000
+BUSY = N_("The chat is very busy; please send your message again in a moment.")
 
 
 class Payload:
@@ -314,6 +318,11 @@ class Rooms:
             self._alone.clear()
             self._rejoined.set()
 
+    def _backlogged(self, room: Room) -> bool:
+        """Whether the show's changes wait for the bus at the bound (`BUS_BACKLOG`)."""
+        queue = self._outgoing.get(room.show_id)
+        return queue is not None and queue.qsize() >= BUS_BACKLOG
+
     def _replicate(self, room: Room, change: Change) -> None:
         """Queue a change for the bus: one publisher per show keeps this process's
         changes in the order they were decided."""
@@ -389,6 +398,13 @@ class Rooms:
         except protocol.FrameError as error:
             effects = room.reject_frame(connection.id, error, now)
         else:
+            if isinstance(command, protocol.Chat) and self._backlogged(room):
+                # Not abuse: the sender is told, and nothing is counted against them.
+                frame: dict[str, Any] = {"type": "error", "code": "busy", "message": Text(BUSY)}
+                if command.ref is not None:
+                    frame["ref"] = command.ref
+                self._deliver(frozenset({connection.id}), frame)
+                return
             if isinstance(command, protocol.Subscribe):
                 covered = self._covered(room)  # a moderator may narrow what they cover
                 effects = room.handle(connection.id, command, now)

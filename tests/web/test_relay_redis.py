@@ -233,3 +233,46 @@ async def test_coverage_crosses_at_once_not_at_the_next_presence_round(
         assert fallback["fallback"] is True
         for client in (ru_mod, writer):
             await client.close()
+
+
+async def test_a_bus_that_cannot_keep_up_refuses_chat_rather_than_queueing_without_end(
+    settings: Settings,
+    seeded_store: SqlStore,
+    redis_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis stalls (CLIENT PAUSE: every write waits): the changes waiting for it stop at
+    the bound, a chat beyond it is answered `busy` and never acknowledged, and everything
+    acknowledged reaches the room once Redis answers again."""
+    import redis.asyncio as aioredis
+
+    from livecommerce.services import rooms
+
+    monkeypatch.setattr(rooms, "BUS_BACKLOG", 3)
+    async with cluster(settings, seeded_store, redis_prefix) as (a, _b):
+        writer, reader = await viewer(a, "u-writer", "kk"), await viewer(a, "u-reader", "kk")
+        admin = aioredis.from_url(REDIS_TEST_URL)
+        try:
+            await admin.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+            for n in range(8):
+                frame = {"type": "chat", "text": f"Сұрақ {n}", "lang": "kk", "ref": f"r{n}"}
+                await writer.send(frame)
+            # While Redis is paused, only refusals come back: acks wait for the commit.
+            # The first is being published, three wait (fewer if a presence round
+            # queued too): the rest are refused. Acks wait for Redis, errors do not.
+            first = await writer.recv_until("error", wait=1.0)
+            kept = int(first["ref"][1:])
+            busy = [first] + [await writer.recv_until("error", wait=1.0) for _ in range(7 - kept)]
+        finally:
+            await admin.execute_command("CLIENT", "UNPAUSE")
+            await admin.aclose()
+        assert 1 <= kept <= 4
+        assert {frame["code"] for frame in busy} == {"busy"}
+        assert [frame["ref"] for frame in busy] == [f"r{n}" for n in range(kept, 8)]
+        acks = [await writer.recv_until("ack", ref=f"r{n}") for n in range(kept)]
+        assert [ack["status"] for ack in acks] == ["sent"] * kept
+        seen = [chat["text"] for chat in await reader.chats(kept)]
+        assert seen == [f"Сұрақ {n}" for n in range(kept)]
+        await reader.assert_silent(ignore=("presence", "notice"))
+        for client in (writer, reader):
+            await client.close()
