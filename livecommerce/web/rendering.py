@@ -11,17 +11,21 @@ from babel import Locale
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from livecommerce.config import LOCALES
+from livecommerce.i18n import html_isolates
 from livecommerce.web.context import TEMPLATES, localizer_of
 
 
 def environment() -> Environment:
-    """The Jinja2 environment of the pages: autoescaped, templates from the package."""
-    return Environment(
+    """The Jinja2 environment of the pages: autoescaped, templates from the package;
+    `|bidi` shows a text's bidi isolates as `<bdi>` elements."""
+    env = Environment(
         loader=PackageLoader("livecommerce.web", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["bidi"] = html_isolates
+    return env
 
 
 def own_name(locale: str) -> str:
