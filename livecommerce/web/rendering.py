@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from livecommerce.config import LOCALES
 from livecommerce.i18n import html_isolates
-from livecommerce.web.context import TEMPLATES, localizer_of
+from livecommerce.web.context import TEMPLATES, ZONE_CHOSEN, localizer_of
 
 
 def environment() -> Environment:
@@ -60,6 +60,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
         ngettext=l10n.ngettext,
         languages=SWITCHER,
         path=site_path(request.path),
+        zone_chosen=request.get(ZONE_CHOSEN, False),
         **context,
     )
     return web.Response(text=body, status=status, content_type="text/html")

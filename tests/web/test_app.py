@@ -87,6 +87,31 @@ async def test_home_page_shows_each_market_its_local_time(server: Server) -> Non
     assert re.search(r"Friday, November 20, 2026 6:00\s*PM Almaty time</time>", card)
 
 
+@pytest.mark.parametrize(
+    ("cookie", "zone", "chosen", "named"),
+    [
+        # The browser's zone (set by zone.js), not Russian's home zone (Moscow).
+        ("browser_tz=Asia/Almaty", "Asia/Almaty", False, "(время Алматы)"),
+        # Junk is ignored: the language's home zone stays.
+        ("browser_tz=../../etc/passwd", "Europe/Moscow", False, "(московское время)"),
+        ("browser_tz=Mars/Olympus", "Europe/Moscow", False, "(московское время)"),
+        # A zone the reader chose (?tz=, kept in its cookie) is kept over the browser's.
+        ("tz=Asia/Tashkent; browser_tz=Asia/Almaty", "Asia/Tashkent", True, "(время Ташкента)"),
+        ("browser_tz=Asia/Urumqi", "Asia/Urumqi", False, "(синьцзянское время)"),
+    ],
+)
+async def test_the_readers_zone_comes_from_their_browser(
+    server: Server, cookie: str, zone: str, chosen: bool, named: str
+) -> None:
+    status, body, _ = await get(server, "/", **{"Accept-Language": "ru", "Cookie": cookie})
+    assert status == 200
+    assert f'data-zone="{zone}"' in body
+    assert ("data-zone-chosen" in body) is chosen
+    note = body[body.index('<p class="zone-note">') :]
+    assert named in note[: note.index("</p>")]
+    assert '<script src="/static/zone.js"></script>' in body
+
+
 async def test_language_choice_is_remembered_in_a_cookie(server: Server) -> None:
     jar = aiohttp.CookieJar(unsafe=True)  # keep cookies of an IP address (127.0.0.1)
     async with aiohttp.ClientSession(cookie_jar=jar) as session:

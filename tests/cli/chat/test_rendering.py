@@ -199,3 +199,16 @@ def test_errors_and_notices_are_coloured() -> None:
 
 def test_clean_keeps_scripts_and_drops_controls() -> None:
     assert clean(f"{UYGHUR}\t{CHINESE}\r\nok\x07") == f"{UYGHUR} {CHINESE} ↵ ok"
+
+
+@pytest.mark.parametrize(
+    ("l10n", "expected"),
+    [
+        (Localizer("ru", "Asia/Almaty"), "Часовой пояс: время Алматы."),
+        (Localizer("zh_Hans", "Asia/Urumqi"), "时区：北京时间 / 新疆时间。"),
+        (Localizer("ug", "Asia/Tashkent"), "ۋاقىت رايونى: تاشكەنت ۋاقتى."),
+    ],
+)
+def test_hello_names_the_zone_of_the_times_that_follow(l10n: Localizer, expected: str) -> None:
+    hello = {"type": "hello", "you": {}, "stream": {}, "langs": ["ru"]}
+    assert render(hello, l10n).plain.endswith(expected)
