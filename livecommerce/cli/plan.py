@@ -237,7 +237,7 @@ def _render_plan(
     where.add_column(l10n.gettext("Buyer-peak hours in the waking day"), justify="right")
     for f in fits:
         where.add_row(
-            f"{l10n.clock_name(f.zone)} ({f.zone})",
+            f"{l10n.clock_name(f.zone)} ({l10n.isolate(f.zone)})",
             l10n.gettext("{n} of {total}").format(n=number(f.slots_awake), total=number(f.slots)),
             l10n.gettext("{n} of {total}").format(
                 n=number(round(f.peak_hours, 1)), total=number(round(f.peak_hours_total, 1))

@@ -336,7 +336,7 @@ def _fit_rows(l10n: Localizer, fits: Sequence[ZoneFit], home: str) -> list[FitRo
     number = l10n.format_number
     return [
         FitRow(
-            zone=f"{l10n.clock_name(f.zone)} ({f.zone})",
+            zone=f"{l10n.clock_name(f.zone)} ({l10n.isolate(f.zone)})",
             shows=l10n.gettext("{n} of {total}").format(
                 n=number(f.slots_awake), total=number(f.slots)
             ),

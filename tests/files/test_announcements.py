@@ -21,6 +21,7 @@ from livecommerce.files.announcements import (
     pack_zip,
     safe_name,
 )
+from livecommerce.files.calendars import write_ics
 from livecommerce.i18n import chat_locale
 from tests.conftest import SEEDS
 
@@ -28,6 +29,7 @@ WORLD = seeds.read(SEEDS)
 MARKETS = {m.code: m for m in WORLD.markets}
 PRODUCTS = {p.sku: p for p in WORLD.products}
 JIANGXI = next(s for s in WORLD.shows if s.id == "jiangxi-kitchen-2026-12-10")
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 # The market's clock as people name it in each language (written out by hand).
 CITY = {
@@ -224,3 +226,13 @@ def test_the_date_of_a_xinjiang_announcement_is_beijings_and_xinjiangs_own_day_i
         "Live on Friday, December 11, 2026 at 12:30\u202fAM Beijing time"
         " / Thu, Dec 10 10:30\u202fPM Xinjiang time"
     )
+
+
+def test_a_uyghur_calendar_keeps_its_times_isolated() -> None:
+    from icalendar import Calendar
+
+    show = replace(JIANGXI, markets=("XJ",))
+    body = write_ics([show], WORLD.markets, WORLD.products, market="XJ", lang="ug", now=NOW)
+    event = next(iter(Calendar.from_ical(body).walk("VEVENT")))
+    description = str(event["description"])
+    assert f"{FSI}بېيجىڭ ۋاقتى 23:00{PDI} / {FSI}شىنجاڭ ۋاقتى 21:00{PDI}" in description
