@@ -4,6 +4,7 @@ wrong city; moderator lists and Latin names stay whole."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime
 
@@ -71,9 +72,10 @@ async def test_the_reports_local_times_pair_each_clock_with_its_time_in_uyghur(
         # Each time belongs to its own clock: all name the same moment.
         assert len({utc for _, utc, _, _ in found}) == 1
         # Laid out right to left: on each line, each pair is left of the one before it.
-        for (_, _, x1, y1), (_, _, x2, y2) in zip(found, found[1:], strict=False):
-            if abs(y1 - y2) < 2:
-                assert x2 < x1
+        same_line = [(a, b) for a, b in itertools.pairwise(found) if abs(a[3] - b[3]) < 2]
+        assert same_line
+        for (_, _, x1, _), (_, _, x2, _) in same_line:
+            assert x2 < x1
     # The subtitle's date and times keep their order too.
     subtitle = page.locator(".subtitle bdi")
     assert await subtitle.count() == 2  # Beijing time, Xinjiang time: a Uyghur reader in Ürümqi
@@ -106,7 +108,8 @@ async def test_moderator_lists_and_times_on_the_uyghur_plan_are_isolated(
     # 2 hours apart: Beijing time is Xinjiang time + 2.
     first = [int(h) for h in re.findall(r"(\d\d):00", texts[0])]
     second = [int(h) for h in re.findall(r"(\d\d):00", texts[1])]
-    assert first and second
+    assert first
+    assert second
     assert (first[0] - second[0]) % 24 == 2
     # Moderators' Latin names each in their own bdi, in the list's order.
     names = page.locator("li.covered .names bdi")
