@@ -92,7 +92,12 @@ def timeline(report: Report, l10n: Localizer) -> go.Figure:
     )
     peak = max([m.mentions for m in minutes] + [m.orders for m in minutes], default=0)
     figure.update_layout(
-        **_layout(l10n, l10n.gettext("Mentions and orders per minute"), 360),
+        # The times on the axis are on the reader's clock: named beside the title.
+        **_layout(
+            l10n,
+            f"{l10n.gettext('Mentions and orders per minute')} · {l10n.clock_name(exact=True)}",
+            360,
+        ),
         barmode="group",
         bargap=0.1,
     )
