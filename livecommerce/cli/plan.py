@@ -193,7 +193,9 @@ def _render_plan(
     for m in markets:
         cities = l10n.list(list(dict.fromkeys(l10n.clock_name(z) for z in m.zones)))
         table.add_column(f"{m.names.get(lang) or m.code}\n{cities}")
-    table.add_column(l10n.gettext("Streamer ({city})").format(city=l10n.clock_name(streamer.zone)))
+    table.add_column(
+        l10n.gettext("Streamer ({clock})").format(clock=l10n.clock_name(streamer.zone))
+    )
     table.add_column(l10n.gettext("Audience share"))
     if staffed:
         table.add_column(l10n.gettext("Moderators"))

@@ -157,7 +157,7 @@ def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
     table = Table(title=l10n.gettext("Upcoming shows"))
     table.add_column(l10n.gettext("Show"))
     table.add_column(l10n.gettext("Streamer"))
-    table.add_column(l10n.gettext("Starts ({city})").format(city=l10n.clock_name(shown_zone)))
+    table.add_column(l10n.gettext("Starts ({clock})").format(clock=l10n.clock_name(shown_zone)))
     table.add_column(l10n.gettext("Length"), justify="right")
     table.add_column(l10n.gettext("In the markets"))
     for s in upcoming:

@@ -395,7 +395,7 @@ async def plan_page(request: web.Request) -> web.Response:
             )
             for m in asked.markets
         ],
-        "streamer_column": l10n.gettext("Streamer ({city})").format(city=l10n.clock_name(home)),
+        "streamer_column": l10n.gettext("Streamer ({clock})").format(clock=l10n.clock_name(home)),
         "slots": _slot_rows(l10n, found, asked.markets, home),
         "staffed": moderators is not None,
         "fits": _fit_rows(l10n, fits, home),
