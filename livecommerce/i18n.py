@@ -2,7 +2,9 @@
 
 The catalogs are read once per process (compiled in memory from the .po files, so
 there is no build step); a `Localizer` is the reader's view: their locale and their
-time zone, for messages, dates, numbers, money and plurals.
+time zone, for messages, dates, numbers, money and plurals. Times of a place are shown
+through `clock_times`, on every clock its people keep (core/clocks.py), each named as
+the reader names it; in right-to-left text what runs the other way is isolated.
 """
 
 from __future__ import annotations
@@ -253,8 +255,6 @@ class Localizer:
         shown = clocks(zone)
         if exact:
             shown = tuple(c for c in shown if c.zone == zone) or (Clock(zone, NAMES.get(zone)),)
-        if len(shown) == 1:
-            return self.isolate(self._clock_name(shown[0]))
         return CLOCK_SEPARATOR.join(self.isolate(self._clock_name(c)) for c in shown)
 
     def clock_date(
