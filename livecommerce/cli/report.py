@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from livecommerce import config
-from livecommerce.cli.console import REPORT_WIDTH, emit, l10n_for, with_settings
+from livecommerce.cli.console import REPORT_WIDTH, check_zone, emit, l10n_for, with_settings
 from livecommerce.config import Settings, opening
 from livecommerce.errors import ShowNotFoundError
 
@@ -31,6 +31,7 @@ from livecommerce.errors import ShowNotFoundError
 @click.option(
     "--currency", default=None, help="Convert revenue into this currency (default: base_currency)."
 )
+@click.option("--zone", default=None, help="Show times in this zone (default: yours).")
 def report(
     settings: Settings,
     show_id: str,
@@ -38,6 +39,7 @@ def report(
     as_csv: bool,
     html_file: Path | None,
     currency: str | None,
+    zone: str | None,
 ) -> None:
     """Review a show: orders, revenue, products, markets, languages, questions."""
     from rich.console import Console
@@ -50,6 +52,9 @@ def report(
     if currency is not None:
         settings = _with(settings, base_currency=currency.strip().upper())
     l10n = l10n_for(settings)
+    if zone is not None:
+        check_zone(l10n, zone.strip(), "--zone")
+        l10n = l10n_for(settings, zone.strip())
 
     async def load() -> tuple[Any, list[Any]]:
         from livecommerce.app import open_store  # the wiring: loaded when used

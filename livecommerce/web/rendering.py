@@ -11,17 +11,21 @@ from babel import Locale
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from livecommerce.config import LOCALES
-from livecommerce.web.context import TEMPLATES, localizer_of
+from livecommerce.i18n import html_isolates
+from livecommerce.web.context import TEMPLATES, ZONE_CHOSEN, localizer_of
 
 
 def environment() -> Environment:
-    """The Jinja2 environment of the pages: autoescaped, templates from the package."""
-    return Environment(
+    """The Jinja2 environment of the pages: autoescaped, templates from the package;
+    `|bidi` shows a text's bidi isolates as `<bdi>` elements."""
+    env = Environment(
         loader=PackageLoader("livecommerce.web", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["bidi"] = html_isolates
+    return env
 
 
 def own_name(locale: str) -> str:
@@ -56,6 +60,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
         ngettext=l10n.ngettext,
         languages=SWITCHER,
         path=site_path(request.path),
+        zone_chosen=request.get(ZONE_CHOSEN, False),
         **context,
     )
     return web.Response(text=body, status=status, content_type="text/html")

@@ -205,6 +205,8 @@ def render(frame: dict[str, Any], l10n: Localizer) -> Text:
         text += " " + l10n.gettext("Stream languages: {langs}.").format(
             langs=_langs(stream.get("languages"))
         )
+        # The times of the lines that follow are on the reader's clock: named once here.
+        text += " " + l10n.gettext("Time zone: {clock}.").format(clock=l10n.clock_name())
         line = Text(text, style="green")
         if frame.get("recovered") is False:
             line.append(

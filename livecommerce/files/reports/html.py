@@ -11,7 +11,7 @@ from livecommerce.core.models import Market
 from livecommerce.core.report import Report
 from livecommerce.files.reports import charts
 from livecommerce.files.reports.view import View
-from livecommerce.i18n import Localizer
+from livecommerce.i18n import Localizer, html_isolates
 
 _environment = Environment(
     loader=PackageLoader("livecommerce.files.reports", "templates"),
@@ -19,6 +19,8 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Times and names isolated in right-to-left text (FSI … PDI) become `<bdi>` elements.
+_environment.filters["bidi"] = html_isolates
 
 
 def plotly_script() -> str:

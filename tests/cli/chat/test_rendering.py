@@ -232,3 +232,16 @@ def test_a_placed_message_shows_its_script_only() -> None:
 def test_a_moved_message_is_said_in_the_readers_language() -> None:
     frame = {"type": "moved", "id": 12, "lang": "uz", "from": "kk"}
     assert render(frame, EN).plain == "Message #12 was moved to uz."
+
+
+@pytest.mark.parametrize(
+    ("l10n", "expected"),
+    [
+        (Localizer("ru", "Asia/Almaty"), "Часовой пояс: время Алматы."),
+        (Localizer("zh_Hans", "Asia/Urumqi"), "时区：北京时间 / 新疆时间。"),
+        (Localizer("ug", "Asia/Tashkent"), "ۋاقىت رايونى: تاشكەنت ۋاقتى."),
+    ],
+)
+def test_hello_names_the_zone_of_the_times_that_follow(l10n: Localizer, expected: str) -> None:
+    hello = {"type": "hello", "you": {}, "stream": {}, "langs": ["ru"]}
+    assert render(hello, l10n).plain.endswith(expected)
