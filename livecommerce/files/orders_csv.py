@@ -20,10 +20,10 @@ from livecommerce.errors import ImportColumnsError, ImportFileError
 from livecommerce.i18n import Localizer
 from livecommerce.store import SqlStore
 
-BATCH = 10_000  # orders per transaction
+BATCH = 10_000  # orders per transaction (on SQLite one statement: store/bulk.py)
 PROGRESS_EVERY = 2_000  # rows checked between progress steps
 MAX_ROWS = 1_000_000
-YIELD_EVERY = 200  # rows read between turns of the event loop
+YIELD_EVERY = 50  # rows read between turns of the event loop
 
 
 @dataclass

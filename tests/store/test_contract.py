@@ -198,9 +198,9 @@ async def test_a_batch_of_new_and_stored_orders_counts_only_the_new(store: SqlSt
 
 
 async def test_a_batch_larger_than_one_statement_counts_only_the_new(store: SqlStore) -> None:
-    """On SQLite a batch is written as several multi-row statements (at most
-    `bulk.parameter_limit()` values each): the count of new rows spans them all."""
-    per_statement = bulk.parameter_limit() // len(dataclasses.fields(Order))
+    """On SQLite a batch is written as multi-row statements of one size and an
+    executemany for the rows left over: the count of new rows spans them all."""
+    per_statement = bulk.rows_per_statement(len(dataclasses.fields(Order)))
     orders = [
         Order(f"BIG-{i}", START, "IT-LAP-14", 1 + i % 3, Decimal("5.5"), "KZT", "KZ", "kk", None)
         for i in range(2 * per_statement + 11)
