@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from livecommerce.core.models import Order
 from livecommerce.core.orders import OrderError, differences, parse_order
 from livecommerce.core.values import (
     DAY_FORMAT,
@@ -219,3 +221,44 @@ def test_differences_name_the_fields_that_changed_not_how_they_are_written() -> 
     assert differences(same, first) == []
     other = parse_order({**GOOD, "qty": 3, "show": "", "buyer_lang": "ru"}, now=NOW)
     assert differences(other, first) == ["qty", "buyer_lang", "show"]
+
+
+def test_a_parsed_order_is_the_same_value_as_one_built_field_by_field() -> None:
+    """parse_order builds its Order without the dataclass's __init__ (for speed): it is
+    still equal, hashed alike and frozen."""
+    order = parse_order(GOOD, skus={"IT-LAP-14"}, now=NOW)
+    built = Order(
+        "ORD-100231",
+        datetime(2026, 11, 20, 8, 25, tzinfo=UTC),
+        "IT-LAP-14",
+        2,
+        Decimal(189000),
+        "KZT",
+        "KZ",
+        "kk",
+        "KIT1120",
+    )
+    assert order == built
+    assert hash(order) == hash(built)
+    assert vars(order) == vars(built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        order.qty = 3  # type: ignore[misc]
+
+
+def test_values_seen_before_are_checked_as_the_first_time() -> None:
+    """Repeating values are checked once per distinct text: a bad one is refused every
+    time, and past the number remembered every value is still checked."""
+    for _ in range(2):
+        with pytest.raises(OrderError) as caught:
+            parse_order({**GOOD, "currency": "KZTT"})
+        assert caught.value.field == "currency"
+    for n in range(5000):  # more distinct prices than are remembered
+        price = f"{n}.25"
+        assert parse_order({**GOOD, "unit_price": price}).unit_price == Decimal(price)
+    for value in ("1_000", "１２", "-0"):
+        with pytest.raises(OrderError):
+            parse_order({**GOOD, "unit_price": value})
+    assert parse_order({**GOOD, "qty": " 7 "}).qty == 7
+    assert parse_order({**GOOD, "qty": "7"}).qty == 7
+    assert parse_order({**GOOD, "show": " "}).show_ref is None
+    assert parse_order({**GOOD, "buyer_lang": "RU"}).buyer_lang == "ru"

@@ -11,8 +11,10 @@ import asyncio
 import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 
 from livecommerce.app import open_store
 from livecommerce.files import orders_csv
+from livecommerce.i18n import localizer
 from tests.conftest import ROOT, SEEDS
 from tests.helpers.cli import Ran, invoke
 
@@ -417,3 +420,39 @@ def test_retries_and_conflicts_are_told_apart_in_every_batch(data: Path, tmp_pat
         "IT-LAP-14",
         "KZT",
     )
+
+
+def test_a_write_that_fails_midway_keeps_the_batches_stored_before(
+    data: Path, tmp_path: Path
+) -> None:
+    """A batch the database refuses (here a trigger aborts on one row of the second
+    batch) ends the import with the database's error, once; the batches committed before
+    it stay stored, and nothing of the refused batch is."""
+    database = data / "livecommerce.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON orders WHEN NEW.id = 'POISON' "
+            "BEGIN SELECT RAISE(ABORT, 'poisoned row'); END"
+        )
+    size = orders_csv.BATCH
+    rows = [good(f"HALF-{i}") for i in range(2 * size + 5)]
+    rows[size + 7] = good("POISON")
+    path = write_csv(tmp_path / "poison.csv", rows)
+
+    async def attempt() -> str:
+        store = open_store(f"sqlite:///{database}")
+        await store.start()
+        try:
+            skus = {p.sku for p in await store.products()}
+            await orders_csv.import_orders(store, path, skus, datetime.now(UTC), localizer("en"))
+        except Exception as error:  # the database's own error is the point
+            return str(error)
+        finally:
+            await store.close()
+        return "no error"
+
+    assert "poisoned row" in asyncio.run(attempt())
+    after = stored(data)
+    assert sum(1 for i in after if i.startswith("HALF-")) == size
+    assert "POISON" not in after
+    assert all(f"HALF-{i}" in after for i in range(size))

@@ -29,7 +29,7 @@ from livecommerce.core.models import (
 )
 from livecommerce.core.orders import differences
 from livecommerce.errors import StoreError
-from livecommerce.store import SqlStore
+from livecommerce.store import SqlStore, bulk
 from livecommerce.store.schema import metadata
 from tests.helpers.ports import refused_port
 
@@ -195,6 +195,21 @@ async def test_a_batch_of_new_and_stored_orders_counts_only_the_new(store: SqlSt
     assert await store.orders(since=when + timedelta(seconds=1)) == first[1:]
     assert await store.orders(until=when + timedelta(seconds=1)) == first[:1]
     assert await store.add_orders([]) == 0
+
+
+async def test_a_batch_larger_than_one_statement_counts_only_the_new(store: SqlStore) -> None:
+    """On SQLite a batch is written as multi-row statements of one size and an
+    executemany for the rows left over: the count of new rows spans them all."""
+    per_statement = bulk.rows_per_statement(len(dataclasses.fields(Order)))
+    orders = [
+        Order(f"BIG-{i}", START, "IT-LAP-14", 1 + i % 3, Decimal("5.5"), "KZT", "KZ", "kk", None)
+        for i in range(2 * per_statement + 11)
+    ]
+    assert await store.add_orders(orders[per_statement - 5 : per_statement + 5]) == 10
+    assert await store.add_orders(orders) == len(orders) - 10
+    stored = await store.orders()
+    assert len(stored) == len(orders)
+    assert {o.id: o for o in stored} == {o.id: o for o in orders}
 
 
 async def test_orders_by_id_give_the_stored_orders_to_compare(store: SqlStore) -> None:
