@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from livecommerce.core.attribution import Credit, Rates
 from livecommerce.core.models import (
@@ -142,11 +143,11 @@ EU_COUNTRIES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Sale:
+class Sale(NamedTuple):
     """Credited orders that the report cannot tell apart: the same product, currency,
     buyer's country and language, minute and last touch (one order, or a tally of
-    many). `amount` and `base_amount` are their sums."""
+    many). `amount` and `base_amount` are their sums. A named tuple: a large show has
+    tens of thousands."""
 
     sku: str
     currency: str
@@ -264,10 +265,14 @@ def exact_sums(sales: Iterable[Sale], rates: Rates) -> bool:
         with decimal.localcontext(context):
             by_currency: dict[str, Decimal] = defaultdict(Decimal)
             revenue = Decimal(0)
+            crossed: dict[tuple[str, datetime], bool] = {}
             for sale in sales:
                 if sale.amount < 0 or (sale.base_amount is not None and sale.base_amount < 0):
                     return False
-                if rates.crosses(sale.currency, sale.minute.date()):
+                key = (sale.currency, sale.minute)
+                if key not in crossed:
+                    crossed[key] = rates.crosses(sale.currency, sale.minute.date())
+                if crossed[key]:
                     return False
                 by_currency[sale.currency] += sale.amount
                 revenue += _base(sale)

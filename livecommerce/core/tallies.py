@@ -14,16 +14,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from livecommerce.core.attribution import Rates, Touches
 from livecommerce.core.models import Show
 from livecommerce.core.report import Sale
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(NamedTuple):
     """Orders of one minute, product, buyer's language and country, and currency, that
-    carry the show's code (`coded`) or no show reference at all."""
+    carry the show's code (`coded`) or no show reference at all. A named tuple: a
+    large show has tens of thousands."""
 
     sku: str
     buyer_lang: str

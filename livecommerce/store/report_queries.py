@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from livecommerce.store.connection import SqlConnection
 
 # Orders converted per turn of the event loop when a large read streams them.
 ORDERS_PARTITION = 2_000
+TALLIES_PARTITION = 10_000
 MINUTE = timedelta(minutes=1)
 
 
@@ -32,12 +33,48 @@ class ReportQueries(SqlConnection):
         """The tallies of the orders that carry one of `refs` (a show's code or id),
         whenever placed, and of the orders without a show reference in the minutes that
         meet [since, until) (whole minutes: a tally may hold orders just outside)."""
-        query = sa.select(t.order_tallies).where(_tallied(refs, since, until))
+        c = t.order_tallies.c
+        # The times as the driver gives them (text on SQLite): `_moment` reads them
+        # faster than the column type's processor, a minute once.
+        query = sa.select(
+            c.show_ref,
+            *(sa.type_coerce(c[name], sa.String) for name in ("minute", "first_ts", "last_ts")),
+            c.sku,
+            c.buyer_lang,
+            c.buyer_country,
+            c.currency,
+            c.orders,
+            c.units,
+            sa.type_coerce(c.amount, sa.Integer),  # read by _decimal
+            c.exponent,
+            c.odd,
+        ).where(_tallied(refs, since, until))
         tallies: list[Tally] = []
+        minutes: dict[Any, datetime] = {}
         async with self._read() as conn:
             result = await conn.stream(query)
-            async for rows in result.partitions(ORDERS_PARTITION):
-                tallies.extend(_tally(r) for r in rows)
+            async for rows in result.partitions(TALLIES_PARTITION):
+                for ref, minute, first, last, *keys, orders, units, micros, exp, odd in rows:
+                    at = minutes.get(minute)
+                    if at is None:
+                        at = minutes[minute] = _moment(minute)
+                    amount = None if odd else _decimal(micros, exp)
+                    sku, lang, country, currency = keys
+                    tallies.append(
+                        Tally(
+                            sku,
+                            lang,
+                            country,
+                            currency,
+                            ref != "",
+                            at,
+                            _moment(first),
+                            _moment(last),
+                            int(orders),
+                            int(units),
+                            amount,
+                        )
+                    )
                 await asyncio.sleep(0)
         return tallies
 
@@ -159,30 +196,22 @@ def _ceil_minute(moment: datetime) -> datetime:
     return floor if floor == moment else floor + MINUTE
 
 
-def _tally(r: sa.Row[Any]) -> Tally:
-    amount = None
-    if r.amount is not None and r.odd == 0:
-        amount = _decimal(r.amount, r.exponent)
-    return Tally(
-        sku=r.sku,
-        buyer_lang=r.buyer_lang,
-        buyer_country=r.buyer_country,
-        currency=r.currency,
-        coded=r.show_ref != "",
-        minute=r.minute,
-        first=r.first_ts,
-        last=r.last_ts,
-        orders=int(r.orders),
-        units=int(r.units),
-        amount=amount,
-    )
+def _moment(value: Any) -> datetime:
+    """A time as the driver gives it: text in UTC on SQLite, an aware datetime else."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    moment: datetime = value.astimezone(UTC)
+    return moment
 
 
-def _decimal(micros: int, exponent: int) -> Decimal | None:
+def _decimal(micros: Any, exponent: int) -> Decimal | None:
     """`micros` millionths as the Decimal the orders' amounts add up to, exponent and
     all: the smallest exponent of theirs (that of an exact sum of Decimals). None where
-    it is not exact (more than 6 decimals)."""
-    if exponent < -6:
+    it is not exact: no sum (a price that is no plain decimal), SQLite's float past its
+    integers, more than 6 decimals."""
+    if type(micros) is Decimal:  # PostgreSQL's NUMERIC
+        micros = int(micros)
+    if type(micros) is not int or exponent < -6:
         return None
     coefficient, rest = divmod(micros, 10 ** (6 + exponent))
     if rest:

@@ -297,4 +297,6 @@ order_tallies = sa.Table(
     sa.Column("odd", sa.Integer, nullable=False),
     sa.Column("first_ts", UtcDateTime, nullable=False),
     sa.Column("last_ts", UtcDateTime, nullable=False),
+    # Stored in its key's order on SQLite: a show's tallies are one range of the table.
+    sqlite_with_rowid=False,
 )

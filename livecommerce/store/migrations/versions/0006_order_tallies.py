@@ -143,6 +143,7 @@ def upgrade() -> None:
         sa.Column("odd", sa.Integer(), nullable=False),
         sa.Column("first_ts", UtcDateTime(), nullable=False),
         sa.Column("last_ts", UtcDateTime(), nullable=False),
+        sqlite_with_rowid=False,
     )
     if op.get_bind().dialect.name == "postgresql":
         _upgrade_postgres()
