@@ -1,11 +1,10 @@
 """Gather a show's mentions, orders, chat and rates from the store, and review it.
 
-The orders come tallied per minute (`SqlStore.order_tallies`, kept by the database on
-every insert): a million orders are a few tens of thousands of tallies, and only the
-orders of the minutes where a mention or the window's edge falls are read one by one.
-The store is read asynchronously; attribution and the report's aggregation run in a
-worker thread. A
-report is kept per show, currency and window until what it was computed from changes
+The orders come tallied per minute (`SqlStore.order_tallies`, kept as orders are
+added): a million orders are a few tens of thousands of tallies, and only the orders
+of the minutes where a mention or the window's edge falls are read one by one. The
+store is read asynchronously; attribution and the report's aggregation run in a worker
+thread. A report is kept per show, currency and window until what it was computed from changes
 (`SqlStore.report_version`), and concurrent requests for a report being computed wait
 for that one computation.
 """

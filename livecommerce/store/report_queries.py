@@ -1,6 +1,6 @@
-"""The store's queries behind a show's report: its orders tallied per minute (kept by a
-trigger, migration 0006), the orders of the minutes read one by one, the coded orders
-and the version that tells a cached report is stale."""
+"""The store's queries behind a show's report: its orders tallied per minute (kept by
+`add_orders`, see `store/tallies.py`), the orders of the minutes read one by one, the
+coded orders and the version that tells a cached report is stale."""
 
 from __future__ import annotations
 

@@ -253,9 +253,9 @@ exchange_rates = sa.Table(
 
 
 class Micros(TypeDecorator[int]):
-    """A whole number of millionths, exact however large: BIGINT on SQLite (past its
-    range SQLite's arithmetic turns the value into a float, read back as None: not
-    exact), NUMERIC on PostgreSQL."""
+    """A whole number of millionths: BIGINT on SQLite (past its range SQLite's arithmetic
+    turns the value into a float, read back as None: not exact), NUMERIC on PostgreSQL
+    (exact however large)."""
 
     impl = sa.BigInteger
     cache_ok = True
@@ -275,12 +275,12 @@ class Micros(TypeDecorator[int]):
 
 
 # The orders tallied per minute, product, buyer's language and country, currency and
-# show reference ('' for none): what a show's report adds up, kept up to date by a
-# trigger on `orders` (migration 0006), so that a report reads these rows instead of
-# every order. `amount` is the exact sum of qty × unit price in millionths; `exponent`
-# the smallest exponent of the unit prices as the store reads them back (a Decimal's
-# exponent, for the sums' exact form); `odd` counts the prices the trigger could not
-# read as plain decimals (their rows are read order by order).
+# show reference ('' for none): what a show's report adds up, kept by `add_orders` in the
+# same transaction as the orders (`store/tallies.py`), so that a report reads these rows
+# instead of every order. `amount` is the exact sum of qty × unit price in millionths;
+# `exponent` the smallest exponent of the unit prices as the store reads them back (for
+# the sums' exact form); `odd` counts the prices that are no whole number of millionths
+# (such tallies are read order by order).
 order_tallies = sa.Table(
     "order_tallies",
     metadata,

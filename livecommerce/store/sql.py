@@ -29,7 +29,7 @@ from livecommerce.core.models import (
     ShowStatus,
     Streamer,
 )
-from livecommerce.store import bulk, sequences
+from livecommerce.store import bulk, sequences, tallies
 from livecommerce.store import schema as t
 from livecommerce.store.report_queries import ReportQueries, order, order_columns
 
@@ -218,16 +218,37 @@ class SqlStore(ReportQueries):
         return await self._insert_new(conn, t.mentions, rows, ["show_id", "sku", "source", "event"])
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
-        """Store orders, idempotent on the order id; returns how many were new."""
+        """Store orders, idempotent on the order id, and add the new ones to their
+        tallies (`store.tallies`) in the same transaction; returns how many were new."""
         # The fields are the columns (no dataclasses.asdict: it deep-copies every value).
         fields = [f.name for f in dataclasses.fields(Order)]
         orders = list(orders)
+        if not orders:
+            return 0
         async with self._write() as conn:
             if self._dialect == "sqlite":  # column by column, no mapping per row
+                rowid: sa.ColumnElement[int] = sa.literal_column("rowid")
+                last = await conn.execute(sa.select(sa.func.max(rowid)).select_from(t.orders))
+                before = last.scalar_one() or 0
                 columns = {name: [getattr(o, name) for o in orders] for name in fields}
-                return await bulk.insert_columns_sqlite(conn, t.orders, columns, ["id"])
-            rows = [{name: getattr(o, name) for name in fields} for o in orders]
-            return await self._insert_new(conn, t.orders, rows, ["id"])
+                new = await bulk.insert_columns_sqlite(conn, t.orders, columns, ["id"])
+                added = orders
+                if new != len(orders):  # some were there: the new rows come after `before`
+                    query = sa.select(*order_columns()).where(rowid > before)
+                    added = [order(r) for r in (await conn.execute(query)).all()]
+            else:
+                statement = self._insert(t.orders).on_conflict_do_nothing(index_elements=["id"])
+                rows = [{name: getattr(o, name) for name in fields} for o in orders]
+                result = await conn.execute(statement.returning(t.orders.c.id), rows)
+                ids = {r[0] for r in result.all()}
+                new = len(ids)
+                # Of an id sent twice, the first was stored.
+                added = list({o.id: o for o in reversed(orders) if o.id in ids}.values())
+            if added:
+                await conn.execute(
+                    tallies.upsert(self._dialect), tallies.rows(added, self._dialect)
+                )
+            return new
 
     # -- reads ---------------------------------------------------------------------------
 
