@@ -4,16 +4,20 @@ SQLAlchemy Core's executemany with RETURNING (what counts the new rows on Postgr
 builds and converts every row in Python; on SQLite one `executemany` of a plain
 `INSERT … ON CONFLICT DO NOTHING` does the same work in the driver's C loop, and the
 driver's rowcount (the sum of SQLite's `changes()` over the rows) counts the new ones.
-The values are converted by the columns' own bind processors, as SQLAlchemy would.
+The values are converted by the columns' own bind processors, as SQLAlchemy would,
+times (`UtcDateTime`) into the same text by `datetime.isoformat`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from livecommerce.store.schema import UtcDateTime
 
 
 def _statement(
@@ -33,10 +37,12 @@ async def insert_columns_sqlite(
     table: sa.Table,
     columns: dict[str, list[Any]],
     keys: Sequence[str],
+    update: str | None = None,
 ) -> int:
     """Insert rows given column by column (equal lengths) whose `keys` are not stored
-    yet; how many were new. SQLite only (qmark parameters, rowcount summed over the
-    executemany)."""
+    yet; how many were new. With `update` (the SQL after `DO UPDATE SET`), rows whose
+    keys are stored update them instead. SQLite only (qmark parameters, rowcount summed
+    over the executemany)."""
     names = list(columns)
     if not names or not columns[names[0]]:
         return 0
@@ -46,13 +52,29 @@ async def insert_columns_sqlite(
         values = columns[name]
         # The column's processor, once per column (what SQLAlchemy applies per value).
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
+        if isinstance(table.c[name].type, UtcDateTime):
+            # The text SQLAlchemy's SQLite DATETIME writes, in UTC, made in C; a time
+            # that repeats (a minute, a tally's first and last) is made once.
+            done: dict[Any, Any] = {}
+            values = [
+                None if value is None else done.get(value) or done.setdefault(value, _utc(value))
+                for value in values
+            ]
+        elif process is not None:
             values = [None if value is None else process(value) for value in values]
         converted.append(values)
-    result = await conn.exec_driver_sql(
-        _statement(conn, table, names, keys), list(zip(*converted, strict=True))
-    )
+    statement = _statement(conn, table, names, keys)
+    if update is not None:
+        statement = statement.replace("DO NOTHING", f"DO UPDATE SET {update}")
+    result = await conn.exec_driver_sql(statement, list(zip(*converted, strict=True)))
     return int(result.rowcount)
+
+
+def _utc(moment: datetime) -> str:
+    """`UtcDateTime`'s text on SQLite: "YYYY-MM-DD HH:MM:SS.ffffff" in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: times are stored in UTC")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 async def insert_new_sqlite(

@@ -244,10 +244,16 @@ class SqlStore(ReportQueries):
                 new = len(ids)
                 # Of an id sent twice, the first was stored.
                 added = list({o.id: o for o in reversed(orders) if o.id in ids}.values())
-            if added:
-                await conn.execute(
-                    tallies.upsert(self._dialect), tallies.rows(added, self._dialect)
+            if not added:
+                return new
+            found = tallies.rows(added, self._dialect)
+            if self._dialect == "sqlite":
+                columns = {name: [row[name] for row in found] for name in found[0]}
+                await bulk.insert_columns_sqlite(
+                    conn, t.order_tallies, columns, tallies.KEYS, update=tallies.SQLITE_UPDATE
                 )
+            else:
+                await conn.execute(tallies.upsert(self._dialect), found)
             return new
 
     # -- reads ---------------------------------------------------------------------------

@@ -24,13 +24,13 @@ from livecommerce.core.models import Order
 from livecommerce.store import schema as t
 
 KEYS = ["show_ref", "minute", "sku", "buyer_lang", "buyer_country", "currency"]
-MICROS = Decimal(1_000_000)
 BIGINT = 2**63  # SQLite's integers: |value| below this
 
 
 def rows(orders: Iterable[Order], dialect: str) -> list[dict[str, Any]]:
     """The tallies of `orders` (to add to those stored), one per key."""
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    prices: dict[tuple[Decimal, Any], tuple[int | None, int]] = {}  # by value and exponent
     for order in orders:
         key = (
             order.show_ref or "",
@@ -40,7 +40,12 @@ def rows(orders: Iterable[Order], dialect: str) -> list[dict[str, Any]]:
             order.buyer_country,
             order.currency,
         )
-        micros, exponent = _price(order.unit_price, dialect)
+        price = order.unit_price
+        seen = (price, price.as_tuple().exponent)
+        if seen in prices:
+            micros, exponent = prices[seen]
+        else:
+            micros, exponent = prices[seen] = _price(price, dialect)
         amount = _sum(0, None if micros is None else micros * order.qty, dialect)
         tally = found.get(key)
         if tally is None:
@@ -77,15 +82,21 @@ def _sum(a: int | None, b: int | None, dialect: str) -> int | None:
 def _price(price: Decimal, dialect: str) -> tuple[int | None, int]:
     """A unit price's millionths (None unless a finite, whole number of them) and the
     exponent of the Decimal the store reads back for it."""
-    if not price.is_finite():
-        return None, 0
-    micros = price * MICROS
-    if micros != micros.to_integral_value():
-        return None, 0
-    if dialect == "postgresql":
-        return int(micros), -6
-    exponent = price.normalize().as_tuple().exponent
-    return int(micros), exponent if isinstance(exponent, int) else 0
+    normal = price.normalize()
+    exponent = normal.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -6:
+        return None, 0  # not finite, or more than 6 decimals
+    micros = int(normal.scaleb(6))
+    return micros, -6 if dialect == "postgresql" else exponent
+
+
+# What `upsert` sets, as SQLite's text for `bulk.insert_columns_sqlite`.
+SQLITE_UPDATE = (
+    "orders = orders + excluded.orders, units = units + excluded.units,"
+    " amount = amount + excluded.amount, exponent = min(exponent, excluded.exponent),"
+    " odd = odd + excluded.odd, first_ts = min(first_ts, excluded.first_ts),"
+    " last_ts = max(last_ts, excluded.last_ts)"
+)
 
 
 def upsert(dialect: str) -> Any:
