@@ -157,8 +157,9 @@ class ReportQueries(SqlConnection):
         self, show_id: str, refs: Sequence[str] = (), span: tuple[datetime, datetime] | None = None
     ) -> tuple[Any, ...]:
         """What changes when anything a show's report is computed from changes: its
-        orders (the tallies of `order_tallies(refs, *span)`: orders are only ever added,
-        so their count grows with every new one; without `span`, every order), the
+        orders (the tallies of its code and of its window's minutes: orders are only
+        ever added, so their count grows with every new one; without `span`, every
+        order), the
         show's mentions and chat, the rates, the products (counts and latest keys; those
         rows are added, chat is erased). Aggregates over small tables and the show's
         tallies, for a cache of computed reports."""
@@ -166,7 +167,15 @@ class ReportQueries(SqlConnection):
         r = t.exchange_rates.c
         orders = sa.select(sa.func.count(), sa.func.sum(o.orders), sa.func.max(o.last_ts))
         if span is not None:
-            orders = orders.where(_tallied(refs, *span))
+            # Orders of other shows in the window count too: their currencies choose
+            # the rates read (`reporting._rates`).
+            since, until = span
+            orders = orders.where(
+                sa.or_(
+                    o.show_ref.in_([ref for ref in refs if ref]),
+                    sa.and_(o.minute > since - MINUTE, o.minute < until),
+                )
+            )
         queries = [
             orders,
             sa.select(sa.func.count(), sa.func.max(m.id)).where(m.show_id == show_id),

@@ -1,7 +1,7 @@
 """The orders tallied per minute (`order_tallies`), kept up to date as orders are added.
 
 `SqlStore.add_orders` adds the new orders of each write to their tallies in the same
-transaction (`add`), one statement for the batch; migration 0006 tallies the orders
+transaction (`rows`, then one upsert for the batch); migration 0006 tallies the orders
 stored before it (`backfill`). A tally's `amount` is the exact sum of qty × unit price in
 millionths, and its `exponent` the smallest exponent of the unit prices as the store
 reads them back (SQLite's `Money` normalizes: 189000 is 1.89E+5; PostgreSQL's NUMERIC
@@ -14,6 +14,7 @@ that tally's orders one by one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +33,10 @@ def rows(orders: Iterable[Order], dialect: str) -> list[dict[str, Any]]:
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     prices: dict[tuple[Decimal, Any], tuple[int | None, int]] = {}  # by value and exponent
     for order in orders:
+        ts = order.ts if order.ts.tzinfo is UTC else order.ts.astimezone(UTC)
         key = (
             order.show_ref or "",
-            order.ts.replace(second=0, microsecond=0),
+            ts.replace(second=0, microsecond=0),  # the minute in UTC, as stored
             order.sku,
             order.buyer_lang,
             order.buyer_country,
@@ -56,8 +58,8 @@ def rows(orders: Iterable[Order], dialect: str) -> list[dict[str, Any]]:
                 "amount": amount,
                 "exponent": exponent,
                 "odd": int(micros is None),
-                "first_ts": order.ts,
-                "last_ts": order.ts,
+                "first_ts": ts,
+                "last_ts": ts,
             }
             continue
         tally["orders"] += 1
@@ -65,8 +67,8 @@ def rows(orders: Iterable[Order], dialect: str) -> list[dict[str, Any]]:
         tally["amount"] = _sum(tally["amount"], amount, dialect)
         tally["exponent"] = min(tally["exponent"], exponent)
         tally["odd"] += micros is None
-        tally["first_ts"] = min(tally["first_ts"], order.ts)
-        tally["last_ts"] = max(tally["last_ts"], order.ts)
+        tally["first_ts"] = min(tally["first_ts"], ts)
+        tally["last_ts"] = max(tally["last_ts"], ts)
     return list(found.values())
 
 

@@ -7,7 +7,8 @@ of every shape, missing and cross rates, opening hours), on every backend, the r
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from livecommerce.core.attribution import Rates, Touches, attribute
@@ -230,6 +231,8 @@ async def test_tallies_add_up_every_new_order_once(store: SqlStore) -> None:
         Order(f"t{k}", at + timedelta(seconds=k), "LAP", k, Decimal(p), "KZT", "KZ", "kk")
         for k, p in enumerate(["189000", "12.5", "379.990000"], start=1)
     ]
+    lmt = timezone(timedelta(hours=5, minutes=7, seconds=40))  # an offset in seconds
+    orders[1] = replace(orders[1], ts=orders[1].ts.astimezone(lmt))
     await store.add_orders(orders[:2])
     await store.add_orders(orders)  # two already there
     [tally] = await store.order_tallies(("X",), at, at + timedelta(minutes=1))
