@@ -20,7 +20,7 @@ from livecommerce.store.connection import SqlConnection
 
 # Orders converted per turn of the event loop when a large read streams them.
 ORDERS_PARTITION = 2_000
-TALLIES_PARTITION = 10_000
+TALLIES_PARTITION = 2_000  # converted on the event loop: a turn each
 MINUTE = timedelta(minutes=1)
 
 
