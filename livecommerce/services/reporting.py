@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from livecommerce.core.attribution import DEFAULT_WINDOW, Rates, Touches, attribute
 from livecommerce.core.hours import Opening, during
-from livecommerce.core.models import ExchangeRate, Market, Show
+from livecommerce.core.models import ExchangeRate, Market, Mention, Order, Show
 from livecommerce.core.report import Report, Sale, exact_sums, summarize
 from livecommerce.core.tallies import tallied_sales
 from livecommerce.store import SqlStore
@@ -121,18 +121,23 @@ async def _compute(
         tallied_sales, show, tallies, Touches(show, mentions), rates, window
     )
     orders = await store.orders_in(_refs(show), since, until, tallied.split)
-    credits = await asyncio.to_thread(attribute, show, mentions, orders, rates, window)
-    sales = tallied.sales + [Sale.of(credit) for credit in credits]
+    sales = tallied.sales + await asyncio.to_thread(_sales, show, mentions, orders, rates, window)
     if not await asyncio.to_thread(exact_sums, sales, rates):
         # A cross rate rounds each order's amount: the sums depend on their order, so
         # every order is read and credited in time order, as `attribute` does.
         orders = await store.orders(since=since, until=until)
-        coded = await store.orders_for_show(*_refs(show), outside=(since, until))
-        credits = await asyncio.to_thread(attribute, show, mentions, orders + coded, rates, window)
-        sales = [Sale.of(credit) for credit in credits]
+        orders += await store.orders_for_show(*_refs(show), outside=(since, until))
+        sales = await asyncio.to_thread(_sales, show, mentions, orders, rates, window)
     return await asyncio.to_thread(
         summarize, show, sales, mentions, chat, products, markets, base_currency, window
     )
+
+
+def _sales(
+    show: Show, mentions: list[Mention], orders: list[Order], rates: Rates, window: timedelta
+) -> list[Sale]:
+    """The orders credited one by one (`attribute`), each a sale: in a worker thread."""
+    return [Sale.of(credit) for credit in attribute(show, mentions, orders, rates, window)]
 
 
 def _span(show: Show, window: timedelta) -> tuple[datetime, datetime]:
