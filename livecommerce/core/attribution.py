@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from livecommerce.core.models import ExchangeRate, Mention, Order, Show
@@ -65,6 +65,13 @@ class Rates:
         index = bisect.bisect_right(days, (day, Decimal("Infinity"))) - 1
         return days[index][1] if index >= 0 else None
 
+    def crosses(self, currency: str, day: date) -> bool:
+        """Whether `convert` goes through another base for `currency` on `day`: a
+        division, rounded to the context's precision, where a direct rate is a product."""
+        if currency == self.base or self._on(self._days.get(currency), day) is not None:
+            return False
+        return self.convert(Decimal(1), currency, day) is not None
+
     def convert(self, amount: Decimal, currency: str, day: date) -> Decimal | None:
         """`amount` of `currency` in the base currency on `day`; None when no rate is known."""
         if currency == self.base:
@@ -108,20 +115,34 @@ class Touches:
     def before(self, order: Order) -> tuple[Mention, Mention] | None:
         """The (first, last) mention of the order's product at or before its time,
         preferring the buyer's language; None when it was not mentioned before."""
-        said = self._sku.get(order.sku)
+        return self.at(order.sku, order.buyer_lang, order.ts)
+
+    def at(self, sku: str, lang: str, moment: datetime) -> tuple[Mention, Mention] | None:
+        """`before` for an order of `sku` by a buyer of `lang` at `moment`."""
+        said = self._sku.get(sku)
         if said is None:
             return None
         mentions, times = said
-        count = bisect.bisect_right(times, order.ts)
+        count = bisect.bisect_right(times, moment)
         if not count:
             return None
-        in_lang = self._lang.get((order.sku, order.buyer_lang))
+        in_lang = self._lang.get((sku, lang))
         if in_lang is not None:
             lang_mentions, lang_times = in_lang
-            lang_count = bisect.bisect_right(lang_times, order.ts)
+            lang_count = bisect.bisect_right(lang_times, moment)
             if lang_count:
                 return lang_mentions[0], lang_mentions[lang_count - 1]
         return mentions[0], mentions[count - 1]
+
+    def changes_within(self, sku: str, first: datetime, last: datetime) -> bool:
+        """Whether orders of `sku` placed from `first` to `last` may have different
+        touches: a mention of it falls after `first` and at or before `last`."""
+        said = self._sku.get(sku)
+        if said is None:
+            return False
+        times = said[1]
+        index = bisect.bisect_right(times, first)
+        return index < len(times) and times[index] <= last
 
 
 def attribute(

@@ -5,13 +5,15 @@ timeline and the buyers' questions. Renderers (terminal, HTML, CSV, JSON) only f
 from __future__ import annotations
 
 import bisect
+import decimal
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from livecommerce.core.attribution import Credit
+from livecommerce.core.attribution import Credit, Rates
 from livecommerce.core.models import (
     ChatMessage,
     Market,
@@ -141,6 +143,49 @@ EU_COUNTRIES = frozenset(
 )
 
 
+class Sale(NamedTuple):
+    """Credited orders that the report cannot tell apart: the same product, currency,
+    buyer's country and language, minute and last touch (one order, or a tally of
+    many). `amount` and `base_amount` are their sums. A named tuple: a large show has
+    tens of thousands."""
+
+    sku: str
+    currency: str
+    buyer_country: str
+    buyer_lang: str
+    minute: datetime
+    first: datetime  # the earliest order's time
+    last: datetime  # the latest order's time
+    orders: int
+    units: int
+    amount: Decimal  # in the orders' currency
+    base_amount: Decimal | None  # in the base currency; None when no rate is known
+    last_touch: Mention | None
+
+    @property
+    def attributed(self) -> bool:
+        return self.last_touch is not None
+
+    @classmethod
+    def of(cls, credit: Credit) -> Sale:
+        """One credited order as a sale."""
+        order = credit.order
+        return cls(
+            sku=order.sku,
+            currency=order.currency,
+            buyer_country=order.buyer_country,
+            buyer_lang=order.buyer_lang,
+            minute=_minute(order.ts),
+            first=order.ts,
+            last=order.ts,
+            orders=1,
+            units=order.qty,
+            amount=credit.amount,
+            base_amount=credit.base_amount,
+            last_touch=credit.last_touch,
+        )
+
+
 def build(
     show: Show,
     credits: Sequence[Credit],
@@ -152,29 +197,48 @@ def build(
     window: timedelta,
 ) -> Report:
     """The review of one show from its attributed orders, mentions and chat."""
+    sales = [Sale.of(credit) for credit in credits]
+    return summarize(show, sales, mentions, chat, products, markets, base_currency, window)
+
+
+def summarize(
+    show: Show,
+    sales: Sequence[Sale],
+    mentions: Sequence[Mention],
+    chat: Sequence[ChatMessage],
+    products: Mapping[str, Product],
+    markets: Sequence[Market],
+    base_currency: str,
+    window: timedelta,
+) -> Report:
+    """The review of one show from its sales (credited orders, one by one or tallied),
+    mentions and chat. Amounts are summed in the order of `sales`: the same result
+    for any order when the sums are exact (`exact_sums`)."""
     market_of = MarketFinder(markets)
     by_code = {m.code: m for m in markets}
     zero = Decimal(0)
     by_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for credit in credits:
-        by_currency[credit.order.currency] += credit.amount
-    attributed = [c for c in credits if c.attributed]
+    for sale in sales:
+        by_currency[sale.currency] += sale.amount
+    attributed = [s for s in sales if s.attributed]
+    orders = sum(s.orders for s in sales)
+    attributed_orders = sum(s.orders for s in attributed)
     totals = Totals(
-        orders=len(credits),
-        units=sum(c.order.qty for c in credits),
-        revenue=sum((_base(c) for c in credits), zero),
+        orders=orders,
+        units=sum(s.units for s in sales),
+        revenue=sum((_base(s) for s in sales), zero),
         by_currency=dict(sorted(by_currency.items())),
-        attributed_orders=len(attributed),
-        attributed_revenue=sum((_base(c) for c in attributed), zero),
-        unattributed_orders=len(credits) - len(attributed),
-        unconverted_orders=sum(1 for c in credits if c.base_amount is None),
+        attributed_orders=attributed_orders,
+        attributed_revenue=sum((_base(s) for s in attributed), zero),
+        unattributed_orders=orders - attributed_orders,
+        unconverted_orders=sum(s.orders for s in sales if s.base_amount is None),
     )
 
     questions = _questions(chat, mentions)
-    product_lines = _products(credits, mentions, questions, products)
-    market_lines = _markets(credits, market_of, by_code)
-    language_lines = _languages(credits, mentions)
-    moments = _moments(mentions, credits)
+    product_lines = _products(sales, mentions, questions, products)
+    market_lines = _markets(sales, market_of, by_code)
+    language_lines = _languages(sales, mentions)
+    moments = _moments(mentions, sales)
     return Report(
         show=show,
         base_currency=base_currency,
@@ -183,12 +247,41 @@ def build(
         markets=market_lines,
         languages=language_lines,
         moments=moments,
-        timeline=_timeline(show, mentions, credits, window),
+        timeline=_timeline(show, mentions, sales, window),
         questions=questions,
     )
 
 
-def _moments(mentions: Sequence[Mention], credits: Sequence[Credit]) -> list[MentionMoment]:
+def exact_sums(sales: Iterable[Sale], rates: Rates) -> bool:
+    """Whether `summarize` adds these sales up without rounding, whatever their order
+    and however the orders are grouped into sales: no amount is negative, none was
+    converted through a cross rate (a division, rounded order by order), and the
+    totals per currency and in the base currency fit the context's precision. Every
+    other sum `summarize` makes is a part of these, so it fits too."""
+    context = decimal.getcontext().copy()
+    context.traps[decimal.Rounded] = True
+    context.clear_flags()
+    try:
+        with decimal.localcontext(context):
+            by_currency: dict[str, Decimal] = defaultdict(Decimal)
+            revenue = Decimal(0)
+            crossed: dict[tuple[str, datetime], bool] = {}
+            for sale in sales:
+                if sale.amount < 0 or (sale.base_amount is not None and sale.base_amount < 0):
+                    return False
+                key = (sale.currency, sale.minute)
+                if key not in crossed:
+                    crossed[key] = rates.crosses(sale.currency, sale.minute.date())
+                if crossed[key]:
+                    return False
+                by_currency[sale.currency] += sale.amount
+                revenue += _base(sale)
+    except decimal.Rounded:
+        return False
+    return True
+
+
+def _moments(mentions: Sequence[Mention], sales: Sequence[Sale]) -> list[MentionMoment]:
     """The streamer's mentions (pins, lines, speech) and the orders each one led to: an
     order's last touch leads back to the streamer's latest mention of the product at or
     before it (found by bisection over that product's mention times)."""
@@ -198,22 +291,22 @@ def _moments(mentions: Sequence[Mention], credits: Sequence[Credit]) -> list[Men
             spoken[mention.sku].append(mention)
     times = {sku: [m.ts for m in said] for sku, said in spoken.items()}
     led: Counter[int] = Counter()
-    for credit in credits:
-        touch = credit.last_touch
+    for sale in sales:
+        touch = sale.last_touch
         if touch is None or touch.sku not in spoken:
             continue
         index = bisect.bisect_right(times[touch.sku], touch.ts)
         if index:
-            led[id(spoken[touch.sku][index - 1])] += 1
+            led[id(spoken[touch.sku][index - 1])] += sale.orders
     return [
         MentionMoment(m, led.get(id(m), 0))
         for m in sorted((m for ms in spoken.values() for m in ms), key=lambda m: m.ts)
     ]
 
 
-def _base(credit: Credit) -> Decimal:
-    """An order's amount in the base currency (0 where no rate is known: counted apart)."""
-    return credit.base_amount if credit.base_amount is not None else Decimal(0)
+def _base(sale: Sale) -> Decimal:
+    """An amount in the base currency (0 where no rate is known: counted apart)."""
+    return sale.base_amount if sale.base_amount is not None else Decimal(0)
 
 
 def _questions(chat: Sequence[ChatMessage], mentions: Sequence[Mention]) -> list[Question]:
@@ -236,7 +329,7 @@ def _questions(chat: Sequence[ChatMessage], mentions: Sequence[Mention]) -> list
 
 
 def _products(
-    credits: Sequence[Credit],
+    sales: Sequence[Sale],
     mentions: Sequence[Mention],
     questions: Sequence[Question],
     products: Mapping[str, Product],
@@ -246,18 +339,20 @@ def _products(
     for mention in sorted(mentions, key=lambda m: m.ts):
         said[mention.sku][mention.source.value] += 1
         first_said.setdefault(mention.sku, mention.ts)
-    sold: dict[str, list[Credit]] = defaultdict(list)
-    for credit in credits:
-        sold[credit.order.sku].append(credit)
+    sold: dict[str, list[Sale]] = defaultdict(list)
+    for sale in sales:
+        sold[sale.sku].append(sale)
+    counts = {sku: sum(s.orders for s in group) for sku, group in sold.items()}
     asked: dict[str, list[Question]] = defaultdict(list)
     for question in questions:
         for sku in question.skus:
             asked[sku].append(question)
     lines = []
-    for sku in sorted(set(said) | set(sold), key=lambda s: (-len(sold.get(s, [])), s)):
+    for sku in sorted(set(said) | set(sold), key=lambda s: (-counts.get(s, 0), s)):
         count = sum(said[sku].values())
-        orders = sold.get(sku, [])
-        first_order = min((c.order.ts for c in orders), default=None)
+        group = sold.get(sku, [])
+        orders = counts.get(sku, 0)
+        first_order = min((s.first for s in group), default=None)
         start = first_said.get(sku)
         minutes = (
             (first_order - start).total_seconds() / 60
@@ -269,12 +364,10 @@ def _products(
                 sku=sku,
                 product=products.get(sku),
                 mentions=dict(said[sku]),
-                orders=len(orders),
-                units=sum(c.order.qty for c in orders),
-                revenue=sum((_base(c) for c in orders), Decimal(0)),
-                conversion=(Decimal(len(orders)) / count).quantize(Decimal("0.01"))
-                if count
-                else None,
+                orders=orders,
+                units=sum(s.units for s in group),
+                revenue=sum((_base(s) for s in group), Decimal(0)),
+                conversion=(Decimal(orders) / count).quantize(Decimal("0.01")) if count else None,
                 minutes_to_first_order=minutes,
                 questions=len(asked.get(sku, [])),
                 unanswered=sum(1 for q in asked.get(sku, []) if not q.answered),
@@ -284,42 +377,42 @@ def _products(
 
 
 def _markets(
-    credits: Sequence[Credit],
+    sales: Sequence[Sale],
     market_of: MarketFinder,
     by_code: Mapping[str, Market],
 ) -> list[MarketLine]:
-    grouped: dict[str, list[Credit]] = defaultdict(list)
-    for credit in credits:
-        grouped[market_of(credit.order.buyer_country, credit.order.buyer_lang)].append(credit)
+    grouped: dict[str, list[Sale]] = defaultdict(list)
+    for sale in sales:
+        grouped[market_of(sale.buyer_country, sale.buyer_lang)].append(sale)
     lines = []
     for code, group in grouped.items():
         local: dict[str, Decimal] = defaultdict(Decimal)
-        for credit in group:
-            local[credit.order.currency] += credit.amount
+        for sale in group:
+            local[sale.currency] += sale.amount
         lines.append(
             MarketLine(
                 code=code,
                 market=by_code.get(code),
-                orders=len(group),
-                units=sum(c.order.qty for c in group),
-                revenue=sum((_base(c) for c in group), Decimal(0)),
-                local_revenue=dict(local),
+                orders=sum(s.orders for s in group),
+                units=sum(s.units for s in group),
+                revenue=sum((_base(s) for s in group), Decimal(0)),
+                local_revenue=dict(sorted(local.items())),
             )
         )
     return sorted(lines, key=lambda line: (-line.revenue, line.code))
 
 
-def _languages(credits: Sequence[Credit], mentions: Sequence[Mention]) -> list[LanguageLine]:
-    orders: dict[str, list[Credit]] = defaultdict(list)
-    for credit in credits:
-        orders[credit.order.buyer_lang].append(credit)
+def _languages(sales: Sequence[Sale], mentions: Sequence[Mention]) -> list[LanguageLine]:
+    bought: dict[str, list[Sale]] = defaultdict(list)
+    for sale in sales:
+        bought[sale.buyer_lang].append(sale)
     said = Counter(m.lang for m in mentions)
-    langs = sorted(set(orders) | set(said))
+    langs = sorted(set(bought) | set(said))
     lines = [
         LanguageLine(
             lang=lang,
-            orders=len(orders.get(lang, [])),
-            revenue=sum((_base(c) for c in orders.get(lang, [])), Decimal(0)),
+            orders=sum(s.orders for s in bought.get(lang, [])),
+            revenue=sum((_base(s) for s in bought.get(lang, [])), Decimal(0)),
             mentions=said.get(lang, 0),
         )
         for lang in langs
@@ -328,15 +421,17 @@ def _languages(credits: Sequence[Credit], mentions: Sequence[Mention]) -> list[L
 
 
 def _timeline(
-    show: Show, mentions: Sequence[Mention], credits: Sequence[Credit], window: timedelta
+    show: Show, mentions: Sequence[Mention], sales: Sequence[Sale], window: timedelta
 ) -> list[Minute]:
     start = show.starts_at.replace(second=0, microsecond=0)
     last = max(
-        [show.ends_at, *(c.order.ts for c in credits)],
+        [show.ends_at, *(s.last for s in sales)],
     )
     end = min(last, show.ends_at + window)
     said = Counter(_minute(m.ts) for m in mentions)
-    sold = Counter(_minute(c.order.ts) for c in credits)
+    sold: Counter[datetime] = Counter()
+    for sale in sales:
+        sold[sale.minute] += sale.orders
     minutes = []
     moment = start
     while moment <= end:

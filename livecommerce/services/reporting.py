@@ -1,8 +1,10 @@
 """Gather a show's mentions, orders, chat and rates from the store, and review it.
 
-The store is read asynchronously (the orders a partition at a time, so the event loop
-keeps answering); attribution and the report's aggregation run in a worker thread. A
-report is kept per show, currency and window until what it was computed from changes
+The orders come tallied per minute (`SqlStore.order_tallies`, kept as orders are
+added): a million orders are a few tens of thousands of tallies, and only the orders
+of the minutes where a mention or the window's edge falls are read one by one. The
+store is read asynchronously; attribution and the report's aggregation run in a worker
+thread. A report is kept per show, currency and window until what it was computed from changes
 (`SqlStore.report_version`), and concurrent requests for a report being computed wait
 for that one computation.
 """
@@ -12,21 +14,14 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 
-from livecommerce.core.attribution import DEFAULT_WINDOW, Rates, attribute
+from livecommerce.core.attribution import DEFAULT_WINDOW, Rates, Touches, attribute
 from livecommerce.core.hours import Opening, during
-from livecommerce.core.models import (
-    ChatMessage,
-    ExchangeRate,
-    Market,
-    Mention,
-    Order,
-    Product,
-    Show,
-)
-from livecommerce.core.report import Report, build
+from livecommerce.core.models import ExchangeRate, Market, Mention, Order, Show
+from livecommerce.core.report import Report, Sale, exact_sums, summarize
+from livecommerce.core.tallies import tallied_sales
 from livecommerce.errors import UnknownCurrencyError
 from livecommerce.store import SqlStore
 
@@ -76,11 +71,6 @@ def cache_of(store: SqlStore) -> ReportCache:
     return _caches.setdefault(store, ReportCache())
 
 
-def _span(show: Show, window: timedelta) -> tuple[datetime, datetime]:
-    """Orders that may belong: from the show's start to the end of its window."""
-    return show.starts_at, show.ends_at + window + timedelta(seconds=1)
-
-
 async def review(
     store: SqlStore,
     show_id: str,
@@ -97,13 +87,17 @@ async def review(
     known = await store.currencies()
     if base_currency not in known:
         raise UnknownCurrencyError(currency=base_currency, known=", ".join(sorted(known)))
-    version = (show, await store.report_version(show.id))
+    version = (show, await store.report_version(show.id, _refs(show), _span(show, window)))
     hours = opening.hours(show) if opening is not None else None
     return await cache_of(store).report(
         (show.id, base_currency, window, hours),
         version,
         lambda: _compute(store, show, base_currency, window, opening),
     )
+
+
+def _refs(show: Show) -> tuple[str, str]:
+    return show.code, show.id
 
 
 async def _compute(
@@ -113,46 +107,47 @@ async def _compute(
     window: timedelta,
     opening: Opening | None,
 ) -> Report:
+    """The report from the orders tallied per minute (the store's `order_tallies`),
+    reading one by one only the orders of the minutes whose tallies attribution splits
+    (`core.tallies`); order by order throughout where the sums would round."""
     mentions = await store.mentions(show.id)
     if opening is not None:
         mentions = during(opening.hours(show), mentions)
     since, until = _span(show, window)
-    orders = await store.orders(since=since, until=until)
-    # Plus any that carry its code whenever they came.
-    coded = await store.orders_for_show(show.code, show.id, outside=(since, until))
-    orders, paid_in = await asyncio.to_thread(_merge, orders, coded)
+    paid_in = await store.currencies_paid_in(_refs(show), since, until)
     markets = await store.markets()
-    rates = await _rates(store, base_currency, paid_in, markets)
+    rates = Rates(base_currency, await _rates(store, base_currency, paid_in, markets))
     chat = await store.chat_messages(show.id, limit=1_000_000)
     if opening is not None:
         chat = during(opening.hours(show), chat)
     products = {p.sku: p for p in await store.products()}
+    tallies = await store.order_tallies(_refs(show), since, until)
+    tallied = await asyncio.to_thread(
+        tallied_sales, show, tallies, Touches(show, mentions), rates, window
+    )
+    orders = await store.orders_in(_refs(show), since, until, tallied.split)
+    sales = tallied.sales + await asyncio.to_thread(_sales, show, mentions, orders, rates, window)
+    if not await asyncio.to_thread(exact_sums, sales, rates):
+        # A cross rate rounds each order's amount: the sums depend on their order, so
+        # every order is read and credited in time order, as `attribute` does.
+        orders = await store.orders(since=since, until=until)
+        orders += await store.orders_for_show(*_refs(show), outside=(since, until))
+        sales = await asyncio.to_thread(_sales, show, mentions, orders, rates, window)
     return await asyncio.to_thread(
-        _build, show, mentions, orders, chat, rates, products, markets, base_currency, window
+        summarize, show, sales, mentions, chat, products, markets, base_currency, window
     )
 
 
-def _merge(orders: list[Order], coded: list[Order]) -> tuple[list[Order], set[str]]:
-    """The orders of the window and the coded ones, each once; the currencies paid in."""
-    seen = {o.id for o in orders}
-    merged = orders + [o for o in coded if o.id not in seen]
-    return merged, {o.currency for o in merged}
+def _sales(
+    show: Show, mentions: list[Mention], orders: list[Order], rates: Rates, window: timedelta
+) -> list[Sale]:
+    """The orders credited one by one (`attribute`), each a sale: in a worker thread."""
+    return [Sale.of(credit) for credit in attribute(show, mentions, orders, rates, window)]
 
 
-def _build(
-    show: Show,
-    mentions: Sequence[Mention],
-    orders: Sequence[Order],
-    chat: Sequence[ChatMessage],
-    rates: list[ExchangeRate],
-    products: dict[str, Product],
-    markets: list[Market],
-    base_currency: str,
-    window: timedelta,
-) -> Report:
-    """Attribution and aggregation: the CPU part, run in a worker thread."""
-    credits = attribute(show, mentions, orders, Rates(base_currency, rates), window)
-    return build(show, credits, mentions, chat, products, markets, base_currency, window)
+def _span(show: Show, window: timedelta) -> tuple[datetime, datetime]:
+    """Orders that may belong: from the show's start to the end of its window."""
+    return show.starts_at, show.ends_at + window + timedelta(seconds=1)
 
 
 async def _rates(

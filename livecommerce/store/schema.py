@@ -252,3 +252,53 @@ exchange_rates = sa.Table(
     sa.Column("currency", sa.String(3), primary_key=True),
     sa.Column("rate", Money, nullable=False),
 )
+
+
+class Micros(TypeDecorator[int]):
+    """A whole number of millionths: BIGINT on SQLite (past its range SQLite's arithmetic
+    turns the value into a float, read back as None: not exact), NUMERIC on PostgreSQL
+    (exact however large)."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Numeric(38, 0))
+        return dialect.type_descriptor(sa.BigInteger())
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if isinstance(value, int | Decimal):
+            return int(value)
+        return None
+
+
+# The orders tallied per minute, product, buyer's language and country, currency and
+# show reference ('' for none): what a show's report adds up, kept by `add_orders` in the
+# same transaction as the orders (`store/tallies.py`), so that a report reads these rows
+# instead of every order. `amount` is the exact sum of qty × unit price in millionths;
+# `exponent` the smallest exponent of the unit prices as the store reads them back (for
+# the sums' exact form); `odd` counts the prices that are no whole number of millionths
+# (such tallies are read order by order).
+order_tallies = sa.Table(
+    "order_tallies",
+    metadata,
+    sa.Column("show_ref", sa.String(100), primary_key=True),
+    sa.Column("minute", UtcDateTime, primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("buyer_lang", sa.String(16), primary_key=True),
+    sa.Column("buyer_country", sa.String(2), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("orders", sa.Integer, nullable=False),
+    sa.Column("units", sa.BigInteger, nullable=False),
+    sa.Column("amount", Micros),
+    sa.Column("exponent", sa.Integer, nullable=False),
+    sa.Column("odd", sa.Integer, nullable=False),
+    sa.Column("first_ts", UtcDateTime, nullable=False),
+    sa.Column("last_ts", UtcDateTime, nullable=False),
+    # Stored in its key's order on SQLite: a show's tallies are one range of the table.
+    sqlite_with_rowid=False,
+)

@@ -6,7 +6,6 @@ connection at a time (`_write`), reads through the reader pool.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -30,12 +29,9 @@ from livecommerce.core.models import (
     ShowStatus,
     Streamer,
 )
-from livecommerce.store import bulk, sequences
+from livecommerce.store import bulk, sequences, tallies
 from livecommerce.store import schema as t
-from livecommerce.store.connection import SqlConnection
-
-# Orders converted per turn of the event loop when a large read streams them.
-ORDERS_PARTITION = 2_000
+from livecommerce.store.report_queries import ReportQueries, order, order_columns
 
 
 def _hours(ranges: Iterable[HourRange]) -> list[list[int]]:
@@ -46,7 +42,7 @@ def _ranges(raw: Iterable[Sequence[int]]) -> tuple[HourRange, ...]:
     return tuple(HourRange(int(a), int(b)) for a, b in raw)
 
 
-class SqlStore(SqlConnection):
+class SqlStore(ReportQueries):
     """Markets, streamers, products, shows, chat, mentions, orders and exchange rates."""
 
     # -- writes --------------------------------------------------------------------------
@@ -224,16 +220,43 @@ class SqlStore(SqlConnection):
         return await self._insert_new(conn, t.mentions, rows, ["show_id", "sku", "source", "event"])
 
     async def add_orders(self, orders: Iterable[Order]) -> int:
-        """Store orders, idempotent on the order id; returns how many were new."""
+        """Store orders, idempotent on the order id, and add the new ones to their
+        tallies (`store.tallies`) in the same transaction; returns how many were new."""
         # The fields are the columns (no dataclasses.asdict: it deep-copies every value).
         fields = [f.name for f in dataclasses.fields(Order)]
         orders = list(orders)
+        if not orders:
+            return 0
         async with self._write() as conn:
             if self._dialect == "sqlite":  # column by column, no mapping per row
+                rowid: sa.ColumnElement[int] = sa.literal_column("rowid")
+                last = await conn.execute(sa.select(sa.func.max(rowid)).select_from(t.orders))
+                before = last.scalar_one() or 0
                 columns = {name: [getattr(o, name) for o in orders] for name in fields}
-                return await bulk.insert_columns_sqlite(conn, t.orders, columns, ["id"])
-            rows = [{name: getattr(o, name) for name in fields} for o in orders]
-            return await self._insert_new(conn, t.orders, rows, ["id"])
+                new = await bulk.insert_columns_sqlite(conn, t.orders, columns, ["id"])
+                added = orders
+                if new != len(orders):  # some were there: the new rows come after `before`
+                    query = sa.select(*order_columns()).where(rowid > before)
+                    added = [order(r) for r in (await conn.execute(query)).all()]
+            else:
+                statement = self._insert(t.orders).on_conflict_do_nothing(index_elements=["id"])
+                rows = [{name: getattr(o, name) for name in fields} for o in orders]
+                result = await conn.execute(statement.returning(t.orders.c.id), rows)
+                ids = {r[0] for r in result.all()}
+                new = len(ids)
+                # Of an id sent twice, the first was stored.
+                added = list({o.id: o for o in reversed(orders) if o.id in ids}.values())
+            if not added:
+                return new
+            found = tallies.rows(added, self._dialect)
+            if self._dialect == "sqlite":
+                columns = {name: [row[name] for row in found] for name in found[0]}
+                await bulk.insert_columns_sqlite(
+                    conn, t.order_tallies, columns, tallies.KEYS, update=tallies.SQLITE_UPDATE
+                )
+            else:
+                await conn.execute(tallies.upsert(self._dialect), found)
+            return new
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -427,7 +450,7 @@ class SqlStore(SqlConnection):
     ) -> list[Order]:
         """Orders placed in [since, until), oldest first."""
         c = t.orders.c
-        query = sa.select(*_order_columns()).order_by(c.ts, c.id)
+        query = sa.select(*order_columns()).order_by(c.ts, c.id)
         if since is not None:
             query = query.where(c.ts >= since)
         if until is not None:
@@ -439,53 +462,8 @@ class SqlStore(SqlConnection):
         wanted, found = sorted(set(ids)), {}
         for start in range(0, len(wanted), 500):  # within every driver's parameter limit
             query = sa.select(t.orders).where(t.orders.c.id.in_(wanted[start : start + 500]))
-            found.update({r.id: _order(r) for r in await self._rows(query)})
+            found.update({r.id: order(r) for r in await self._rows(query)})
         return found
-
-    async def orders_for_show(
-        self, *refs: str, outside: tuple[datetime, datetime] | None = None
-    ) -> list[Order]:
-        """Orders that carry one of a show's references (its code or id); with
-        `outside=(since, until)`, only those placed outside [since, until)."""
-        c = t.orders.c
-        query = sa.select(*_order_columns()).where(c.show_ref.in_(refs)).order_by(c.ts, c.id)
-        if outside is not None:
-            query = query.where(sa.or_(c.ts < outside[0], c.ts >= outside[1]))
-        return await self._orders_streamed(query)
-
-    async def _orders_streamed(self, query: sa.Select[Any]) -> list[Order]:
-        """The orders of `query`, fetched and converted a partition at a time with a turn
-        of the event loop between partitions: a read of a million orders does not hold
-        the loop (the rows' conversion runs on the loop's thread)."""
-        found: list[Order] = []
-        async with self._read() as conn:
-            result = await conn.stream(query)
-            async for rows in result.partitions(ORDERS_PARTITION):
-                found.extend(_order(r) for r in rows)
-                await asyncio.sleep(0)
-        return found
-
-    async def report_version(self, show_id: str) -> tuple[Any, ...]:
-        """What changes when anything a show's report is computed from changes: the
-        orders (of any show), the show's mentions and chat,
-        the rates, the products (counts and latest keys; those rows are added, chat is
-        erased). Cheap aggregate queries, for a cache of computed reports."""
-        o, m, ch = t.orders.c, t.mentions.c, t.chat_messages.c
-        r = t.exchange_rates.c
-        queries = [
-            # All orders, not only the show's: two index lookups instead of a scan for
-            # the coded ones; an order anywhere makes a new version of every report.
-            sa.select(sa.func.count(), sa.func.max(o.ts)),
-            sa.select(sa.func.count(), sa.func.max(m.id)).where(m.show_id == show_id),
-            sa.select(sa.func.count(), sa.func.max(ch.id)).where(ch.show_id == show_id),
-            sa.select(sa.func.count(), sa.func.max(r.day)),
-            sa.select(sa.func.count()).select_from(t.products),
-        ]
-        version: list[Any] = []
-        async with self._read() as conn:
-            for query in queries:
-                version.extend((await conn.execute(query)).one())
-        return tuple(version)
 
     async def currencies(self) -> set[str]:
         """Every currency a market sells in or an exchange rate names (either side)."""
@@ -565,15 +543,6 @@ def mention_event(mention: Mention) -> str:
     if mention.message_id is not None:
         return f"m{mention.message_id}"
     return "t" + mention.ts.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
-
-
-def _order_columns() -> list[sa.Column[Any]]:
-    """The columns of `orders` that are the fields of Order, in the fields' order."""
-    return [t.orders.c[f.name] for f in dataclasses.fields(Order)]
-
-
-def _order(r: sa.Row[Any]) -> Order:
-    return Order(*r)  # type: ignore[call-arg]  # _order_columns: the fields, in order
 
 
 def _chat(r: sa.Row[Any]) -> ChatMessage:
