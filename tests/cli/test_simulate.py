@@ -99,7 +99,7 @@ async def test_a_restart_mid_show_loses_no_acknowledged_message_mention_or_order
         )
         # The show is under way: the simulator's lines are coming in. Stop the server.
         async with asyncio.timeout(WAIT):
-            while await simulated_messages(first) < 12:
+            while await simulated_messages(first) < 12:  # noqa: ASYNC110 - another process
                 await asyncio.sleep(0.1)
         assert await first.stop(stop) in (0, -signal.SIGKILL)
         second = await servers.serving(env, "--port", port)
@@ -107,7 +107,6 @@ async def test_a_restart_mid_show_loses_no_acknowledged_message_mention_or_order
         assert started.returncode == 0, err.decode()
         result = json.loads(out)
         ledger = result["ledger"]
-        print({k: v for k, v in result.items() if k != "ledger"}, len(ledger["deleted"]))
 
         # Everyone came back, and what was not answered went out again.
         assert result["reconnects"] >= 1 + 6 + 9  # the streamer, the moderators, the viewers
@@ -120,7 +119,8 @@ async def test_a_restart_mid_show_loses_no_acknowledged_message_mention_or_order
         chat = await get(second, f"/api/streams/{SHOW}/chat")
         exported = {m["id"] for m in chat["messages"]}
         kept = set(ledger["acknowledged"]) - set(ledger["deleted"])
-        assert kept and kept <= exported, sorted(kept - exported)
+        assert kept
+        assert kept <= exported, sorted(kept - exported)
 
         # Every order the shop was told was accepted is counted in the report.
         after = (await get(second, f"/api/streams/{SHOW}/report"))["totals"]["orders"]
@@ -148,3 +148,63 @@ async def test_a_restart_mid_show_loses_no_acknowledged_message_mention_or_order
     sources = Counter(m.source for m in simulated)
     assert sources[MentionSource.TRANSCRIPT] >= result["mentions"]["transcript"] > 0
     assert sources[MentionSource.PIN] >= result["mentions"]["pins"] > 0
+
+
+async def test_a_show_whose_chat_is_closed_is_one_line(tmp_path: Path) -> None:
+    """With opening hours on, the finished demo show takes no chat: say so, and how."""
+    env = settings_env(tmp_path / "var", LIVECOMMERCE_CHAT_OPENING_HOURS="true")
+    async with group() as servers:
+        server = await servers.serving(env, "--port", "0")
+        started = await simulator(env, server.base, "--minutes", "2", "--viewers", "1")
+        _out, err = await asyncio.wait_for(started.communicate(), WAIT)
+    lines = [line for line in err.decode().splitlines() if line.startswith("livecommerce:")]
+    assert started.returncode == 2, err.decode()
+    assert len(lines) == 1
+    assert "Traceback" not in err.decode()
+    assert f"the chat of show {SHOW} is not open now" in lines[0]
+    assert "--set chat_opening_hours false" in lines[0]
+
+
+BAD = [
+    (["--speed", "0"], "--speed"),
+    (["--minutes", "0"], "--minutes"),
+    (["--viewers", "41"], "--viewers"),
+    (["--url", "ftp://example.org"], "--url"),
+    (["--url", "http://127.0.0.1:99999"], "--url"),
+]
+
+
+@pytest.mark.parametrize(("args", "named"), BAD, ids=[a[0] + a[1] for a, _ in BAD])
+def test_bad_flags_are_one_line(tmp_path: Path, args: list[str], named: str) -> None:
+    env = settings_env(tmp_path / "var")
+    result = invoke("simulate", SHOW, *args, env=env)
+    assert result.returncode == 2
+    assert named in one_line_error(result)
+
+
+def test_without_a_shop_secret_it_says_how_to_set_one(tmp_path: Path) -> None:
+    result = invoke("simulate", SHOW, env={"LIVECOMMERCE_DATA_DIR": str(tmp_path / "var")})
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert "no shop secret is set" in line
+    assert "--set shop_secrets" in line
+
+
+def test_an_unknown_shop_names_the_known_ones(tmp_path: Path) -> None:
+    result = invoke("simulate", SHOW, "--shop", "nope", env=settings_env(tmp_path / "var"))
+    assert result.returncode == 2
+    assert one_line_error(result).endswith(
+        f"there is no secret for shop nope in shop_secrets; the shops are {SHOP}"
+    )
+
+
+def test_an_unknown_show_and_a_server_not_running_are_one_line(tmp_path: Path) -> None:
+    env = settings_env(tmp_path / "var")
+    assert invoke("seed", env=env).returncode == 0
+    unknown = invoke("simulate", "no-such-show", env=env)
+    assert unknown.returncode == 6
+    assert "there is no show no-such-show" in one_line_error(unknown)
+    nobody = f"http://127.0.0.1:{refused_port()}"
+    down = invoke("simulate", SHOW, "--url", nobody, env=env)
+    assert down.returncode == 6
+    assert f"cannot reach the server at {nobody}" in one_line_error(down)
