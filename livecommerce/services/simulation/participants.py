@@ -57,17 +57,13 @@ class Participant:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _refs: int = 0
 
-    def send(self, frame: Frame, *, answered: bool = True) -> str:
-        """Queue `frame` with a new ref; kept until answered when `answered`."""
+    def send(self, frame: Frame) -> str:
+        """Queue `frame` with a new ref; it is kept, and sent again after a drop, until
+        the server answers it."""
         self._refs += 1
         ref = f"{self.name}-{self._refs}"
-        frame = {**frame, "ref": ref}
-        if answered:
-            self.pending[ref] = frame
-            self._queue.append(ref)
-        else:
-            self._queue.append(ref)
-            self.pending[ref] = {**frame, "_once": True}
+        self.pending[ref] = {**frame, "ref": ref}
+        self._queue.append(ref)
         self._wake.set()
         return ref
 
@@ -156,11 +152,7 @@ class Participant:
     def _dropped(self) -> None:
         """What was sent had no answer: it goes out again, first, on the next connection."""
         waiting = set(self._queue)
-        unanswered = [ref for ref in self.pending if ref not in waiting]
-        for ref in unanswered:
-            if self.pending[ref].get("_once"):
-                del self.pending[ref]
-        again = [ref for ref in unanswered if ref in self.pending]
+        again = [ref for ref in self.pending if ref not in waiting]
         self.resent += len(again)
         self._queue.extendleft(reversed(again))
 
@@ -175,8 +167,7 @@ class Participant:
                     self._queue.popleft()
                     continue
                 try:
-                    out = {k: v for k, v in frame.items() if k != "_once"}
-                    await self._ws.send(json.dumps(out, ensure_ascii=False))
+                    await self._ws.send(json.dumps(frame, ensure_ascii=False))
                 except (ConnectionClosed, AttributeError):
                     break
                 self._queue.popleft()

@@ -364,6 +364,7 @@ class Simulation:
                 await self._connected(people, tasks)
                 await self._play(session, people, on_tick)
                 await self._drain(people, tasks)
+                on_tick(self._snapshot(people, self.minutes))
             finally:
                 self.stop_posting.set()
                 for task in [*tasks, *self._posts]:
