@@ -88,7 +88,7 @@ async def test_a_restart_mid_show_loses_no_acknowledged_message_mention_or_order
             env,
             first.base,
             "--minutes",
-            "12",
+            "10",
             "--speed",
             "80",
             "--viewers",
