@@ -7,11 +7,13 @@ product name and alias; each product named is logged as a `transcript` mention, 
 line's `lang` or, without one, the language the chat's detector reads in it (the lines
 before it in the batch are its prior, as a person's earlier messages are in chat).
 `POST /api/streams/{id}/pins` `{"sku", "action": "pin" | "unpin"}` pins a product.
-Both need a streamer's (or admin's) token.
+Both need a streamer's (or admin's) token, and answer once the mentions are stored
+(503 `store_unavailable` when the database does not store them within 5 s).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +33,22 @@ from livecommerce.web.errors import ApiError
 routes = web.RouteTableDef()
 MAX_LINES = 1000
 MAX_LINE = 2000
+# Seconds the mentions may take to be stored before the answer: a database that does not
+# store them in time gets the caller a 503 (send again), not a promise it cannot keep.
+WRITE_TIMEOUT = 5.0
+RETRY_AFTER = 5
+
+
+async def _stored(request: web.Request) -> None:
+    """Answer only once the mentions logged so far are in the database, as an order is
+    (a restart of the server, even a kill, loses no mention it confirmed)."""
+    try:
+        async with asyncio.timeout(WRITE_TIMEOUT):
+            await request.app[SERVICES].mentions.writer.drain()
+    except TimeoutError:
+        raise ApiError(
+            503, "store_unavailable", headers={"Retry-After": str(RETRY_AFTER)}
+        ) from None
 
 
 async def _authorized(request: web.Request) -> tuple[Show, tokens.Identity]:
@@ -96,6 +114,7 @@ async def transcript(request: web.Request) -> web.Response:
         log.record(show.id, skus, MentionSource.TRANSCRIPT, lang, when)
         stamp = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
         found += [{"sku": sku, "lang": lang, "ts": stamp} for sku in skus]
+    await _stored(request)
     return web.json_response({"lines": len(parsed), "mentions": found})
 
 
@@ -134,4 +153,5 @@ async def pins(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_pin", N_("Send a sku, and an action of pin or unpin."))
     if not await request.app[SERVICES].rooms.pin(show, sku, action):
         raise ApiError(404, "unknown_product", N_("There is no product {sku}."), sku=sku)
+    await _stored(request)
     return web.json_response({"sku": sku, "action": action}, status=200)

@@ -308,6 +308,7 @@ OWN_SETTINGS: dict[tuple[str, ...], set[str] | None] = {
     ("orders", "import"): set(),
     ("token", "create"): set(),
     ("chat",): {"--locale"},
+    ("simulate",): {"--locale"},
     ("config", "list"): set(),
     ("config", "show"): set(),
     ("config", "docs"): None,

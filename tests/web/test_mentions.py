@@ -15,6 +15,7 @@ from livecommerce.core import tokens
 from livecommerce.core.models import Mention, MentionSource, Role
 from tests.conftest import NOW, Server
 from tests.helpers.chat import make_token, viewer
+from tests.helpers.read_only import read_only
 
 SHOW = "khorgos-it-2026-11-20"
 UPCOMING = "jiangxi-kitchen-2026-12-10"
@@ -386,3 +387,34 @@ async def test_a_time_outside_the_years_says_which_years_in_the_readers_language
     assert status == 422
     assert "1970" in body["error"]["message"]
     assert body["error"]["message"] != "ts must be a time from 1970 to 2099."
+
+
+async def test_the_answer_comes_once_the_mentions_are_stored(server: Server) -> None:
+    """An answered transcript line or pin is a stored mention (a killed server keeps it):
+    read from the store with nothing drained, they are there."""
+    status, _ = await send(server, {"text": "сейчас покажу ноутбук", "lang": "ru"})
+    assert status == 200
+    stored = await server.services.store.mentions(SHOW)
+    assert [m.sku for m in stored if m.source is MentionSource.TRANSCRIPT and m.ts == NOW] == [
+        LAPTOP
+    ]
+    headers = {"Authorization": f"Bearer {token_for(server)}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            server.url(f"/api/streams/{SHOW}/pins"), json={"sku": ROUTER}, headers=headers
+        ) as response,
+    ):
+        assert response.status == 200
+    stored = await server.services.store.mentions(SHOW)
+    assert [m.sku for m in stored if m.source is MentionSource.PIN and m.ts == NOW] == [ROUTER]
+
+
+async def test_a_database_that_does_not_store_gets_the_transcript_a_503(server: Server) -> None:
+    await read_only(server.services.store, True)
+    try:
+        status, body = await send(server, {"text": "сейчас покажу роутер", "lang": "ru"})
+    finally:
+        await read_only(server.services.store, False)
+    assert status == 503
+    assert body["error"]["code"] == "store_unavailable"
