@@ -24,6 +24,7 @@ from livecommerce.cli.report import report
 from livecommerce.cli.schedule import schedule
 from livecommerce.cli.seed import seed
 from livecommerce.cli.serve import serve
+from livecommerce.cli.shows import shows
 from livecommerce.cli.terminal_chat import chat
 from livecommerce.cli.token import token
 from livecommerce.errors import LivecommerceError
@@ -114,7 +115,19 @@ def cli(config_file: Path | None) -> None:
     """
 
 
-for command in (serve, seed, plan, schedule, report, orders, token, chat, config_group, i18n):
+for command in (
+    serve,
+    seed,
+    plan,
+    schedule,
+    shows,
+    report,
+    orders,
+    token,
+    chat,
+    config_group,
+    i18n,
+):
     cli.add_command(command)
 
 
