@@ -87,14 +87,13 @@ def shows_list(settings: Settings, past: bool, zone: str | None, as_json: bool) 
         )
         return
     if not listed:
-        click.echo(
-            l10n.gettext("No shows have taken place yet." if past else "No shows are planned yet.")
-        )
+        empty = N_("No shows have taken place yet.") if past else N_("No shows are planned yet.")
+        click.echo(l10n.gettext(empty))
         return
     console = Console()
     if not console.is_terminal:
         console = Console(width=max(console.width, REPORT_WIDTH))
-    table = Table(title=l10n.gettext("Past shows" if past else "Shows"))
+    table = Table(title=l10n.gettext(N_("Past shows") if past else N_("Shows")))
     table.add_column(l10n.gettext("Show"))
     table.add_column(l10n.gettext("Starts ({city})").format(city=l10n.zone_name()))
     if past:
