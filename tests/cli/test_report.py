@@ -143,13 +143,17 @@ async def test_the_html_file_loads_plotly_from_beside_it(data: Path, tmp_path: P
     code, _, err = await cli("report", SHOW, "--html", str(second), data=data)
     assert code == 0, err
     assert script.stat().st_ino == written.st_ino  # the same file: not written again
-    assert sorted(p.name for p in folder.iterdir()) == ["again.html", "plotly.min.js", "report.html"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "again.html",
+        "plotly.min.js",
+        "report.html",
+    ]
 
 
 async def test_the_self_contained_html_file_carries_plotly(data: Path, tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
-    code, out, err = await cli("report", SHOW, "--html", str(target), "--self-contained", data=data)
+    code, _, err = await cli("report", SHOW, "--html", str(target), "--self-contained", data=data)
     assert code == 0, err
     page = target.read_text(encoding="utf-8")
     assert "<script src=" not in page  # plotly.js is inline: the one file works offline
