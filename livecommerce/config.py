@@ -25,9 +25,9 @@ from livecommerce.core.values import (
     CURRENCY,
     DATABASE_URL,
     FRAME_BYTES,
-    HISTORY,
     HOST,
     HOURS,
+    KEPT,
     KEY_PREFIX,
     LOCALE,
     LOCALES,
@@ -36,6 +36,7 @@ from livecommerce.core.values import (
     MOMENT,
     NETWORKS,
     ORIGINS,
+    PAGE,
     PATH,
     PERIOD,
     PORT,
@@ -53,7 +54,7 @@ from livecommerce.core.values import (
     Kind,
     mask,
 )
-from livecommerce.errors import ConfigError, ConfigFileError, UnknownSettingError
+from livecommerce.errors import ConfigError, ConfigFileError, UnknownSettingError, why_unreadable
 
 # The kinds are re-exported: callers name them as config.SECRET, config.CURRENCY, …
 __all__ = [
@@ -126,7 +127,7 @@ class Settings:
         "CNY", CURRENCY, "The seller's currency: revenue is converted into it."
     )
     shutdown_timeout: float = setting(
-        10.0, SECONDS, "Seconds serve waits for open connections and pending writes on shutdown."
+        10.0, PERIOD, "Seconds serve waits for open connections and pending writes on shutdown."
     )
     log_level: str = setting("info", LOG_LEVEL, "How much the server logs.")
     secret: str = setting(
@@ -154,7 +155,7 @@ class Settings:
         "Raise it when many viewers share one address (a carrier's NAT, a proxy).",
     )
     chat_history: int = setting(
-        500, HISTORY, "Messages kept per language channel for replay after a reconnect."
+        500, KEPT, "Messages kept per language channel for replay after a reconnect."
     )
     max_text: int = setting(500, TEXT_LENGTH, "Longest chat message, in characters.")
     max_frame_bytes: int = setting(
@@ -255,7 +256,7 @@ class Settings:
     )
     held_max: int = setting(
         500,
-        COUNT,
+        KEPT,
         "Messages held for review a show keeps at most; the oldest goes first (counted and "
         "logged).",
     )
@@ -266,7 +267,7 @@ class Settings:
     )
     held_page: int = setting(
         50,
-        COUNT,
+        PAGE,
         "Held messages a moderator is sent on joining (the newest) and per page asked for.",
     )
 
@@ -348,12 +349,8 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigFileError(path=str(path), reason="no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigFileError(path=str(path), reason=str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigFileError(path=str(path), reason=str(error)) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigFileError(path=str(path), reason=why_unreadable(error)) from None
     return data
 
 

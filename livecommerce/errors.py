@@ -8,11 +8,15 @@
 
 Each error carries its data and a message template marked for translation; the
 template is translated in the reader's locale and filled with the data, so the same
-error reads well in every language.
+error reads well in every language. A parameter may itself be a sentence (a `Text`,
+such as the reason a seed file is broken): it is translated and filled the same way.
 """
 
 from __future__ import annotations
 
+import csv
+import re
+import tomllib
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -36,10 +40,21 @@ class LivecommerceError(Exception):
     def message(self, gettext: Callable[[str], str] = str) -> str:
         """The message in the language whose `gettext` is given (English by default)."""
         params = {
-            key: gettext(value) if key in self.translated and isinstance(value, str) else value
+            key: gettext(value)
+            if key in self.translated and isinstance(value, str) and value
+            else render(value, gettext)
             for key, value in self.params.items()
         }
         return gettext(self.template).format(**params)
+
+
+def render(value: object, gettext: Callable[[str], str] = str) -> object:
+    """`value` as it is shown: a `Text` translated by `gettext` and filled with its
+    parameters (sentences among them too); anything else as it is."""
+    if not isinstance(value, Text):
+        return value
+    params = {key: render(param, gettext) for key, param in value.params.items()}
+    return gettext(value.template).format(**params)
 
 
 class ConfigError(LivecommerceError):
@@ -56,6 +71,7 @@ class UnknownSettingError(ConfigError):
 
 class ConfigFileError(ConfigError):
     template = N_("cannot read config file {path}: {reason}")
+    translated = ("reason",)
 
 
 class StoreError(LivecommerceError):
@@ -73,8 +89,12 @@ class DatabaseLockedError(StoreError):
 
 
 class SeedError(LivecommerceError):
+    """A seed file is broken: `where` and `reason` are sentences (`Text`) or plain text
+    (a record's label; a marked message such as "it is a folder")."""
+
     template = N_("seed file {path}, {where}: {reason}")
     exit_code = 4
+    translated = ("reason",)
 
 
 class ServeError(LivecommerceError):
@@ -127,20 +147,12 @@ class CannotPlanError(LivecommerceError):
 
 
 class ScheduleError(LivecommerceError):
-    """A schedule file is broken or names what the store does not know."""
+    """A schedule file is broken or names what the store does not know (`where` and
+    `reason` as in SeedError)."""
 
     template = N_("schedule file {path}, {where}: {reason}")
     exit_code = 4
-
-    def message(self, gettext: Callable[[str], str] = str) -> str:
-        # The reason is translated when it is a marked sentence (its own parameters are
-        # the error's other ones); the readers' English reasons pass through unchanged.
-        params = dict(self.params)
-        reason = gettext(str(params.pop("reason", "")))
-        path, where = params.pop("path", "-"), params.pop("where", "-")
-        if params:
-            reason = reason.format(**params)
-        return gettext(self.template).format(path=path, where=where, reason=reason)
+    translated = ("reason",)
 
 
 class OutputFileError(LivecommerceError):
@@ -156,3 +168,40 @@ def brief(error: BaseException) -> str:
     message when it has one (drivers keep passwords out of theirs)."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+
+
+# Why a file cannot be read, by kind of failure (messages shared with `orders import`).
+NO_FILE = N_("there is no such file")
+UNREADABLE: tuple[tuple[type[Exception], str], ...] = (
+    (FileNotFoundError, NO_FILE),
+    (IsADirectoryError, N_("it is a folder")),
+    (PermissionError, N_("it may not be read")),
+    (UnicodeDecodeError, N_("it is not UTF-8 text")),
+    (csv.Error, N_("it is not a readable CSV file")),
+)
+# tomllib says where the file breaks in English: "... (at line 3, column 7)".
+_TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def why_unreadable(error: Exception) -> str | Text:
+    """Why a file cannot be read at all, in words of ours (marked for translation)."""
+    if isinstance(error, tomllib.TOMLDecodeError):
+        place = _TOML_PLACE.search(str(error))
+        if place is None:
+            return N_("it is not valid TOML")
+        return Text(
+            N_("it is not valid TOML (line {line}, column {column})"),
+            {"line": place.group(1), "column": place.group(2)},
+        )
+    for kind, why in UNREADABLE:
+        if isinstance(error, kind):
+            return why
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+
+
+class UnknownCurrencyError(LivecommerceError):
+    """A report asked in a currency nothing is priced or rated in: a clear error, not a
+    report of zeros."""
+
+    template = N_("no prices or exchange rates are known in {currency}; known: {known}")
+    exit_code = 2

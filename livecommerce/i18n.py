@@ -11,7 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,6 +60,10 @@ HOME_ZONES = {
 
 # Where buyers pay in whole units: prices of ₸, so'm and som carry no fraction.
 WHOLE_UNIT_CURRENCIES = frozenset({"KZT", "UZS", "KGS"})
+# Currencies written in letters, not with a sign: each reader's catalog names them
+# (msgctxt "currency sign"), since the sign at home ("soʻm", "сом") is a word of
+# another language and script to most readers.
+LETTER_CURRENCIES = frozenset({"UZS", "KGS"})
 
 # Locales whose CLDR list patterns fall back to English ("A and B").
 _PLAIN_LIST_SEPARATOR = {"ug": "، "}
@@ -68,8 +72,6 @@ _PLAIN_LIST_SEPARATOR = {"ug": "، "}
 # buyers know, whatever language they read.
 _CURRENCY_HOME = {
     "KZT": "kk_KZ",
-    "UZS": "uz_Latn_UZ",
-    "KGS": "ky_KG",
     "RUB": "ru_RU",
     "CNY": "zh_Hans_CN",
     "EUR": "de_DE",
@@ -165,6 +167,10 @@ class Localizer:
     def gettext(self, message: str) -> str:
         return _load(self.locale, self.directory).gettext(message)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` in this language where the same text means other things elsewhere."""
+        return str(_load(self.locale, self.directory).pgettext(context, message))
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _load(self.locale, self.directory).ngettext(singular, plural, n)
 
@@ -214,18 +220,31 @@ class Localizer:
         return babel_numbers.format_decimal(value, locale=self.locale)
 
     def format_money(self, amount: int | float | Decimal, currency: str) -> str:
-        """A price in the reader's number format, with the symbol its buyers know."""
+        """A price in the reader's number format and the currency as the reader names it.
+
+        A sign (₸, ₽, ¥, €) is the one its buyers know, from the currency's home; a
+        currency written in letters (the sum, the som) is named in the reader's language
+        from the catalogs ("сум", "soʻm", "苏姆") and kept apart from the digits. Whole-unit
+        currencies round half up, as a shop does: 2.5 tenge is 3.
+        """
         pattern = self.babel.currency_formats["standard"].pattern
         whole = currency in WHOLE_UNIT_CURRENCIES
+        value = Decimal(amount)
         if whole:
             pattern = re.sub(r"\.0+", "", pattern)
-            amount = Decimal(amount).quantize(Decimal(1))
+            value = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if currency in LETTER_CURRENCIES:
+            symbol = self.pgettext("currency sign", currency)
+            number = babel_numbers.format_decimal(
+                value, format=pattern.replace("¤", "").strip("\xa0 "), locale=self.babel
+            )
+            return f"{number}\xa0{symbol}"
         home = _CURRENCY_HOME.get(currency)
         if home:
             symbol = babel_numbers.get_currency_symbol(currency, locale=home)
             pattern = pattern.replace("¤", "'" + symbol.replace("'", "''") + "'")
         return babel_numbers.format_currency(
-            amount, currency, format=pattern, locale=self.babel, currency_digits=not whole
+            value, currency, format=pattern, locale=self.babel, currency_digits=not whole
         )
 
 

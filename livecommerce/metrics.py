@@ -74,6 +74,19 @@ class Metrics:
             "first; each is in the moderation log as action evict.",
             registry=self.registry,
         )
+        self.history_evicted = Counter(
+            "livecommerce_chat_history_evicted",
+            "Chat messages pushed out of a room's history in memory (chat_history per "
+            "language channel), oldest first. They stay in the store: not a loss, but a "
+            "resume from before them answers recovered: false.",
+            registry=self.registry,
+        )
+        self.id_reservation_failures = Counter(
+            "livecommerce_chat_id_reservation_failures",
+            "Failed reservations of a block of chat ids in the database (read-only, "
+            "unreachable); tried again with the next message, logged once per run of them.",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "livecommerce_chat_rejected",
             "Client frames answered with an error, by code.",

@@ -162,8 +162,8 @@ def test_unknown_setting_suggests_the_close_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"port = = 1\n", "Invalid"),
-        (b"\xff\xfe not utf-8", "codec"),
+        (b"port = = 1\n", r"it is not valid TOML \(line 1, column 8\)"),
+        (b"\xff\xfe not utf-8", "it is not UTF-8 text"),
     ],
 )
 def test_broken_config_file(tmp_path: Path, content: bytes, reason: str) -> None:
@@ -175,7 +175,7 @@ def test_broken_config_file(tmp_path: Path, content: bytes, reason: str) -> None
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigFileError, match="no such file"):
+    with pytest.raises(ConfigFileError, match="there is no such file"):
         config.load(config_file=tmp_path / "nope.toml", environ={})
 
 
@@ -209,6 +209,9 @@ HURTFUL = [
     ("send_queue", "1", "from 16 to 100000"),  # every reader cut as slow
     ("chat_history", "1000000", "from 1 to 100000"),  # gigabytes of history
     ("max_text", "1000000", "from 1 to 10000"),
+    ("shutdown_timeout", "0", "from 1 to 3600"),  # pending writes dropped at once on SIGTERM
+    ("held_max", "1000000", "from 1 to 100000"),  # gigabytes of held messages
+    ("held_page", "100000", "from 1 to 500"),  # a joining moderator cut as a slow consumer
 ]
 
 

@@ -55,10 +55,31 @@ def test_uyghur_is_right_to_left_and_the_others_are_not() -> None:
         ("en", Decimal("379.5"), "EUR", "€379.50"),
         ("zh_Hans", 2899, "CNY", "¥2,899.00"),
         ("ru", 35900, "RUB", "35\xa0900,00\xa0₽"),
+        # A currency in letters is named as each reader names it, apart from the digits.
+        ("ru", 4990000, "UZS", "4\xa0990\xa0000\xa0сум"),
+        ("zh_Hans", 4990000, "UZS", "4,990,000\xa0苏姆"),
+        ("ug", 4990000, "UZS", "4,990,000\xa0ئۆزبېك سومى"),
+        ("en", 4990000, "UZS", "4,990,000\xa0UZS"),
+        ("ky", 8900, "KGS", "8\xa0900\xa0сом"),
+        ("zh_Hans", 8900, "KGS", "8,900\xa0索姆"),
+        ("uz_Latn", 8900, "KGS", "8\xa0900\xa0som"),
+        # Whole units round half up, as a shop rounds: never to the even neighbour.
+        ("ru", Decimal("2.5"), "KZT", "3\xa0₸"),
+        ("ru", Decimal("4.5"), "KZT", "5\xa0₸"),
+        ("ru", Decimal("1000.49"), "UZS", "1\xa0000\xa0сум"),
     ],
 )
 def test_money(locale: str, amount: Decimal | int, currency: str, expected: str) -> None:
     assert Localizer(locale).format_money(amount, currency) == expected
+
+
+def test_a_letter_currency_is_never_glued_to_digits_nor_in_another_script() -> None:
+    """Today's complaint: Chinese and Uyghur readers saw Cyrillic "сом" glued to digits."""
+    for locale in ("en", "ru", "kk", "ky", "uz_Latn", "ug", "zh_Hans"):
+        shown = Localizer(locale).format_money(8900, "KGS")
+        assert "\xa0" in shown
+        if locale in ("zh_Hans", "ug", "en"):
+            assert not any("\u0400" <= ch <= "\u04ff" for ch in shown), shown
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,8 @@ def _strings(message: Message) -> tuple[str, ...]:
 def check(directory: Path = TRANSLATIONS_DIR, locales: tuple[str, ...] = LOCALES) -> list[Problem]:
     """Everything wrong with the catalogs against the template `messages.pot`."""
     template = _read(directory / f"{DOMAIN}.pot")
-    wanted = {_ids(m)[0]: m for m in template if m.id}
+    # A message is its id in its context (msgctxt): "UZS" as a currency's sign is one.
+    wanted = {(f"{m.context}|" if m.context else "") + _ids(m)[0]: m for m in template if m.id}
     problems: list[Problem] = []
     for locale in locales:
         path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -53,7 +54,7 @@ def check(directory: Path = TRANSLATIONS_DIR, locales: tuple[str, ...] = LOCALES
         catalog = _read(path, locale)
         forms = catalog.num_plurals
         for key, source in wanted.items():
-            message = catalog.get(source.id)
+            message = catalog.get(source.id, context=source.context)
             if message is None:
                 problems.append(Problem(locale, key, "missing from the catalog"))
                 continue

@@ -47,11 +47,15 @@ class Store:
     `ack` is the sender's acknowledgement, when the sender is connected here: the
     adapter delivers it only once the message is committed to the store (the ack is a
     promise that the message survives a crash), and an error in its place when the
-    store cannot take it."""
+    store cannot take it.
+
+    `evicted` is how many older messages keeping this one pushed out of the room's
+    history in memory (they stay in the store: nothing is lost, it is only counted)."""
 
     message: ChatMessage
     here: bool = True
     ack: Deliver | None = None
+    evicted: int = 0
 
 
 @dataclass(frozen=True, slots=True)

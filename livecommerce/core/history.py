@@ -47,13 +47,18 @@ class History:
         self.next_id = max(self.next_id, message.id + 1)
         return message
 
-    def remember(self, message: ChatMessage) -> None:
+    def remember(self, message: ChatMessage) -> int:
+        """Keep `message` in its channel; how many messages that pushed out of memory
+        (0 or 1, the channel's oldest: it stays in the store)."""
         key = BROADCAST if message.broadcast else message.lang
         channel = self.channels[key]
         if channel.maxlen is not None and len(channel) == channel.maxlen:
             # With no history at all (maxlen 0) the message itself is what is lost.
             self.evicted[key] = channel[0].id if channel else message.id
+            channel.append(message)
+            return 1
         channel.append(message)
+        return 0
 
     def find(self, message_id: int) -> ChatMessage | None:
         for channel in self.channels.values():

@@ -376,7 +376,7 @@ class Room:
     def _published(self, change: MessagePublished) -> list[Effect]:
         message = self.history.sequenced(change.message)
         self.restrictions.seen_users.add(message.user_id)
-        self.history.remember(message)
+        evicted = self.history.remember(message)
         recipients = self.roster.route(None if message.broadcast else message.lang)
         frame = chat_frame(message)
         # Readers get the message at once; the sender's ack rides on the Store effect,
@@ -394,7 +394,8 @@ class Room:
             if change.origin is not None and change.origin.ref is not None and not change.held_id:
                 ack["ref"] = change.origin.ref
             release = Deliver(frozenset({sender}), ack)
-        effects.append(Store(message, here=change.store == self.process, ack=release))
+        store = Store(message, here=change.store == self.process, ack=release, evicted=evicted)
+        effects.append(store)
         return effects
 
     def _held(self, change: MessageHeld) -> list[Effect]:

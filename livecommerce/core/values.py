@@ -262,7 +262,11 @@ COUNT = Kind(N_("a whole number from 1 to 1000000"), _integer(1, 1_000_000))
 # refuses every frame, a queue of one frame closes every reader as slow.
 PERIOD = Kind(N_("a number of seconds from 1 to 3600"), _number(1, 3600))
 FRAME_BYTES = Kind(N_("a number of bytes from 1024 to 16777216"), _integer(1024, 16 * 1024 * 1024))
-HISTORY = Kind(N_("a whole number from 1 to 100000"), _integer(1, 100_000))
+# A bound on what is kept in memory per show or channel (history, held messages).
+KEPT = Kind(N_("a whole number from 1 to 100000"), _integer(1, 100_000))
+# Frames sent at once to one connection (a page of held messages): well within what a
+# connection may fall behind (send_queue) before it is cut as a slow consumer.
+PAGE = Kind(N_("a whole number from 1 to 500"), _integer(1, 500))
 TEXT_LENGTH = Kind(N_("a whole number from 1 to 10000"), _integer(1, 10_000))
 QUEUE = Kind(N_("a whole number from 16 to 100000"), _integer(16, 100_000))
 RATE = Kind(N_("a number from 0.01 to 100000"), _number(0.01, 100_000))

@@ -13,7 +13,7 @@ from pathlib import Path
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Order
 from livecommerce.core.orders import CONFLICT, REQUIRED, OrderError, differences, parse_order
-from livecommerce.errors import ImportColumnsError, ImportFileError
+from livecommerce.errors import ImportColumnsError, ImportFileError, why_unreadable
 from livecommerce.i18n import Localizer
 from livecommerce.store import SqlStore
 
@@ -51,14 +51,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 if number >= MAX_ROWS:
                     raise ImportFileError(path=where, reason=N_("more than a million rows"))
                 yield reader.line_num, row
-    except FileNotFoundError:
-        raise ImportFileError(path=where, reason=N_("there is no such file")) from None
-    except IsADirectoryError:
-        raise ImportFileError(path=where, reason=N_("it is a folder")) from None
-    except PermissionError:
-        raise ImportFileError(path=where, reason=N_("it may not be read")) from None
-    except UnicodeDecodeError:
-        raise ImportFileError(path=where, reason=N_("it is not UTF-8 text")) from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise ImportFileError(path=where, reason=why_unreadable(error)) from None
     except (csv.Error, OSError):
         # NUL bytes, a field over the csv module's limit, a device that fails to read.
         raise ImportFileError(path=where, reason=N_("it is not a readable CSV file")) from None

@@ -32,22 +32,30 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from livecommerce.core.messages import N_
+from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Market, Product, Show, ShowStatus, Streamer
 from livecommerce.core.values import MOMENT_RANGE, MomentError, parse_moment
 from livecommerce.errors import ScheduleError, SeedError
-from livecommerce.files.seeds import (
+from livecommerce.files.fields import (
+    EACH_A_TABLE,
     Bad,
     FieldBad,
-    _lang,
-    _langs,
-    _moment,
-    _per_lang,
-    _str,
-    _toml,
-    _zone,
+    check_fields,
     read_field,
+    read_lang,
+    read_langs,
+    read_moment,
+    read_per_lang,
+    read_status,
+    read_text,
+    read_zone,
+    shown,
+    toml_entries,
+    unknown_market,
+    unknown_sku,
+    unknown_streamer,
 )
+from livecommerce.files.output import OTHER, REASONS
 
 T = TypeVar("T")
 
@@ -66,6 +74,8 @@ OPTIONAL = (
 MAX_LENGTH = timedelta(hours=24)
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+BAD_ID = N_("{value} is not a valid id: up to 100 letters, digits, '.', '_' or '-'")
+BAD_CODE = N_("{value} is not a valid code: up to 32 letters, digits, '_' or '-'")
 _LENGTH = re.compile(r"\s*(?:(\d{1,3})\s*h)?\s*(?:(\d{1,5})\s*m(?:in)?)?\s*")
 
 
@@ -86,11 +96,11 @@ def parse_length(value: Any) -> timedelta:
     """A show's length: "90m", "2h", "1h30m"; from one minute to a day."""
     match = _LENGTH.fullmatch(value) if isinstance(value, str) else None
     if match is None or not any(match.groups()):
-        raise Bad(f"{value!r} is not a length such as 90m, 2h or 1h30m")
+        raise Bad(N_("{value} is not a length such as 90m, 2h or 1h30m"), value=shown(value))
     hours, minutes = (int(g) if g else 0 for g in match.groups())
     length = timedelta(hours=hours, minutes=minutes)
     if not timedelta(0) < length <= MAX_LENGTH:
-        raise Bad(f"{value!r} must be from 1m to 24h")
+        raise Bad(N_("{value} must be from 1m to 24h"), value=shown(value))
     return length
 
 
@@ -117,16 +127,16 @@ def show_code(streamer: str, start: datetime) -> str:
 def _list(read: Callable[[Any], T]) -> Callable[[Any], tuple[T, ...]]:
     def each(value: Any) -> tuple[T, ...]:
         if not isinstance(value, list):
-            raise Bad("must be a list")
+            raise Bad(N_("must be a list"))
         return tuple(read(v) for v in value)
 
     return each
 
 
-def _match(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
+def _match(pattern: re.Pattern[str], why: str) -> Callable[[Any], str]:
     def read(value: Any) -> str:
         if not isinstance(value, str) or not pattern.fullmatch(value):
-            raise Bad(f"{value!r} is not a valid {what}")
+            raise Bad(why, value=shown(value))
         return value
 
     return read
@@ -135,12 +145,17 @@ def _match(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
 def _start(r: Mapping[str, Any]) -> datetime:
     value = r["starts_at"]
     if "zone" in r:
-        zone = ZoneInfo(read_field(r, "zone", _zone))
+        zone = ZoneInfo(read_field(r, "zone", read_zone))
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value.strip())
             except ValueError:
-                raise FieldBad("starts_at", f"{value!r} is not an ISO 8601 time") from None
+                raise FieldBad(
+                    "starts_at",
+                    N_("{what} {value} is not an ISO 8601 time"),
+                    what="starts_at",
+                    value=shown(value),
+                ) from None
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=zone)
     return read_field({"starts_at": value}, "starts_at", lambda v: _when(v, "starts_at"))
@@ -153,54 +168,55 @@ def _when(value: Any, what: str) -> datetime:
         return parse_moment(value, what)
     except MomentError as error:
         if error.text.template != MOMENT_RANGE:
-            _moment(value, what)  # the seed files' own words for a time that is no time
+            read_moment(value, what)  # the seed files' own words for a time that is no time
         raise Bad(N_("must be a time from 1970 to 2099")) from None
 
 
 def _moderators(value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
-        raise Bad("must be a table of language = [names]")
-    return {_lang(k): _list(lambda n: _str(n, "a moderator", 100))(v) for k, v in value.items()}
+        raise Bad(N_("{what} must be a table of language = [list]"), what="moderators")
+    return {
+        read_lang(k): _list(lambda n: read_text(n, "moderators", 100))(v) for k, v in value.items()
+    }
 
 
 def _show(r: Any) -> Entry:
     if not isinstance(r, dict):
-        raise Bad("each [[show]] must be a table")
-    unknown = sorted(set(r) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise FieldBad(unknown[0], "unknown field")
-    for name in REQUIRED:
-        if name not in r:
-            raise FieldBad(name, "missing field")
+        raise Bad(EACH_A_TABLE, key=KEY)
+    check_fields(r, REQUIRED, OPTIONAL)
     if ("length" in r) == ("ends_at" in r):
-        raise FieldBad("length", "give either length or ends_at")
+        raise FieldBad("length", N_("give either length or ends_at"))
     starts = _start(r)
     if "length" in r:
         ends = starts + read_field(r, "length", parse_length)
     else:
         ends = read_field(r, "ends_at", lambda v: _when(v, "ends_at"))
         if not timedelta(0) < ends - starts <= MAX_LENGTH:
-            raise FieldBad("ends_at", "must be after starts_at, by at most 24h")
-    markets = read_field(r, "markets", _list(lambda m: _str(m, "a market", 8)))
-    languages = read_field(r, "languages", _langs)
+            raise FieldBad("ends_at", N_("must be after starts_at, by at most 24h"))
+    markets = read_field(r, "markets", _list(lambda m: read_text(m, "markets", 8)))
+    languages = read_field(r, "languages", read_langs)
     for name, values in (("markets", markets), ("languages", languages)):
         if not values or len(set(values)) != len(values):
-            raise FieldBad(name, "must name at least one, each once")
-    fallback = read_field({"f": r.get("fallback_moderators", [])}, "f", _langs)
+            raise FieldBad(name, N_("must name at least one, each once"))
+    fallback = read_field({"f": r.get("fallback_moderators", [])}, "f", read_langs)
     moderators = read_field({"m": r.get("moderators", {})}, "m", _moderators)
     for name, langs in (("fallback_moderators", fallback), ("moderators", tuple(moderators))):
         stray = [lang for lang in langs if lang not in languages]
         if stray:
-            raise FieldBad(name, f"language {stray[0]!r} is not among the show's languages")
+            raise FieldBad(
+                name,
+                N_("language {value} is not among the show's languages"),
+                value=shown(stray[0]),
+            )
     status = ShowStatus.SCHEDULED
     if "status" in r:
-        status = read_field(r, "status", ShowStatus)
+        status = read_field(r, "status", read_status)
     return Entry(
         where="",
         show=Show(
-            id=read_field(r, "id", _match(_ID, "id (letters, digits, '.', '_', '-')")),
-            code=read_field(r, "code", _match(_CODE, "code (letters, digits, '_', '-')")),
-            streamer_id=read_field(r, "streamer", lambda v: _str(v, "streamer", 64)),
+            id=read_field(r, "id", _match(_ID, BAD_ID)),
+            code=read_field(r, "code", _match(_CODE, BAD_CODE)),
+            streamer_id=read_field(r, "streamer", lambda v: read_text(v, "streamer", 64)),
             starts_at=starts,
             ends_at=ends,
             markets=markets,
@@ -211,7 +227,7 @@ def _show(r: Any) -> Entry:
             featured=read_field(
                 {"featured": r.get("featured", [])},
                 "featured",
-                _list(lambda s: _str(s, "a sku", 64)),
+                _list(lambda s: read_text(s, "featured", 64)),
             ),
             moderators=moderators,
         ),
@@ -220,7 +236,7 @@ def _show(r: Any) -> Entry:
 
 
 def _titles(value: Any) -> dict[str, str]:
-    return _per_lang(value, "titles")
+    return read_per_lang(value, "titles")
 
 
 def read(path: Path) -> list[Entry]:
@@ -229,13 +245,9 @@ def read(path: Path) -> list[Entry]:
     seen: dict[str, str] = {}
     codes: dict[str, str] = {}  # code -> where its first entry is
     try:
-        rows = list(_toml(path, KEY))
+        rows = list(toml_entries(path, KEY))
     except SeedError as error:
         raise ScheduleError(**error.params) from None
-    except (IsADirectoryError, PermissionError, OSError) as error:
-        raise ScheduleError(
-            path=str(path), where="-", reason=error.strerror or str(error)
-        ) from None
     for where, row in rows:
         named = row.get("id") if isinstance(row, dict) else None
         label = f"{where} ({named})" if isinstance(named, str) and len(named) <= 100 else where
@@ -243,23 +255,26 @@ def read(path: Path) -> list[Entry]:
             entry = _show(row)
         except FieldBad as error:
             raise ScheduleError(
-                path=str(path), where=f"{label}, {error.field}", reason=str(error)
+                path=str(path), where=f"{label}, {error.field}", reason=error.text
             ) from None
         except Bad as error:
-            raise ScheduleError(path=str(path), where=label, reason=str(error)) from None
+            raise ScheduleError(path=str(path), where=label, reason=error.text) from None
         if entry.show.id in seen:
             raise ScheduleError(
                 path=str(path),
                 where=f"{label}, id",
-                reason=f"the same id as {seen[entry.show.id]}",
+                reason=Text(
+                    N_("the same {field} as {other}"), {"field": "id", "other": seen[entry.show.id]}
+                ),
             )
         if entry.show.code in codes:
             raise ScheduleError(
                 path=str(path),
                 where=f"{label}, code",
-                reason=N_("the same code {code} as {other}"),
-                code=entry.show.code,
-                other=codes[entry.show.code],
+                reason=Text(
+                    N_("the same code {code} as {other}"),
+                    {"code": entry.show.code, "other": codes[entry.show.code]},
+                ),
             )
         seen[entry.show.id] = where
         codes[entry.show.code] = label
@@ -281,19 +296,25 @@ def check(
     for entry in entries:
         show = entry.show
 
-        def bad(field: str, reason: str, where: str = entry.where) -> ScheduleError:
+        def bad(field: str, reason: Text, where: str = entry.where) -> ScheduleError:
             return ScheduleError(path=str(path), where=f"{where}, {field}", reason=reason)
 
         if show.streamer_id not in streamer_ids:
-            raise bad("streamer", f"unknown streamer {show.streamer_id!r}")
+            raise bad("streamer", unknown_streamer(show.streamer_id))
         for code in show.markets:
             if code not in market_codes:
-                raise bad("markets", f"unknown market {code!r}")
+                raise bad("markets", unknown_market(code))
         for sku in show.featured:
             if sku not in owners:
-                raise bad("featured", f"unknown sku {sku!r}")
+                raise bad("featured", unknown_sku(sku))
             if owners[sku] != show.streamer_id:
-                raise bad("featured", f"{sku!r} is not a product of {show.streamer_id!r}")
+                raise bad(
+                    "featured",
+                    Text(
+                        N_("{sku} is not a product of {streamer}"),
+                        {"sku": shown(sku), "streamer": shown(show.streamer_id)},
+                    ),
+                )
 
 
 def merge(entry: Entry, stored: Show | None) -> Show:
@@ -363,6 +384,5 @@ def write(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise ScheduleError(
-            path=str(path), where="-", reason=error.strerror or str(error)
-        ) from None
+        reason = REASONS.get(error.errno or 0, OTHER)
+        raise ScheduleError(path=str(path), where="-", reason=reason) from None

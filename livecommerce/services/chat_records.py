@@ -25,6 +25,7 @@ from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Mention
 from livecommerce.core.room import Room
 from livecommerce.errors import brief
+from livecommerce.metrics import Metrics
 from livecommerce.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -123,10 +124,15 @@ class Sequences:
     """The chat ids of this process's rooms (alone, without a bus): reserved in the store
     in blocks, committed before any of them is handed out."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlStore, metrics: Metrics | None = None) -> None:
         self.store = store
+        self.metrics = metrics
         self.reserved: dict[str, int] = {}
         self._reserving: dict[str, asyncio.Task[None]] = {}
+        # Shows whose last reservation failed, and those already warned of ids given
+        # out past their mark: one warning per failure episode, not one per message.
+        self.failing: set[str] = set()
+        self._past: set[str] = set()
 
     async def open(self, room: Room) -> None:
         """Start the room above every id a process may have given out; after a crash,
@@ -140,8 +146,10 @@ class Sequences:
         except Exception as error:  # read-only or failing: the room opens all the same
             # Readers may still join and read; nothing written can be stored (a chat gets
             # store_unavailable), and the next message tries to reserve again (`check`).
-            log.warning("could not reserve ids for show %s: %s", room.show_id, brief(error))
+            self._failed(room.show_id, error)
             top = room.next_id - 1
+        else:
+            self._recovered(room.show_id, top)
         self.reserved[room.show_id] = top
 
     def check(self, room: Room) -> None:
@@ -149,9 +157,11 @@ class Sequences:
         top = self.reserved.get(room.show_id)
         if top is None or room.next_id + ID_LOW_WATER <= top or room.show_id in self._reserving:
             return
-        if room.next_id > top + 1:
+        if room.next_id > top + 1 and room.show_id not in self._past:
+            self._past.add(room.show_id)
             log.warning(
-                "show %s gave out ids past its reservation (%d > %d)",
+                "show %s gives out ids past its reservation (%d > %d) until a block is "
+                "reserved again",
                 room.show_id,
                 room.next_id - 1,
                 top,
@@ -166,9 +176,31 @@ class Sequences:
                 room.show_id, max(self.reserved[room.show_id], room.next_id - 1), ID_BLOCK
             )
         except Exception as error:  # the database is away: the next message tries again
-            log.warning("could not reserve ids for show %s: %s", room.show_id, error)
+            self._failed(room.show_id, error)
             return
         self.reserved[room.show_id] = top
+        self._recovered(room.show_id, top)
+
+    def _failed(self, show_id: str, error: Exception) -> None:
+        """Count a failed reservation; warn at the first of a run of them only (each
+        message tries again while the database refuses)."""
+        if self.metrics is not None:
+            self.metrics.id_reservation_failures.inc()
+        if show_id in self.failing:
+            return
+        self.failing.add(show_id)
+        log.warning(
+            "could not reserve ids for show %s: %s; trying again with each message, "
+            "counted in livecommerce_chat_id_reservation_failures_total",
+            show_id,
+            brief(error),
+        )
+
+    def _recovered(self, show_id: str, top: int) -> None:
+        self._past.discard(show_id)
+        if show_id in self.failing:
+            self.failing.discard(show_id)
+            log.warning("ids of show %s are reserved again (up to %d)", show_id, top)
 
     async def close(self, rooms: Iterable[Room]) -> None:
         """A clean stop (after the writer flushed): give back the unused ids; the next

@@ -27,6 +27,7 @@ from livecommerce.core.models import (
     Show,
 )
 from livecommerce.core.report import Report, build
+from livecommerce.errors import UnknownCurrencyError
 from livecommerce.store import SqlStore
 
 # Reports kept per store; the least recently asked for goes first.
@@ -88,10 +89,14 @@ async def review(
     opening: Opening | None = None,
 ) -> Report | None:
     """The post-show report of `show_id`, or None when there is no such show. With an
-    `opening` rule, only the chat and mentions of the show's opening hours count."""
+    `opening` rule, only the chat and mentions of the show's opening hours count.
+    `UnknownCurrencyError` when nothing is priced or rated in `base_currency`."""
     show = await store.show(show_id)
     if show is None:
         return None
+    known = await store.currencies()
+    if base_currency not in known:
+        raise UnknownCurrencyError(currency=base_currency, known=", ".join(sorted(known)))
     version = (show, await store.report_version(show.id))
     hours = opening.hours(show) if opening is not None else None
     return await cache_of(store).report(

@@ -139,7 +139,7 @@ class Rooms:
             on_change=self._writer_changed,
         )
         # Alone, ids come from blocks reserved in the store; with a bus, from the bus.
-        self.sequences = Sequences(store) if bus is None else None
+        self.sequences = Sequences(store, metrics) if bus is None else None
         self._ticker: asyncio.Task[None] | None = None
 
     # -- life cycle --------------------------------------------------------------------
@@ -458,6 +458,8 @@ class Rooms:
         message = store.message
         if store.here:
             self.metrics.messages_in.labels(message.lang).inc()
+        if store.evicted:
+            self.metrics.history_evicted.inc(store.evicted)
         mentions: tuple[Mention, ...] = ()
         if message.mentions and self.mentions is not None:
             source = MentionSource.STREAMER if message.role is Role.STREAMER else MentionSource.CHAT

@@ -116,7 +116,7 @@ class SqlConnection(abc.ABC):
         result = await conn.execute(statement.returning(*(table.c[k] for k in keys)), rows)
         return len(result.all())
 
-    async def _rows(self, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
+    async def _rows(self, query: sa.Select[Any] | sa.CompoundSelect[Any]) -> Sequence[sa.Row[Any]]:
         async with self._read() as conn:
             rows: Sequence[sa.Row[Any]] = (await conn.execute(query)).all()
             return rows

@@ -469,6 +469,16 @@ class SqlStore(SqlConnection):
                 version.extend((await conn.execute(query)).one())
         return tuple(version)
 
+    async def currencies(self) -> set[str]:
+        """Every currency a market sells in or an exchange rate names (either side)."""
+        rates = t.exchange_rates.c
+        query = sa.union(
+            sa.select(t.markets.c.currency),
+            sa.select(rates.base),
+            sa.select(rates.currency),
+        )
+        return {str(row[0]) for row in await self._rows(query)}
+
     async def exchange_rates(self, base: str, day: date | None = None) -> list[ExchangeRate]:
         """Rates into `base`: on `day` (the latest known on or before it), else every day."""
         c = t.exchange_rates.c

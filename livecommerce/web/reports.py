@@ -11,6 +11,7 @@ from plotly.offline import get_plotlyjs
 from livecommerce.config import CURRENCY, Invalid, opening
 from livecommerce.core.messages import N_
 from livecommerce.core.report import Report
+from livecommerce.errors import UnknownCurrencyError
 from livecommerce.files.reports import csvfile, data, html
 from livecommerce.files.reports.view import build_view
 from livecommerce.services.reporting import review
@@ -36,13 +37,22 @@ async def _review(request: web.Request) -> Report:
     # Whatever the live parts still hold goes into the report.
     await services.rooms.writer.drain()
     await services.mentions.writer.drain()
-    found = await review(
-        services.store,
-        request.match_info["id"],
-        currency,
-        timedelta(hours=settings.order_window_hours),
-        opening(settings),
-    )
+    try:
+        found = await review(
+            services.store,
+            request.match_info["id"],
+            currency,
+            timedelta(hours=settings.order_window_hours),
+            opening(settings),
+        )
+    except UnknownCurrencyError as error:
+        raise ApiError(
+            400,
+            "unknown_currency",
+            N_("No prices or exchange rates are known in {currency}; known: {known}."),
+            currency=error.params["currency"],
+            known=error.params["known"],
+        ) from None
     if found is None:
         raise ApiError(404, "unknown_stream", N_("There is no such stream."))
     return found

@@ -11,7 +11,7 @@ import pytest
 from livecommerce import config
 from livecommerce.cli.config import first_sentence
 from livecommerce.core.values import DATABASE_URL, WEBHOOK_URL, Kind
-from tests.helpers.cli import invoke
+from tests.helpers.cli import invoke, one_line_error
 
 SECRET = "a-chat-signing-key-of-forty-characters!!"
 SHOP_SECRET = "0123456789abcdef-shop"
@@ -140,3 +140,23 @@ def test_docs_is_the_generated_page() -> None:
 )
 def test_first_sentence(help: str, line: str) -> None:
     assert first_sentence(help) == line
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "ru"),
+    [
+        ("presence_interval", "0", "число секунд от 1 до 3600"),
+        ("shutdown_timeout", "0", "число секунд от 1 до 3600"),
+        ("held_page", "100000", "целое число от 1 до 500"),
+        ("send_queue", "1", "целое число от 16 до 100000"),
+    ],
+)
+def test_a_value_that_hurts_is_one_clear_line(key: str, value: str, ru: str) -> None:
+    """`--set presence_interval 0` would busy-loop a core: refused before anything runs."""
+    result = invoke("config", "show", "--set", key, value)
+    assert result.returncode == 2, result.stderr
+    assert one_line_error(result).startswith(f"livecommerce: setting {key} = '{value}'")
+    assert not result.stdout
+    translated = invoke("config", "show", "--set", key, value, env={"LIVECOMMERCE_LOCALE": "ru"})
+    assert translated.returncode == 2
+    assert ru in one_line_error(translated)

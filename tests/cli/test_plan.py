@@ -425,7 +425,7 @@ def test_without_a_moderators_file_there_is_no_coverage(data_dir: Path, tmp_path
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (None, "team.toml, -: no such file"),
+        (None, "team.toml, -: there is no such file"),
         ("[[moderator]]\nname = 'X'", "team.toml, [[moderator]] #1 (X), zone: missing field"),
         (
             TEAM.replace("[[18, 24]]", "[[18, 30]]"),

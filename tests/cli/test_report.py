@@ -238,6 +238,15 @@ async def test_a_bad_currency_fails_clearly(data: Path, asked: str) -> None:
     assert "currency" in lines[0]
 
 
+async def test_a_currency_nothing_is_priced_in_fails_clearly(data: Path) -> None:
+    code, out, err = await cli("report", SHOW, "--currency", "ABC", data=data)
+    assert code == 2
+    assert out == ""
+    (line,) = [line for line in err.splitlines() if line.strip()]
+    assert line.startswith("livecommerce: no prices or exchange rates are known in ABC; known:")
+    assert "KZT" in line
+
+
 async def add_question(data: Path, text: str) -> None:
     """A viewer's question naming the laptop, kept in the data folder's store."""
     store = open_store(f"sqlite:///{data / 'livecommerce.db'}")

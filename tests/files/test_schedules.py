@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from livecommerce.config import LOCALES
 from livecommerce.errors import ScheduleError
 from livecommerce.files import schedules, seeds
 from tests.conftest import ROOT, SEEDS
-from tests.helpers.cli import invoke, next_monday, one_line_error
+from tests.helpers.cli import Ran, invoke, next_monday, one_line_error
 
 GOOD = """
 [[show]]
@@ -38,6 +39,19 @@ def data_dir(tmp_path: Path) -> Path:
     result = invoke("seed", "--set", "data_dir", str(folder), "--set", "seeds_dir", str(SEEDS))
     assert result.returncode == 0, result.stderr
     return folder
+
+
+def apply(file: Path, data_dir: Path, locale: str) -> Ran:
+    """`schedule apply FILE` for a reader of `locale`."""
+    return invoke(
+        "schedule",
+        "apply",
+        str(file),
+        "--set",
+        "data_dir",
+        str(data_dir),
+        env={"LIVECOMMERCE_LOCALE": locale},
+    )
 
 
 def future() -> str:
@@ -262,6 +276,54 @@ def test_a_broken_file_names_file_entry_and_field(
     assert reason in line
 
 
+TRANSLATED = [
+    # the break, the reason's English words, and what ru and zh readers see
+    (
+        ('length = "90m"', 'length = "forever"'),
+        "is not a length",
+        "#1 (khorgos-it-test), length: 'forever' — не длительность вида 90m, 2h или 1h30m",
+        "#1 (khorgos-it-test), length：'forever' 不是时长，应类似 90m、2h 或 1h30m",
+    ),
+    (
+        ('streamer = "khorgos-it"', 'streamer = "nobody"'),
+        "unknown streamer",
+        "#1 (khorgos-it-test), streamer: неизвестный стример 'nobody'",
+        "#1 (khorgos-it-test), streamer：未知主播 'nobody'",
+    ),
+    (
+        ('code = "KITEST"\n', ""),
+        "missing field",
+        "#1 (khorgos-it-test), code: поле отсутствует",
+        "#1 (khorgos-it-test), code：缺少字段",
+    ),
+]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(("change", "english", "ru", "zh"), TRANSLATED)
+def test_a_broken_file_is_one_line_in_the_readers_language(
+    data_dir: Path,
+    tmp_path: Path,
+    locale: str,
+    change: tuple[str, str],
+    english: str,
+    ru: str,
+    zh: str,
+) -> None:
+    """Issue #11: the reasons were English f-strings whatever the reader's language."""
+    file = tmp_path / "broken.toml"
+    file.write_text(GOOD.replace(*change).format(start=future()), encoding="utf-8")
+    result = apply(file, data_dir, locale)
+    assert result.returncode == 4, result.stderr
+    line = one_line_error(result)
+    assert str(file) in line
+    assert (english in line) == (locale == "en"), line
+    if locale == "ru":
+        assert line.endswith(ru), line
+    if locale == "zh_Hans":
+        assert line.endswith(zh), line
+
+
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
@@ -292,15 +354,7 @@ def test_a_time_outside_the_years_is_one_line(
     assert result.returncode == 4, result.stderr
     line = one_line_error(result)
     assert f"#1 (khorgos-it-test), {field}: must be a time from 1970 to 2099" in line
-    translated = invoke(
-        "schedule",
-        "apply",
-        str(file),
-        "--set",
-        "data_dir",
-        str(data_dir),
-        env={"LIVECOMMERCE_LOCALE": "ru"},
-    )
+    translated = apply(file, data_dir, "ru")
     assert translated.returncode == 4
     assert "must be a time" not in one_line_error(translated)
     assert "1970" in one_line_error(translated)

@@ -176,7 +176,7 @@ def test_invalid_toml(broken: Path) -> None:
 
 def test_missing_file(broken: Path) -> None:
     (broken / "products.toml").unlink()
-    with pytest.raises(SeedError, match=r"products\.toml, -: no such file"):
+    with pytest.raises(SeedError, match=r"products\.toml, -: there is no such file"):
         seeds.read(broken)
 
 

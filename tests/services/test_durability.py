@@ -9,6 +9,7 @@ a real server against a real SQLite file that the test locks or breaks.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,11 +21,13 @@ from livecommerce.core.effects import Deliver
 from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
 from livecommerce.core.room import Room
 from livecommerce.errors import StoreError
+from livecommerce.metrics import Metrics
 from livecommerce.services.chat_records import ID_BLOCK, Ack, ChatRecords, Sequences, Write
 from livecommerce.store import SqlStore
 from tests.conftest import NOW, Server
 from tests.faults.processes import SHOW, Launcher, participant
 from tests.helpers.chat import KAZAKH, Client, Frame, make_token
+from tests.helpers.read_only import read_only
 
 BURST = 120  # per sender
 # Names a product: each acknowledged message also makes a mention.
@@ -213,6 +216,51 @@ async def test_a_room_after_a_clean_stop_vouches_for_what_it_stored(
     missed, recovered = room.replay(120, ["kk"])
     assert recovered is True
     assert [m.id for m in missed] == [126]
+
+
+async def test_a_failing_reservation_warns_once_per_episode_and_is_counted(
+    seeded_store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the database refuses writes every message tries to reserve again: the log
+    says so once (and once when it works again), /metrics counts every failure."""
+    metrics = Metrics()
+    sequences = Sequences(seeded_store, metrics)
+    room = a_room()
+    room.restore([message(126)])
+
+    async def hand_out(count: int) -> None:
+        for _ in range(count):
+            room.next_id += 1  # a message took an id
+            sequences.check(room)
+            await asyncio.gather(*sequences._reserving.values())
+
+    caplog.set_level(logging.INFO, logger="livecommerce.services.chat_records")
+    await read_only(seeded_store, True)
+    await sequences.open(room)
+    await hand_out(5)
+    records = [r.getMessage() for r in caplog.records]
+    assert len([r for r in records if r.startswith("could not reserve ids")]) == 1
+    assert len([r for r in records if "past its reservation" in r]) == 1
+    assert len(records) == 2, records
+    failures = "livecommerce_chat_id_reservation_failures_total 6.0"
+    assert failures in metrics.render().decode().splitlines()
+
+    caplog.clear()
+    await read_only(seeded_store, False)
+    await hand_out(3)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"ids of show {SHOW} are reserved again (up to {room.next_id - 3 + ID_BLOCK})"
+    ]
+    assert sequences.reserved[SHOW] >= room.next_id + ID_BLOCK - 3
+    assert failures in metrics.render().decode().splitlines()
+
+    # A second episode is warned of again.
+    caplog.clear()
+    await read_only(seeded_store, True)
+    room.next_id = sequences.reserved[SHOW] - 10  # near the mark: the next block is due
+    await hand_out(2)
+    assert len([r for r in caplog.records if r.getMessage().startswith("could not")]) == 1
+    await read_only(seeded_store, False)
 
 
 async def test_a_write_lifts_the_mark_over_the_ids_it_stores(seeded_store: SqlStore) -> None:

@@ -268,6 +268,14 @@ async def test_exchange_rate_is_the_latest_on_or_before_the_day(store: SqlStore)
     on_18 = await store.exchange_rates("CNY", date(2026, 11, 18))
     assert [(r.currency, r.rate) for r in on_18] == [("KZT", Decimal("0.0142"))]
     assert len(await store.exchange_rates("CNY")) == 3
+    # Every currency named by a rate, on either side (and by a market, below).
+    assert {"CNY", "KZT", "EUR"} <= await store.currencies()
+
+
+async def test_currencies_are_those_of_markets_and_rates(store: SqlStore) -> None:
+    known = await store.currencies()
+    await store.put_exchange_rates([ExchangeRate(date(2026, 11, 18), "ABC", "XYZ", Decimal(2))])
+    assert await store.currencies() == known | {"ABC", "XYZ"}
 
 
 async def test_unknown_streamer_is_refused(store: SqlStore) -> None:

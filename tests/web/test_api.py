@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from typing import Any
 
-import aiohttp
 import asyncpg
 import pytest
 
-from livecommerce.app import build_services, open_store
+from livecommerce.app import open_store
 from livecommerce.config import Settings
 from livecommerce.files import seeds
 from livecommerce.store import SqlStore
-from livecommerce.web.app import create_app
-from livecommerce.web.orders import not_storing, signature
-from tests.conftest import NOW, PG_ADMIN_URL, SEEDS, Server, serving
+from livecommerce.web.orders import not_storing
+from tests.conftest import PG_ADMIN_URL, SEEDS, Server
 from tests.helpers.chat import KAZAKH, eventually, viewer
-from tests.web.test_orders import SECRET, SHOP, an_order
+from tests.helpers.shop import health, post_order, shop_server
+from tests.web.test_orders import an_order
 
 pytestmark = pytest.mark.postgres
 
@@ -59,63 +56,44 @@ async def pg_store(pg_url: str) -> AsyncIterator[SqlStore]:
 
 @pytest.fixture
 async def shop(settings: Settings, pg_store: SqlStore) -> AsyncIterator[Server]:
-    services = build_services(
-        replace(settings, seed_on_start=False, shop_secrets={SHOP: SECRET}),
-        pg_store,
-        clock=lambda: NOW,
-    )
-    async with serving(create_app(services)) as server:
+    async with shop_server(settings, pg_store) as server:
         yield server
-
-
-async def _health(server: Server) -> tuple[int, dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(server.url("/healthz")) as response,
-    ):
-        return response.status, await response.json()
-
-
-async def _post_order(server: Server, order: dict[str, Any]) -> tuple[int, Any, str | None]:
-    body = json.dumps(order).encode()
-    headers = {"X-Shop": SHOP, "X-Signature": signature(SECRET, body)}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(server.url("/api/orders"), data=body, headers=headers) as response,
-    ):
-        return response.status, await response.json(), response.headers.get("Retry-After")
 
 
 async def test_a_read_only_database_gets_the_order_webhook_a_503_with_retry_after(
     shop: Server, pg_url: str
 ) -> None:
     await _read_only(pg_url, True)
-    status, body, retry_after = await _post_order(shop, an_order(id="RO-1"))
-    assert (status, body["error"]["code"], retry_after) == (503, "store_unavailable", "5")
-    assert "Traceback" not in json.dumps(body)
+    status, text, retry_after = await post_order(shop, an_order(id="RO-1"))
+    assert (status, json.loads(text)["error"]["code"], retry_after) == (
+        503,
+        "store_unavailable",
+        "5",
+    )
+    assert "Traceback" not in text
 
     await _read_only(pg_url, False)
-    status, body, _ = await _post_order(shop, an_order(id="RO-1"))
+    status, text, _ = await post_order(shop, an_order(id="RO-1"))
     assert status in (201, 503)  # the first write after the sessions ended may reconnect
     if status == 503:
-        status, body, _ = await _post_order(shop, an_order(id="RO-1"))
-    assert (status, body["accepted"]) == (201, 1)
+        status, text, _ = await post_order(shop, an_order(id="RO-1"))
+    assert (status, json.loads(text)["accepted"]) == (201, 1)
 
 
 async def test_healthz_is_degraded_with_the_reason_while_writes_fail(
     shop: Server, pg_url: str
 ) -> None:
-    assert (await _health(shop))[0] == 200
+    assert (await health(shop))[0] == 200
     await _read_only(pg_url, True)
     kazakh = await viewer(shop, "aigerim", "kk")
     try:
         await kazakh.send({"type": "chat", "text": KAZAKH, "ref": "ro-1"})
 
         async def degraded() -> bool:
-            return (await _health(shop))[0] == 503
+            return (await health(shop))[0] == 503
 
         await eventually(degraded)
-        status, body = await _health(shop)
+        status, body = await health(shop)
         assert (status, body["status"]) == (503, "degraded")
         assert body["checks"] == {"database": "ok", "writes": "failing"}
         assert "read-only" in body["reason"]
@@ -126,10 +104,10 @@ async def test_healthz_is_degraded_with_the_reason_while_writes_fail(
         await _read_only(pg_url, False)
 
         async def healthy() -> bool:
-            return (await _health(shop))[0] == 200
+            return (await health(shop))[0] == 200
 
         await eventually(healthy)
-        assert (await _health(shop))[1]["status"] == "ok"
+        assert (await health(shop))[1]["status"] == "ok"
     finally:
         await kazakh.ws.close()
 

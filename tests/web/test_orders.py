@@ -21,9 +21,8 @@ from livecommerce.store import SqlStore
 from livecommerce.web.app import create_app
 from livecommerce.web.orders import signature
 from tests.conftest import NOW, Server, serving
+from tests.helpers.shop import SECRET, SHOP
 
-SHOP = "khorgos-shop"
-SECRET = "s3cr3t-of-the-khorgos-shop-0123456789"
 OTHER_SHOP = "almaty-shop"
 OTHER_SECRET = "another-secret-for-almaty-98765"
 SHOW = "khorgos-it-2026-11-20"

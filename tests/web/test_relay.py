@@ -722,6 +722,36 @@ async def test_a_short_history_says_it_could_not_recover(
             await client.close()
 
 
+def history_evicted(metrics: str) -> float:
+    """The value of livecommerce_chat_history_evicted_total in a /metrics text."""
+    name = "livecommerce_chat_history_evicted_total "
+    return next(float(line[len(name) :]) for line in metrics.splitlines() if line.startswith(name))
+
+
+async def test_history_evictions_are_counted_and_the_messages_stay_in_the_store(
+    settings: Settings, seeded_store: SqlStore
+) -> None:
+    """Pushing a message out of the history in memory loses nothing (the store keeps it),
+    so it is counted on /metrics but is no moderation matter: no audit row."""
+    async with running(settings, seeded_store, chat_history=3) as server:
+        writer = await moderator(server, "mod-kk", "kk")
+        # The room is open and its kk channel full (it loaded the newest stored ones).
+        before = history_evicted(await get_text(server, "/metrics"))
+        sent = [(await writer.say(f"Хабар {n}"))["id"] for n in range(5)]
+        # 5 kept, 5 of the oldest pushed out, one per message kept, whatever was loaded
+        assert history_evicted(await get_text(server, "/metrics")) == before + 5
+
+        # Only the last three are still in memory; every one is in the store.
+        back = await viewer(server, "u-aigerim", "kk", since=sent[0] - 1)
+        assert back.hello["recovered"] is False
+        assert [c["id"] for c in await back.chats(3)] == sent[-3:]
+        stored = await get_json(server, f"/api/streams/{SHOW}/chat")
+        assert set(sent) <= {m["id"] for m in stored["messages"]}
+        assert all(row["action"] != "evict" for row in await audit_actions(server))
+        for client in (writer, back):
+            await client.close()
+
+
 async def test_after_a_restart_resume_knows_what_it_did_not_load(
     settings: Settings, seeded_store: SqlStore
 ) -> None:

@@ -198,7 +198,16 @@ async def test_another_currency_converts_through_the_seeds_cny_rates(
     assert {c: Decimal(v) for c, v in totals["by_currency"].items()} == want.by_currency
 
 
-async def test_a_currency_without_any_rate_reports_unconverted_orders(server: Server) -> None:
+async def test_a_currency_without_a_rate_on_the_days_reports_unconverted_orders(
+    server: Server,
+) -> None:
+    """USD is known (a rate from the week after the show), but no order's day has one."""
+    from datetime import date
+
+    from livecommerce.core.models import ExchangeRate
+
+    later = ExchangeRate(date(2026, 12, 1), "CNY", "USD", Decimal("7.1"))
+    await server.services.store.put_exchange_rates([later])
     data = await report(server, "?currency=USD")
     totals = data["totals"]
     assert totals["orders"] == expected().orders
@@ -207,6 +216,26 @@ async def test_a_currency_without_any_rate_reports_unconverted_orders(server: Se
     status, _, page = await fetch(server, f"/streams/{SHOW}/report?currency=USD&lang=en")
     assert status == 200
     assert "Orders without an exchange rate" in page
+
+
+async def test_a_currency_nothing_is_priced_or_rated_in_is_a_clear_400(server: Server) -> None:
+    """Not a report of zeros: the reader is told which currencies the shop knows."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            server.url(f"/api/streams/{SHOW}/report?currency=ABC"),
+            headers={"Accept-Language": "ru"},
+        ) as response,
+    ):
+        assert response.status == 400
+        body = await response.json()
+    assert body["error"]["code"] == "unknown_currency"
+    assert "ABC" in body["error"]["message"]
+    assert "KZT" in body["error"]["message"]
+    assert "не известны" in body["error"]["message"]
+    status, _, page = await fetch(server, f"/streams/{SHOW}/report?currency=abc&lang=zh")
+    assert status == 400
+    assert "没有以 ABC 计的价格或汇率" in page
 
 
 @pytest.mark.parametrize("currency", ["EURO", "E1", "", "€", "<script>", "e u"])
