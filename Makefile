@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALES := en ru kk ky uz_Latn ug zh_Hans
 
-.PHONY: run cluster test lint services i18n docs samples bench clean
+.PHONY: run cluster test lint services i18n docs samples bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ i18n: $(STAMP)
 ## make docs: regenerate docs/configuration.md from the settings table
 docs: $(STAMP)
 	$(BIN)/livecommerce config docs > docs/configuration.md
+
+## make bench-deps: the Node.js reference relay's `ws` package (bench/package-lock.json), for bench/relay.py; needs node and npm, and `make test` does not
+bench-deps:
+	npm ci --prefix bench --no-audit --no-fund
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,10 @@ raw `asyncio.Protocol`, so that the generator is cheap per frame:
   counting chat frames (a prefix check) and answering pings;
 - probes do the same but decode each chat frame and take its latency from the send time
   written into the message text (`t=<monotonic seconds>`, same process, same clock);
-- senders write pre-built masked frames (a zero mask: legal, and no XOR per byte) and
-  count the `ack` and `error` frames they get back.
+- senders write pre-built masked frames (a zero mask: legal, and no XOR per byte), count
+  the `ack` and `error` frames they get back, and take each ack's latency from the send
+  time of the message its `ref` names (what an ack costs: livecommerce acks after the
+  database commit, the reference relays at once).
 
 A step sends `rate` messages/s for `step_seconds`, spread over the languages as the
 audience is, then waits (bounded) until every receiver has every frame it should get.
@@ -169,6 +171,7 @@ class Client(asyncio.Protocol):
                     self.gen.on_hello(self)
                 elif buf.startswith(ACK_PREFIX, start):
                     self.acks += 1
+                    self.gen.on_ack(buf[start:end])
                 elif buf.startswith(ERROR_PREFIX, start):
                     code = str(json.loads(buf[start:end]).get("code"))
                     self.errors[code] = self.errors.get(code, 0) + 1
@@ -289,6 +292,10 @@ class LoadGen:
         self.clients: list[Client] = []
         self.senders: dict[str, list[Client]] = {}
         self.latencies: list[float] = []
+        # Send times by `ref` (unique over the run), and the acks' latencies of this step.
+        self.sent_at: dict[str, float] = {}
+        self.refs = 0
+        self.ack_latencies: list[float] = []
         self.hellos = 0
         self.hello_event = asyncio.Event()
         self.lost_clients: list[Client] = []
@@ -308,6 +315,12 @@ class LoadGen:
 
     def on_lost(self, client: Client) -> None:
         self.lost_clients.append(client)
+
+    def on_ack(self, payload: bytes) -> None:
+        received = time.monotonic()
+        sent = self.sent_at.pop(str(json.loads(payload).get("ref")), None)
+        if sent is not None:
+            self.ack_latencies.append(received - sent)
 
     def on_probe_chat(self, payload: bytes) -> None:
         received = time.monotonic()
@@ -402,6 +415,8 @@ class LoadGen:
         errors_before = {id(c): dict(c.errors) for c in self.clients}
         sent_by_lang = dict.fromkeys(config.languages, 0)
         self.latencies = []
+        self.ack_latencies = []
+        self.sent_at.clear()
         cpu0, gen0, wall0 = proc_cpu_seconds(config.server_pid), time.process_time(), loop.time()
         busy0, wait0 = machine_busy_seconds(), proc_wait_seconds(config.server_pid)
         gen_wait0 = proc_wait_seconds(os.getpid())
@@ -416,9 +431,13 @@ class LoadGen:
                 senders = self.senders[lang]
                 sender = senders[turn[lang] % len(senders)]
                 turn[lang] += 1
-                text = f"{SAMPLES.get(lang, SAMPLES['en'])} #{sent} t={time.monotonic():.6f}"
+                stamp = time.monotonic()
+                text = f"{SAMPLES.get(lang, SAMPLES['en'])} #{sent} t={stamp:.6f}"
+                self.refs += 1
+                ref = str(self.refs)
+                self.sent_at[ref] = stamp
                 payload = json.dumps(
-                    {"type": "chat", "text": text, "lang": lang, "ref": str(sent)},
+                    {"type": "chat", "text": text, "lang": lang, "ref": ref},
                     ensure_ascii=False,
                     separators=(",", ":"),
                 ).encode()
@@ -498,6 +517,12 @@ class LoadGen:
                 "p90": _ms(percentile(latencies, 0.90)),
                 "p99": _ms(p99),
                 "max": _ms(max(latencies) if latencies else None),
+            },
+            "ack_latency_ms": {
+                "samples": len(self.ack_latencies),
+                "p50": _ms(percentile(self.ack_latencies, 0.50)),
+                "p99": _ms(percentile(self.ack_latencies, 0.99)),
+                "max": _ms(max(self.ack_latencies) if self.ack_latencies else None),
             },
             "loadgen_lag_ms": {
                 "p50": _ms(percentile(lags, 0.50)),

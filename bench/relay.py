@@ -1,15 +1,19 @@
-"""Chat relay benchmark: livecommerce's relay against a minimal reference relay.
+"""Chat relay benchmark: livecommerce's relay against minimal reference relays.
 
     .venv/bin/python bench/relay.py [--viewers 1000] [--quick] [--json results.json]
 
 In one run it starts, one after the other, (a) the real server, `python -m livecommerce
-serve`, on a free port over a temporary data folder with the seeded demo world, and (b)
-`bench/reference_relay.py`, a relay that only broadcasts to language groups. Each server
-is pinned to core 0; the load generator (`bench/loadgen.py`) runs in its own process
-pinned to core 1. It opens N viewers of the show "khorgos-it-2026-11-20" over its six
-languages (ru and kk largest), a few moderators, steps the inbound chat rate, and prints
-for both servers the highest rate held (p99 latency under 250 ms, nothing lost),
-deliveries/s, latency percentiles at 100 messages/s and peak RSS.
+serve`, on a free port over a temporary data folder with the seeded demo world, (b)
+`bench/reference_relay.py`, an aiohttp relay that only broadcasts to language groups,
+and (c) `bench/reference_relay.js`, the same relay on Node.js and the `ws` package, when
+`node` is on the PATH and `ws` is installed in bench/node_modules (`make bench-deps`;
+else one line says it is skipped and why). Each server is pinned to core 0; the load
+generator (`bench/loadgen.py`) runs in its own process pinned to core 1. It opens N
+viewers of the show "khorgos-it-2026-11-20" over its six languages (ru and kk largest),
+a few moderators, steps the inbound chat rate, and prints for every server the highest
+rate held (p99 latency under 250 ms, nothing lost), deliveries/s, delivery and ack
+latency percentiles at 100 messages/s, peak RSS, and the ratio of livecommerce's held
+rate to each reference's.
 
 The real server runs with its own defaults except these environment settings, raised so
 that the benchmark's few senders and many guests from one address are not refused:
@@ -22,10 +26,10 @@ that the benchmark's few senders and many guests from one address are not refuse
     LIVECOMMERCE_SEND_QUEUE=4096               frames behind before 1013 (default 512)
     LIVECOMMERCE_CHAT_OPENING_HOURS=false      the demo show is past: keep its chat open
 
-The default run takes 3 to 5 minutes, `--quick` well under one. Every loop is bounded
-in count and time: a per-server time budget, a connect timeout, bounded drains, a
-bounded wait for a quiet machine, and a hard timeout on every child process. Results,
-method and analysis: docs/performance.md.
+The default run takes 5 to 10 minutes for the three servers, `--quick` about one.
+Every loop is bounded in count and time: a per-server time budget, a connect timeout,
+bounded drains, a bounded wait for a quiet machine, and a hard timeout on every child
+process. Results, method and analysis: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import os
 import re
 import resource
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,6 +79,9 @@ QUICK_RATES = [50, 100, 200, 300, 400, 600, 800, 1200, 1600]
 P99_LIMIT_MS = 250.0
 PR_SET_PDEATHSIG = 1  # prctl(2)
 URL = re.compile(r"http://[0-9.]+:[0-9]+")
+# The contenders, in the order they run, and their names in the tables.
+NAMES = {"livecommerce": "livecommerce", "reference": "aiohttp ref", "node": "Node ws"}
+SHORT = {"reference": "aiohttp", "node": "Node"}
 
 
 def log(text: str) -> None:
@@ -98,6 +106,12 @@ def _child_setup(core: int | None, nice: int = 0) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     if nice:
+        # With the kernel's autogroups (sched_autogroup_enabled), a niceness weighs only
+        # against the processes of the same session: other people's sessions share the
+        # core by their autogroups' niceness. A session of its own, with that niceness.
+        os.setsid()
+        with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as group:
+            group.write(str(nice))
         os.nice(nice)
 
 
@@ -176,6 +190,20 @@ def real_server(workdir: Path, secret: str, extra: dict[str, str]) -> Server:
 def reference_server(workdir: Path) -> Server:
     argv = [sys.executable, str(BENCH / "reference_relay.py"), "--port", "0"]
     return Server("reference", argv, _base_env(), workdir)
+
+
+def node_server(workdir: Path) -> Server:
+    argv = [shutil.which("node") or "node", str(BENCH / "reference_relay.js"), "--port", "0"]
+    return Server("node", argv, _base_env(), workdir)
+
+
+def node_missing() -> str | None:
+    """Why the Node.js reference cannot run here, or None when it can."""
+    if shutil.which("node") is None:
+        return "node is not on the PATH"
+    if not (BENCH / "node_modules" / "ws" / "package.json").exists():
+        return "the ws package is not installed in bench/node_modules (make bench-deps)"
+    return None
 
 
 def moderator_tokens(secret: str) -> list[dict[str, Any]]:
@@ -288,7 +316,9 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
         "deliveries_per_s": best["deliveries_per_s"] if best else 0.0,
         "server_cpu_at_max": best["server_cpu"] if best else None,
         "loadgen_cpu_at_max": best["loadgen_cpu"] if best else None,
+        "ack_at_max": best.get("ack_latency_ms") if best else None,
         "at_100": at_100["latency_ms"] if at_100 else None,
+        "ack_at_100": at_100.get("ack_latency_ms") if at_100 else None,
         "at_100_deliveries_per_s": at_100["deliveries_per_s"] if at_100 else None,
         "peak_rss_mib": round(result["rss_peak_kib"] / 1024, 1) if result["rss_peak_kib"] else None,
         "stopped": result["stopped"],
@@ -311,41 +341,55 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
+def _pick(found: dict[str, Any] | None, key: str) -> Any:
+    return found.get(key) if found else None
+
+
 def report(results: dict[str, dict[str, Any]]) -> str:
-    real, ref = summarize(results["livecommerce"]), summarize(results["reference"])
+    """Every server's figures side by side; with livecommerce among them, its held rate
+    and deliveries divided by each reference's (above 1: livecommerce holds more)."""
+    summaries = {label: summarize(result) for label, result in results.items()}
+    real = summaries.get("livecommerce")
+    references = [label for label in summaries if label != "livecommerce"] if real else []
 
-    def ratio(a: Any, b: Any) -> str:
-        return f"{b / a:.1f}×" if a and b else "–"
+    def percent(value: Any) -> str:
+        return "–" if value is None else f"{value:.0%}"
 
-    def lat(summary: dict[str, Any], key: str) -> Any:
-        return summary["at_100"][key] if summary["at_100"] else None
-
-    rows = [
-        ("max inbound msg/s held", real["max_rate"], ref["max_rate"], True),
-        ("deliveries/s at that rate", real["deliveries_per_s"], ref["deliveries_per_s"], True),
-        ("server CPU at that rate", real["server_cpu_at_max"], ref["server_cpu_at_max"], False),
-        ("loadgen CPU at that rate", real["loadgen_cpu_at_max"], ref["loadgen_cpu_at_max"], False),
-        (
-            "deliveries/s at 100 msg/s",
-            real["at_100_deliveries_per_s"],
-            ref["at_100_deliveries_per_s"],
-            False,
-        ),
-        ("p50 ms at 100 msg/s", lat(real, "p50"), lat(ref, "p50"), False),
-        ("p90 ms at 100 msg/s", lat(real, "p90"), lat(ref, "p90"), False),
-        ("p99 ms at 100 msg/s", lat(real, "p99"), lat(ref, "p99"), False),
-        ("peak RSS MiB", real["peak_rss_mib"], ref["peak_rss_mib"], False),
+    rows: list[tuple[str, str, bool]] = [
+        ("max inbound msg/s held", "max_rate", True),
+        ("deliveries/s at that rate", "deliveries_per_s", True),
+        ("server CPU at that rate", "server_cpu_at_max", False),
+        ("loadgen CPU at that rate", "loadgen_cpu_at_max", False),
+        ("ack p99 ms at that rate", "ack_at_max.p99", False),
+        ("deliveries/s at 100 msg/s", "at_100_deliveries_per_s", False),
+        ("p50 ms at 100 msg/s", "at_100.p50", False),
+        ("p90 ms at 100 msg/s", "at_100.p90", False),
+        ("p99 ms at 100 msg/s", "at_100.p99", False),
+        ("ack p50 ms at 100 msg/s", "ack_at_100.p50", False),
+        ("ack p99 ms at 100 msg/s", "ack_at_100.p99", False),
+        ("peak RSS MiB", "peak_rss_mib", False),
     ]
-    lines = [f"{'':28}{'livecommerce':>14}{'reference':>14}{'ref/real':>10}"]
-    for name, a, b, with_ratio in rows:
-        if name.endswith("CPU at that rate"):
-            shown_a = "–" if a is None else f"{a:.0%}"
-            shown_b = "–" if b is None else f"{b:.0%}"
-        else:
-            shown_a, shown_b = _fmt(a), _fmt(b)
-        lines.append(f"{name:28}{shown_a:>14}{shown_b:>14}{ratio(a, b) if with_ratio else '':>10}")
+    lines = [
+        f"{'':28}"
+        + "".join(f"{NAMES[label]:>14}" for label in summaries)
+        + "".join(f"{'lc ÷ ' + SHORT[label]:>14}" for label in references)
+    ]
+    for name, key, with_ratio in rows:
+        outer, _, inner = key.partition(".")
+        values = {
+            label: _pick(summary[outer], inner) if inner else summary[outer]
+            for label, summary in summaries.items()
+        }
+        shown = [percent(v) if "CPU" in name else _fmt(v) for v in values.values()]
+        line = f"{name:28}" + "".join(f"{v:>14}" for v in shown)
+        if with_ratio:
+            mine = values["livecommerce"] if real else None
+            for label in references:
+                theirs = values[label]
+                line += f"{f'{mine / theirs:.2f}×' if mine and theirs else '–':>14}"
+        lines.append(line)
     lines.append("")
-    for label, summary in (("livecommerce", real), ("reference", ref)):
+    for label, summary in summaries.items():
         lines.append(f"{label}: stopped: {summary['stopped']}")
         if summary["wait_max"] > 0.05:
             lines.append(
@@ -358,6 +402,13 @@ def report(results: dict[str, dict[str, Any]]) -> str:
                 f"{label}: the load generator was busy {summary['loadgen_cpu_at_max']:.0%} "
                 "at the highest rate held: that figure is a lower bound."
             )
+    if real:
+        held = [f"livecommerce {real['max_rate']:,} msg/s"]
+        for label in references:
+            theirs = summaries[label]["max_rate"]
+            ratio = f"{real['max_rate'] / theirs:.2f}× " if theirs else ""
+            held.append(f"{NAMES[label]} {theirs:,} ({ratio}for livecommerce)")
+        lines.append("held: " + ", ".join(held))
     return "\n".join(lines)
 
 
@@ -368,13 +419,15 @@ def step_table(result: dict[str, Any]) -> str:
         f"{_fmt((result['rss_connected_kib'] or 0) / 1024)} MiB connected, "
         f"peak {_fmt((result['rss_peak_kib'] or 0) / 1024)} MiB",
         f"{'msg/s':>7}{'sent/s':>8}{'deliv/s':>10}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}"
+        f"{'ack p50':>8}{'ack p99':>8}"
         f"{'lost':>7}{'srv cpu':>9}{'gen cpu':>9}{'other':>7}{'srv wait':>10}  result",
     ]
     for s in result["steps"]:
-        lat = s["latency_ms"]
+        lat, ack = s["latency_ms"], s.get("ack_latency_ms")
         lines.append(
             f"{s['rate']:>7}{s['achieved_rate']:>8.0f}{s['deliveries_per_s']:>10.0f}"
             f"{_fmt(lat['p50']):>8}{_fmt(lat['p90']):>8}{_fmt(lat['p99']):>8}{_fmt(lat['max']):>8}"
+            f"{_fmt(_pick(ack, 'p50')):>8}{_fmt(_pick(ack, 'p99')):>8}"
             f"{s['lost']:>7}{s['server_cpu']:>9.0%}{s['loadgen_cpu']:>9.0%}"
             f"{s['other_cpu']:>7.0%}{s['server_cpu_wait']:>10.0%}  "
             f"{'ok' if s['passed'] else 'FAIL ' + s['reason']}"
@@ -398,7 +451,7 @@ def measure(
     profiler = None
     try:
         url = server.start(server_core, args.nice)
-        if args.profile:
+        if args.profile and label != "node":
             profiler = start_profiler(args.profile, label, server.pid)
         config = {
             "url": url,
@@ -427,7 +480,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short steps: under a minute")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
-        "--only", choices=("livecommerce", "reference"), default=None, help="one server only"
+        "--only",
+        default=None,
+        help=f"these servers only, comma-separated, of: {', '.join(NAMES)}",
     )
     parser.add_argument(
         "--rates", default=None, help="inbound msg/s to step through, comma-separated: 100,100"
@@ -437,8 +492,9 @@ def main() -> None:
         "--nice",
         type=int,
         default=0,
-        help="niceness of the server and the load generator; on a shared machine a negative "
-        "one (root only) keeps other people's work from skewing the figures",
+        help="niceness of the server and the load generator, each in a session (autogroup) of "
+        "its own; on a shared machine a negative one (root only) keeps other people's work "
+        "from skewing the figures",
     )
     parser.add_argument(
         "--profile",
@@ -454,6 +510,10 @@ def main() -> None:
         help="one more setting for livecommerce, e.g. --set send_coalesce=0.005",
     )
     args = parser.parse_args()
+    only = [name.strip() for name in (args.only or ",".join(NAMES)).split(",") if name.strip()]
+    unknown = [name for name in only if name not in NAMES]
+    if unknown or not only:
+        parser.error(f"--only takes {', '.join(NAMES)}, not {args.only!r}")
     extra: dict[str, str] = {}
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -499,15 +559,19 @@ def main() -> None:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="livecommerce-bench-") as tmp:
         workdir = Path(tmp)
-        targets = [
-            ("livecommerce", real_server(workdir, secret, extra)),
-            ("reference", reference_server(workdir)),
-        ]
+        targets = {
+            "livecommerce": real_server(workdir, secret, extra),
+            "reference": reference_server(workdir),
+            "node": node_server(workdir),
+        }
+        skipped = node_missing() if "node" in only else None
+        if skipped:
+            only.remove("node")
+            log(f"[node] skipped: {skipped}")
         try:
-            for label, server in targets:
-                if not args.only or label == args.only:
-                    pinned = (server_core, loadgen_core)
-                    results[label] = measure(label, server, args, plan, secret, pinned)
+            for label in only:
+                pinned = (server_core, loadgen_core)
+                results[label] = measure(label, targets[label], args, plan, secret, pinned)
         except KeyboardInterrupt:
             raise SystemExit("interrupted: the servers are stopped") from None
     elapsed = time.monotonic() - started
@@ -516,8 +580,10 @@ def main() -> None:
     for result in results.values():
         print(step_table(result))
         print()
-    if len(results) == 2:
+    if len(results) > 1:
         print(report(results))
+    if skipped:
+        print(f"\nNode ws: skipped, {skipped}.")
     print(
         f"\n{len(results)} server(s) measured in {elapsed:.0f} s"
         f"{' (quick)' if args.quick else ''}; viewers {args.viewers}; "
@@ -530,6 +596,7 @@ def main() -> None:
                 {
                     "args": vars(args) | {"json": str(args.json)},
                     "server_env": SERVER_ENV | extra,
+                    "node_skipped": skipped,
                     "results": results,
                 },
                 indent=2,

@@ -2,19 +2,22 @@
 
 The catalogs are read once per process (compiled in memory from the .po files, so
 there is no build step); a `Localizer` is the reader's view: their locale and their
-time zone, for messages, dates, numbers, money and plurals.
+time zone, for messages, dates, numbers, money and plurals. Times of a place are shown
+through `clock_times`, on every clock its people keep (core/clocks.py), each named as
+the reader names it; in right-to-left text what runs the other way is isolated.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
@@ -23,8 +26,11 @@ from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
 
 from livecommerce.config import LOCALES
+from livecommerce.core.clocks import NAMES, Clock, clocks, clocks_of
+from livecommerce.core.messages import N_
 
 DEFAULT_LOCALE = "en"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -78,6 +84,42 @@ _CURRENCY_HOME = {
 }
 
 
+# A time on a named clock: «20:00 Almaty time», «北京时间 22:00».
+CLOCK_TIME = N_("{time} {clock}")
+# A zone we have no name of our own for, named by its CLDR city: «Paris time».
+CITY_TIME = N_("{city} time")
+# Between the clocks of a place that keeps two, or of several zones.
+CLOCK_SEPARATOR = " / "
+
+# Unicode's first-strong isolate and its end: what is between them is laid out on its
+# own, so it cannot reorder the sentence around it (bidi algorithm, UAX #9).
+FSI, PDI = "\u2068", "\u2069"
+_LEFT_TO_RIGHT = frozenset({"L", "EN", "AN"})  # Latin letters and digits
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})  # Arabic-script (Uyghur) and Hebrew letters
+
+
+def html_isolates(text: str) -> Markup:
+    """`text` escaped for HTML, its bidi isolates (FSI … PDI) turned into `<bdi>`
+    elements: the same isolation, in the form HTML gives it."""
+    escaped = str(escape(text))
+    if escaped.count(FSI) != escaped.count(PDI):
+        return Markup(escaped)
+    return Markup(escaped.replace(FSI, "<bdi>").replace(PDI, "</bdi>"))
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def known_zone(name: str | None) -> str:
+    """`name` if it is a zone of the tz database (the tzdata package), else "": what a
+    browser or a user sends is checked before it is used."""
+    if not name or len(name) > 64:
+        return ""
+    return name if name in _zones() else ""
+
+
 def normalize(tag: str) -> str | None:
     """Map a language tag (`uz-UZ`, `zh-Hans-CN`, `kk`) to one of our locales, or None."""
     parts = re.split(r"[-_]", tag.strip().lower())
@@ -90,8 +132,9 @@ def normalize(tag: str) -> str | None:
     return None
 
 
-def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
-    """Pick a locale from an Accept-Language header, honouring q-values."""
+def preferences(accept_language: str | None) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first (q-values
+    honoured, ties in the header's order; q=0 and malformed entries left out)."""
     choices: list[tuple[float, int, str]] = []
     for index, item in enumerate((accept_language or "")[:1000].split(",")):
         tag, _, params = item.partition(";")
@@ -101,10 +144,19 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
             if not match:
                 continue
             quality = float(match.group(1))
+        tag = tag.strip()
+        if tag and quality > 0:
+            choices.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(choices)]
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Pick a locale from an Accept-Language header, honouring q-values."""
+    for tag in preferences(accept_language):
         locale = normalize(tag)
-        if locale and quality > 0:
-            choices.append((-quality, index, locale))
-    return min(choices)[2] if choices else default
+        if locale:
+            return locale
+    return default
 
 
 @cache
@@ -193,25 +245,81 @@ class Localizer:
         """A length of time in its largest whole unit: «5 минут», «1 сағат», «30秒钟»."""
         return babel_dates.format_timedelta(timedelta(seconds=seconds), locale=self.locale)
 
-    def format_day_time(self, moment: datetime, zone: str) -> str:
-        """A local date and time as the reader writes them: «Mon, Dec 7 20:00»."""
-        day = babel_dates.format_skeleton(
-            "MMMEd", moment, tzinfo=ZoneInfo(zone), locale=self.locale
-        )
-        return f"{day} {self.format_time(moment, zone=zone)}"
+    def isolate(self, text: str) -> str:
+        """`text` in a bidi isolate where it could reorder what is around it: Latin
+        letters or digits in right-to-left (Uyghur) text, Uyghur letters in
+        left-to-right text. Elsewhere `text` as it is."""
+        classes = {unicodedata.bidirectional(c) for c in text}
+        foreign = _LEFT_TO_RIGHT if self.direction == "rtl" else _RIGHT_TO_LEFT
+        return FSI + text + PDI if classes & foreign else text
 
-    def format_span(self, start: datetime, end: datetime, zone: str) -> str:
-        """«Mon, Dec 7 20:00–21:30» in `zone`."""
-        return f"{self.format_day_time(start, zone)}–{self.format_time(end, zone=zone)}"
-
-    def zone_name(self, zone: str | None = None) -> str:
-        """The zone as the reader knows it: a city (Almaty) or, where CLDR has none, GMT+05:00."""
-        return babel_dates.get_timezone_location(
-            ZoneInfo(zone) if zone else self.tzinfo, locale=self.locale, return_city=True
+    def _clock_name(self, clock: Clock) -> str:
+        if clock.name is not None:
+            return self.gettext(clock.name)
+        city = babel_dates.get_timezone_location(
+            ZoneInfo(clock.zone), locale=self.locale, return_city=True
         )
+        if city.startswith(("UTC", "GMT")):  # no city: the offset is the name
+            return city
+        return self.gettext(CITY_TIME).format(city=self.isolate(city))
+
+    def clock_name(self, zone: str | None = None, *, exact: bool = False) -> str:
+        """The clocks of `zone` (default: the reader's) as the reader names them:
+        «время Алматы»; «北京时间 / 新疆时间» where the place keeps two clocks. `exact`:
+        only the clock of the zone's own offset (for a table of that zone's hours)."""
+        zone = zone or self.tzinfo.key
+        shown = clocks(zone)
+        if exact:
+            shown = tuple(c for c in shown if c.zone == zone) or (Clock(zone, NAMES.get(zone)),)
+        return CLOCK_SEPARATOR.join(self.isolate(self._clock_name(c)) for c in shown)
+
+    def clock_date(
+        self, moment: datetime, zone: str | None = None, format: str = "full", skeleton: str = ""
+    ) -> str:
+        """The date of `moment` on the first clock of `zone` (default: the reader's):
+        Beijing's in Xinjiang, where `clock_times` gives the other clock's day if it
+        differs. In a CLDR format or pattern, or as a `skeleton` asks («MMMMd»)."""
+        first = ZoneInfo(clocks(zone or self.tzinfo.key)[0].zone)
+        if skeleton:
+            return babel_dates.format_skeleton(skeleton, moment, tzinfo=first, locale=self.locale)
+        return babel_dates.format_date(moment.astimezone(first), format=format, locale=self.locale)
+
+    def clock_times(
+        self,
+        start: datetime,
+        *zones: str,
+        end: datetime | None = None,
+        day: bool = False,
+    ) -> str:
+        """`start` (to `end`, if given) on every clock kept in `zones` (default: the
+        reader's zone), each clock named: «20:00 Almaty time», «22:00 Beijing time /
+        20:00 Xinjiang time», «Mon, Dec 7 22:00–23:30 Beijing time / 20:00–21:30
+        Xinjiang time». The first time carries its day if `day`; a later one whenever
+        its day is not the first one's. Each time is isolated where the reader's text
+        runs the other way."""
+        pieces = []
+        first_day = None
+        for clock in clocks_of(zones or (self.tzinfo.key,)):
+            zone = ZoneInfo(clock.zone)
+            shown = self.format_time(start, zone=clock.zone)
+            if end is not None:
+                shown += "–" + self.format_time(end, zone=clock.zone)
+            local_day = start.astimezone(zone).date()
+            if (first_day is None and day) or (first_day is not None and local_day != first_day):
+                weekday = babel_dates.format_skeleton(
+                    "MMMEd", start, tzinfo=zone, locale=self.locale
+                )
+                shown = f"{weekday} {shown}"
+            first_day = first_day or local_day
+            text = self.gettext(CLOCK_TIME).format(time=shown, clock=self._clock_name(clock))
+            pieces.append(self.isolate(text))
+        return CLOCK_SEPARATOR.join(pieces)
 
     def list(self, items: list[str]) -> str:
-        """Items joined as the language joins a list: «Warsaw, Berlin», «华沙、柏林»."""
+        """Items joined as the language joins a list: «Warsaw, Berlin», «华沙、柏林»;
+        each isolated where it runs the other way than the reader's text, so the list
+        keeps its order."""
+        items = [self.isolate(item) for item in items]
         if self.locale in _PLAIN_LIST_SEPARATOR:  # CLDR has no list patterns: it says "and"
             return _PLAIN_LIST_SEPARATOR[self.locale].join(items)
         return format_list(items, style="standard", locale=self.locale) if items else ""

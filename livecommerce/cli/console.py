@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,7 +17,7 @@ import click
 from livecommerce import config
 from livecommerce.config import Row, Settings
 from livecommerce.core.messages import N_
-from livecommerce.i18n import Localizer, localizer
+from livecommerce.i18n import Localizer, known_zone, localizer
 
 F = TypeVar("F", bound=Callable[..., Any])
 REPORT_WIDTH = 160  # columns of a report printed into a file or a pipe
@@ -119,8 +121,21 @@ def check_zone(l10n: Localizer, zone: str, flag: str) -> None:
         ) from None
 
 
-def l10n_for(settings: Settings) -> Localizer:
-    return localizer(settings.locale)
+def system_zone() -> str:
+    """This computer's zone: TZ, else where /etc/localtime points, else "" (the
+    language's home zone); a name that is not a zone of the tz database is skipped."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        target = str(Path("/etc/localtime").resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    return next((zone for zone in candidates if known_zone(zone)), "")
+
+
+def l10n_for(settings: Settings, zone: str | None = None) -> Localizer:
+    """The user's language, and their zone: `zone` (a `--zone` already checked), else
+    this computer's. Times are shown on the user's clock, not their language's."""
+    return localizer(settings.locale, zone or system_zone())
 
 
 def emit(data: Any) -> None:

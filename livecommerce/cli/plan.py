@@ -196,9 +196,11 @@ def _render_plan(
     table.add_column("#", justify="right")
     table.add_column(l10n.gettext("Score"), justify="right")
     for m in markets:
-        cities = l10n.list([l10n.zone_name(z) for z in m.zones])
+        cities = l10n.list(list(dict.fromkeys(l10n.clock_name(z) for z in m.zones)))
         table.add_column(f"{m.names.get(lang) or m.code}\n{cities}")
-    table.add_column(l10n.gettext("Streamer ({city})").format(city=l10n.zone_name(streamer.zone)))
+    table.add_column(
+        l10n.gettext("Streamer ({clock})").format(clock=l10n.clock_name(streamer.zone))
+    )
     table.add_column(l10n.gettext("Audience share"))
     if staffed:
         table.add_column(l10n.gettext("Moderators"))
@@ -206,10 +208,12 @@ def _render_plan(
         cells = []
         for m in markets:
             lines = [
-                l10n.format_span(lt.start, lt.end, lt.zone) for lt in s.local if lt.market == m.code
+                l10n.clock_times(lt.start, lt.zone, end=lt.end, day=True)
+                for lt in s.local
+                if lt.market == m.code
             ]
             cells.append("\n".join(dict.fromkeys(lines)))
-        mine = l10n.format_span(s.start, s.end, streamer.zone)
+        mine = l10n.clock_times(s.start, streamer.zone, end=s.end, day=True)
         if s.night:
             mine += "\n" + l10n.gettext("night for the streamer")
         shares = " · ".join(
@@ -240,7 +244,7 @@ def _render_plan(
     where.add_column(l10n.gettext("Buyer-peak hours in the waking day"), justify="right")
     for f in fits:
         where.add_row(
-            f"{l10n.zone_name(f.zone)} ({f.zone})",
+            f"{l10n.clock_name(f.zone)} ({l10n.isolate(f.zone)})",
             l10n.gettext("{n} of {total}").format(n=number(f.slots_awake), total=number(f.slots)),
             l10n.gettext("{n} of {total}").format(
                 n=number(round(f.peak_hours, 1)), total=number(round(f.peak_hours_total, 1))
@@ -388,8 +392,7 @@ def plan(
                     score=l10n.format_number(round(ranks[show.id].score, 2)),
                 ),
                 *(
-                    f"{lt.market}: {l10n.format_day_time(lt.start, lt.zone)} "
-                    f"{l10n.zone_name(lt.zone)}"
+                    f"{lt.market}: {l10n.clock_times(lt.start, lt.zone, day=True)}"
                     for lt in ranks[show.id].local
                 ),
             ]

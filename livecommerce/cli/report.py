@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from livecommerce import config
-from livecommerce.cli.console import REPORT_WIDTH, emit, l10n_for, with_settings
+from livecommerce.cli.console import REPORT_WIDTH, check_zone, emit, l10n_for, with_settings
 from livecommerce.config import Settings, opening
 from livecommerce.errors import ShowNotFoundError
 
@@ -36,6 +36,7 @@ from livecommerce.errors import ShowNotFoundError
 @click.option(
     "--currency", default=None, help="Convert revenue into this currency (default: base_currency)."
 )
+@click.option("--zone", default=None, help="Show times in this zone (default: yours).")
 def report(
     settings: Settings,
     show_id: str,
@@ -44,6 +45,7 @@ def report(
     html_file: Path | None,
     self_contained: bool,
     currency: str | None,
+    zone: str | None,
 ) -> None:
     """Review a show: orders, revenue, products, markets, languages, questions."""
     from rich.console import Console
@@ -61,6 +63,9 @@ def report(
         raise click.BadParameter(
             l10n.gettext("It goes with --html FILE."), param_hint="--self-contained"
         )
+    if zone is not None:
+        check_zone(l10n, zone.strip(), "--zone")
+        l10n = l10n_for(settings, zone.strip())
 
     async def load() -> tuple[Any, list[Any]]:
         from livecommerce.app import open_store  # the wiring: loaded when used

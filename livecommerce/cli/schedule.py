@@ -157,19 +157,19 @@ def schedule_list(settings: Settings, zone: str | None, as_json: bool) -> None:
     table = Table(title=l10n.gettext("Upcoming shows"))
     table.add_column(l10n.gettext("Show"))
     table.add_column(l10n.gettext("Streamer"))
-    table.add_column(l10n.gettext("Starts ({city})").format(city=l10n.zone_name(shown_zone)))
+    table.add_column(l10n.gettext("Starts ({clock})").format(clock=l10n.clock_name(shown_zone)))
     table.add_column(l10n.gettext("Length"), justify="right")
     table.add_column(l10n.gettext("In the markets"))
     for s in upcoming:
         local = [
-            f"{code} {l10n.format_day_time(s.starts_at, z)} {l10n.zone_name(z)}"
+            f"{code} {l10n.clock_times(s.starts_at, z, day=True)}"
             for code in s.markets
             for z in zones.get(code, ())
         ]
         table.add_row(
             f"{s.title(lang)}\n{s.id}",
             names.get(s.streamer_id, s.streamer_id),
-            l10n.format_day_time(s.starts_at, shown_zone),
+            l10n.clock_times(s.starts_at, shown_zone, day=True),
             # Minutes below three hours: a 90-minute show is not «2 hours».
             format_timedelta(s.ends_at - s.starts_at, threshold=3, locale=l10n.locale),
             "\n".join(local),

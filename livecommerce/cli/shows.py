@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from livecommerce.cli.console import REPORT_WIDTH, check_zone, emit, iso, with_settings
+from livecommerce.cli.console import REPORT_WIDTH, check_zone, emit, iso, l10n_for, with_settings
 from livecommerce.config import Settings, opening
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Show
 from livecommerce.core.report import Totals
 from livecommerce.core.shows import split_by_time
 from livecommerce.files.reports.data import money
-from livecommerce.i18n import localizer
 
 # Where a show stands, as the table says it (JSON says `live`, `upcoming`, `past`).
 STATUS = {"live": N_("Live"), "upcoming": N_("Upcoming"), "past": N_("Past")}
@@ -38,12 +37,10 @@ def shows_list(settings: Settings, past: bool, zone: str | None, as_json: bool) 
     from rich.progress import Progress
     from rich.table import Table
 
-    from livecommerce.cli.chat.terminal import reader_zone
-
-    l10n = localizer(settings.locale)
+    l10n = l10n_for(settings)
     if zone is not None:
         check_zone(l10n, zone.strip(), "--zone")
-    l10n = localizer(settings.locale, reader_zone(zone.strip() if zone else None))
+        l10n = l10n_for(settings, zone.strip())
     now = datetime.now(UTC)
     stderr = Console(stderr=True)
 
@@ -95,14 +92,14 @@ def shows_list(settings: Settings, past: bool, zone: str | None, as_json: bool) 
         console = Console(width=max(console.width, REPORT_WIDTH))
     table = Table(title=l10n.gettext(N_("Past shows") if past else N_("Shows")))
     table.add_column(l10n.gettext("Show"))
-    table.add_column(l10n.gettext("Starts ({city})").format(city=l10n.zone_name()))
+    table.add_column(l10n.gettext("Starts ({clock})").format(clock=l10n.clock_name()))
     if past:
         table.add_column(l10n.gettext("Orders"), justify="right")
         table.add_column(l10n.gettext("Revenue"), justify="right")
     else:
         table.add_column(l10n.gettext("Status"))
     for status, s in listed:
-        cells = [f"{s.title(lang)}\n{s.id}", l10n.format_datetime(s.starts_at, format="short")]
+        cells = [f"{s.title(lang)}\n{s.id}", l10n.clock_times(s.starts_at, day=True)]
         if past:
             found = totals.get(s.id)
             cells += (

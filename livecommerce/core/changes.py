@@ -5,9 +5,10 @@ arrives, and records what it decided as a `Change`, one class per kind: a messag
 published (`MessagePublished`) or held (`MessageHeld`), a held message resolved
 (`HeldResolved`), a message erased (`MessageErased`), a user timed out, banned or let
 back (`UserRestricted`), a slow mode set (`SlowModeSet`), a product pinned
-(`ProductPinned`); and `PresenceChanged`, which changes nothing but asks the other
-copies to look at the counts again. Every copy of the room, in every process, applies
-the same changes in the same order, so they share history, ids and moderation state.
+(`ProductPinned`), a message moved to another language channel (`MessageMoved`); and
+`PresenceChanged`, which changes nothing but asks the other copies to look at the counts
+again. Every copy of the room, in every process, applies the same changes in the same
+order, so they share history, ids, moderation state and the senders' language priors.
 With one process the room applies its own changes at once; with several, a bus (Redis)
 gives each message its id and hands every change to every process in one order.
 
@@ -16,8 +17,8 @@ and ends in `assert_never`, so a kind it forgets fails the type check.
 
 `to_json` / `from_json` carry a change over the wire: plain JSON types only, one object
 with a `kind` key (`message`, `held`, `resolved`, `erase`, `timeout`, `ban`, `unban`,
-`slow`, `pin`, `presence`) and the kind's fields; changes kept by the bus before the
-kinds had classes read the same.
+`slow`, `pin`, `move`, `presence`) and the kind's fields; changes kept by the bus before
+the kinds had classes read the same.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ KINDS = (
     "unban",
     "slow",
     "pin",
+    "move",
     "presence",
 )
 
@@ -64,7 +66,9 @@ class Restriction(StrEnum):
 # Every kind carries `origin` (the connection it answers, if any) and `seq`, its place in
 # the show's sequence given by the bus (0: not through one). A message's or held
 # message's id is its place. `store` names the process that decided it (and counts it in
-# its metrics); `mod` is the staff's `mod` frame when a moderator caused it.
+# its metrics); `mod` is the staff's `mod` frame when a moderator caused it. `person` is
+# the sender (`priors.person_of`) when the message's language teaches the sender's prior
+# (placed on evidence, or moved by a moderator); empty when it does not.
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +81,7 @@ class MessagePublished:
     store: str | None = None
     held_id: int = 0
     seq: int = 0
+    person: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +92,7 @@ class MessageHeld:
     reasons: tuple[str, ...] = ()
     origin: Origin | None = None
     seq: int = 0
+    person: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,6 +157,20 @@ class ProductPinned:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MessageMoved:
+    """Message `id` moved by a moderator from channel `previous` to channel `lang`."""
+
+    id: int
+    lang: str
+    previous: str
+    person: str = ""
+    origin: Origin | None = None
+    store: str | None = None
+    mod: dict[str, Any] | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PresenceChanged:
     """Nothing changed but the counts: the other copies read them again."""
 
@@ -166,6 +186,7 @@ Change = (
     | UserRestricted
     | SlowModeSet
     | ProductPinned
+    | MessageMoved
     | PresenceChanged
 )
 
@@ -184,7 +205,7 @@ class ChangeError(ValueError):
 
 
 def _message_to_json(message: ChatMessage) -> dict[str, Any]:
-    return {
+    data = {
         "show_id": message.show_id,
         "id": message.id,
         "ts": message.ts.isoformat(),
@@ -198,6 +219,12 @@ def _message_to_json(message: ChatMessage) -> dict[str, Any]:
         "broadcast": message.broadcast,
         "mentions": list(message.mentions),
     }
+    # What the detector said of the language, only when it said something.
+    if message.lang_unsure:
+        data["lang_unsure"] = True
+    if message.script:
+        data["script"] = message.script
+    return data
 
 
 def _message_from_json(data: dict[str, Any]) -> ChatMessage:
@@ -214,6 +241,8 @@ def _message_from_json(data: dict[str, Any]) -> ChatMessage:
         declared_lang=data.get("declared_lang"),
         broadcast=bool(data.get("broadcast", False)),
         mentions=tuple(str(s) for s in data.get("mentions", ())),
+        lang_unsure=bool(data.get("lang_unsure", False)),
+        script=str(data.get("script") or ""),
     )
 
 
@@ -234,7 +263,19 @@ def _wire(
         data["origin"] = [origin.process, origin.conn, origin.ref]
     if message is not None:
         data["message"] = _message_to_json(message)
-    for key in ("store", "user", "until", "lang", "seconds", "action", "mod", "sku", "address"):
+    for key in (
+        "store",
+        "user",
+        "until",
+        "lang",
+        "seconds",
+        "action",
+        "mod",
+        "sku",
+        "address",
+        "previous",
+        "person",
+    ):
         value = optional.get(key)
         if value is not None:
             data[key] = value
@@ -251,10 +292,21 @@ def to_json(change: Change) -> dict[str, Any]:
     match change:
         case MessagePublished(message=message, origin=origin):
             return _wire(
-                "message", origin, message=message, store=change.store, held_id=change.held_id
+                "message",
+                origin,
+                message=message,
+                store=change.store,
+                held_id=change.held_id,
+                person=change.person or None,
             )
         case MessageHeld(message=message, origin=origin):
-            return _wire("held", origin, message=message, reasons=change.reasons)
+            return _wire(
+                "held",
+                origin,
+                message=message,
+                reasons=change.reasons,
+                person=change.person or None,
+            )
         case HeldResolved(origin=origin):
             return _wire("resolved", origin, id=change.id, action=change.action, mod=change.mod)
         case MessageErased(origin=origin):
@@ -281,6 +333,17 @@ def to_json(change: Change) -> dict[str, Any]:
                 action=change.action,
                 lang=change.lang,
                 until=change.ts.timestamp(),
+            )
+        case MessageMoved(origin=origin):
+            return _wire(
+                "move",
+                origin,
+                id=change.id,
+                lang=change.lang,
+                previous=change.previous,
+                person=change.person or None,
+                store=change.store,
+                mod=change.mod,
             )
         case PresenceChanged(origin=origin):
             return _wire("presence", origin)
@@ -315,12 +378,24 @@ def from_json(data: Any) -> Change:
                 origin=origin,
                 store=_optional_str(data, "store"),
                 held_id=int(data.get("held_id", 0)),
+                person=str(data.get("person") or ""),
             )
         if kind == "held":
             return MessageHeld(
                 message=_message_from_json(data["message"]),
                 reasons=tuple(str(r) for r in data.get("reasons", ())),
                 origin=origin,
+                person=str(data.get("person") or ""),
+            )
+        if kind == "move":
+            return MessageMoved(
+                id=int(data["id"]),
+                lang=str(data["lang"]),
+                previous=str(data["previous"]),
+                person=str(data.get("person") or ""),
+                origin=origin,
+                store=_optional_str(data, "store"),
+                mod=mod,
             )
         if kind == "resolved":
             return HeldResolved(

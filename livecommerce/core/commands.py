@@ -20,6 +20,7 @@ from livecommerce.core.changes import (
     HeldResolved,
     MessageErased,
     MessageHeld,
+    MessageMoved,
     MessagePublished,
     Origin,
     Restriction,
@@ -40,15 +41,18 @@ from livecommerce.core.effects import (
 from livecommerce.core.held import Held, HeldQueue
 from livecommerce.core.history import History
 from livecommerce.core.hours import ALWAYS, OpeningHours, Phase
+from livecommerce.core.langid import Detection
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.core.presence import Roster
+from livecommerce.core.priors import Identify, Priors, keep_declared, person_of, prior_of
 from livecommerce.core.protocol import (
     Chat,
     Command,
     FrameError,
     HeldPage,
     Moderate,
+    Move,
     Pin,
     Restrict,
     Slow,
@@ -57,16 +61,10 @@ from livecommerce.core.protocol import (
 from livecommerce.core.restrictions import Restrictions
 from livecommerce.core.routing import Member
 
-# (text, declared, allowed) -> (language, confident)
-Identify = Callable[[str, str, Collection[str]], tuple[str, bool]]
 # (text, language) -> whether it contains a blocked term of that language
 Blocked = Callable[[str, str], bool]
 # text -> skus of the products it names
 Match = Callable[[str], tuple[str, ...]]
-
-
-def keep_declared(text: str, declared: str, allowed: Collection[str]) -> tuple[str, bool]:
-    return declared, False
 
 
 def nothing_blocked(text: str, lang: str) -> bool:
@@ -100,6 +98,7 @@ class Commands:
         held: HeldQueue,
         restrictions: Restrictions,
         roster: Roster,
+        priors: Priors | None = None,
     ) -> None:
         self.show_id = show_id
         self.languages = languages
@@ -108,6 +107,7 @@ class Commands:
         self.held = held
         self.restrictions = restrictions
         self.roster = roster
+        self.priors = priors if priors is not None else Priors()
         # The process this copy of the room lives in: it signs the changes it decides.
         self.process = "local"
         # When the show's chat takes messages (the room sets the show's hours).
@@ -129,6 +129,8 @@ class Commands:
                     return self._slow(member, command, now)
                 case Pin():
                     return self._pin(member, command, now)
+                case Move():
+                    return self._move(member, command, now)
                 case HeldPage():
                     return self._held_page(member, command)
                 case _:
@@ -171,10 +173,12 @@ class Commands:
         restrictions.take(member, stamp, ref)
         if command.texts is not None:
             return self._chat_per_language(member, command, now)
-        lang, declared, broadcast = self._language_of(member, command)
+        lang, declared, broadcast, detection = self._language_of(member, command)
         restrictions.check_slow(member, lang, stamp, ref)
         effects: list[Effect] = []
-        if declared is not None:
+        if declared is not None or (
+            member.role is Role.VIEWER and lang not in member.langs | member.moderates
+        ):
             effects.append(
                 Deliver(
                     frozenset({member.conn}),
@@ -199,7 +203,13 @@ class Commands:
             declared_lang=declared,
             broadcast=broadcast,
             mentions=judgement.match(command.text),
+            lang_unsure=detection is not None and detection.unsure and not broadcast,
+            script=detection.script if detection is not None else "",
         )
+        # A language placed on the message's own evidence teaches the sender's prior; one
+        # guessed from the priors would only teach them what they already say.
+        placed = detection is not None and detection.confident and not detection.unsure
+        person = person_of(member) if placed else ""
         first_time = restrictions.first_time(member)
         restrictions.wrote(member.user, lang, stamp)
         reasons = moderation.hold_reasons(
@@ -211,11 +221,13 @@ class Commands:
         )
         origin = Origin(self.process, member.conn, ref)
         if reasons:
-            effects.append(Replicate(MessageHeld(message=message, reasons=reasons, origin=origin)))
+            held = MessageHeld(message=message, reasons=reasons, origin=origin, person=person)
+            effects.append(Replicate(held))
         else:
-            effects.append(
-                Replicate(MessagePublished(message=message, origin=origin, store=self.process))
+            published = MessagePublished(
+                message=message, origin=origin, store=self.process, person=person
             )
+            effects.append(Replicate(published))
         return effects
 
     def _closed(self, member: Member, now: datetime, ref: str | None) -> Deliver | None:
@@ -236,8 +248,15 @@ class Commands:
             frame["ref"] = ref
         return Deliver(frozenset({member.conn}), frame)
 
-    def _language_of(self, member: Member, command: Chat) -> tuple[str, str | None, bool]:
-        """(language, declared language if detection overrode it, broadcast)."""
+    def _language_of(
+        self, member: Member, command: Chat
+    ) -> tuple[str, str | None, bool, Detection | None]:
+        """(language, declared language if detection overrode it, broadcast, detection).
+
+        A viewer's message is read by the detector, with what is known of them (see
+        `priors.py`): the language they named (`/to`), else their one chosen channel,
+        else nothing declared and the priors weigh. The streamer's and admins' lines
+        without a language are read too, for their tag and mentions."""
         if command.reply_to is not None and member.role is not Role.VIEWER:
             # An interpreter's reply goes into the language of the message it answers.
             target = self.history.find(command.reply_to)
@@ -245,24 +264,34 @@ class Commands:
                 raise FrameError(
                     "not_found", N_("That message is no longer in the chat."), command.ref
                 )
-            return target.lang, None, False
+            return target.lang, None, False, None
         if command.reply_to is not None and self.history.find(command.reply_to) is None:
             raise FrameError("not_found", N_("That message is no longer in the chat."), command.ref)
-        declared = command.lang or self.default_lang(member)
-        if declared not in self.languages:
+        if command.lang is not None and command.lang not in self.languages:
             raise FrameError(
                 "bad_language",
                 N_("This stream has no {language} channel."),
                 command.ref,
-                language=declared,
+                language=command.lang,
             )
-        if member.role in (Role.STREAMER, Role.ADMIN):
-            return declared, None, command.lang is None or member.role is Role.STREAMER
-        if member.role is Role.VIEWER:
-            detected, confident = self.judgement.identify(command.text, declared, self.languages)
-            if confident and detected != declared and detected in self.languages:
-                return detected, declared, False
-        return declared, None, False
+        lead = member.role in (Role.STREAMER, Role.ADMIN)
+        if member.role is Role.MODERATOR or (lead and command.lang is not None):
+            lang = command.lang or self.default_lang(member)
+            return lang, None, lead and member.role is Role.STREAMER, None
+        declared = command.lang
+        if declared is None and member.role is Role.VIEWER and member.declared:
+            chosen = [code for code in self.languages if code in member.langs]
+            declared = chosen[0] if len(chosen) == 1 else None
+        prior = prior_of(member, self.priors, self.languages)
+        detection = self.judgement.identify(command.text, declared, self.languages, prior)
+        found = detection.lang if detection.lang in self.languages else None
+        if lead:
+            return found or self.default_lang(member), None, True, detection
+        if declared is None:
+            return found or self.default_lang(member), None, False, detection
+        if found is not None and found != declared and detection.confident:
+            return found, declared, False, detection
+        return declared, None, False, detection
 
     def _chat_per_language(self, member: Member, command: Chat, now: datetime) -> list[Effect]:
         if member.role not in (Role.STREAMER, Role.ADMIN):
@@ -348,7 +377,11 @@ class Commands:
         effects: list[Effect] = [Replicate(resolved), audit, confirmation]
         if command.action == "approve":
             approved = MessagePublished(
-                message=held.message, origin=held.origin, store=self.process, held_id=command.id
+                message=held.message,
+                origin=held.origin,
+                store=self.process,
+                held_id=command.id,
+                person=held.person,
             )
             effects.append(Replicate(approved))
         return effects
@@ -397,6 +430,50 @@ class Commands:
         if member.role not in (Role.STREAMER, Role.ADMIN):
             raise FrameError("forbidden", N_("You are not allowed to do this."), command.ref)
         return [Pinned(command.sku, command.action, now, member.conn, self.default_lang(member))]
+
+    def _move(self, member: Member, command: Move, now: datetime) -> list[Effect]:
+        """A moderator moves a message to another language channel: its readers there get
+        it, it leaves the old one, the store keeps the new language and the sender's
+        prior learns it."""
+        self._require_staff(member, command.ref)
+        message = self.history.find(command.id)
+        if message is None:
+            raise FrameError("not_found", N_("That message is no longer in the chat."), command.ref)
+        self._require_languages((command.lang,), command.ref)
+        self._require(member, message.lang, command.ref)
+        if message.broadcast:
+            raise FrameError(
+                "not_movable",
+                N_("This message goes to every language channel: it cannot be moved."),
+                command.ref,
+            )
+        if message.lang == command.lang:
+            raise FrameError(
+                "same_language",
+                N_("This message is already in the {language} channel."),
+                command.ref,
+                language=command.lang,
+            )
+        audit, mod, confirmation = _audit(
+            member,
+            "move",
+            now,
+            message_id=command.id,
+            lang=command.lang,
+            user=message.user_id,
+            ref=command.ref,
+            previous=message.lang,
+        )
+        change = MessageMoved(
+            id=command.id,
+            lang=command.lang,
+            previous=message.lang,
+            person=message.user_id,
+            origin=Origin(self.process, member.conn, command.ref),
+            store=self.process,
+            mod=mod,
+        )
+        return [Replicate(change), audit, confirmation]
 
     def _held_page(self, member: Member, command: HeldPage) -> list[Effect]:
         self._require_staff(member, command.ref)
@@ -458,6 +535,7 @@ def _audit(
     lang: str | None = None,
     seconds: int | None = None,
     ref: str | None = None,
+    previous: str | None = None,
 ) -> tuple[Audit, dict[str, Any], Deliver]:
     """The audit record, the `mod` frame the other staff get (with the change, in every
     process) and the actor's confirmation (the same frame, with their `ref`)."""
@@ -470,6 +548,7 @@ def _audit(
         ("user", user),
         ("id", message_id),
         ("lang", lang),
+        ("from", previous),
         ("seconds", seconds),
     ):
         if value is not None:

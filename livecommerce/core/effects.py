@@ -1,7 +1,7 @@
 """What a room decides, for the adapter to carry out: the effects, and the frames they carry.
 
 An `Effect` is one of a closed set of plain values (`Deliver`, `Close`, `Store`, `Erase`,
-`Audit`, `Pinned`, `Replicate`); the adapter dispatches on them with `match`, so a new
+`Relabel`, `Audit`, `Pinned`, `Replicate`); the adapter dispatches on them with `match`, so a new
 kind that it does not handle fails the type check. Frames are plain dicts; a sentence
 for people is a `Text` the adapter translates for each reader.
 """
@@ -66,6 +66,15 @@ class Erase:
 
 
 @dataclass(frozen=True, slots=True)
+class Relabel:
+    """A message a moderator moved to channel `lang`: the store keeps its new language
+    (and its mentions' language), no longer unsure."""
+
+    id: int
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
 class Audit:
     """One moderation action, for the audit log."""
 
@@ -99,7 +108,7 @@ class Replicate:
     change: Change
 
 
-Effect = Deliver | Close | Store | Erase | Audit | Pinned | Replicate
+Effect = Deliver | Close | Store | Erase | Relabel | Audit | Pinned | Replicate
 
 
 # -- frames ------------------------------------------------------------------------------
@@ -109,7 +118,9 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def chat_frame(message: ChatMessage) -> dict[str, Any]:
+def chat_frame(message: ChatMessage, staff: bool = False) -> dict[str, Any]:
+    """A message as its readers get it; `staff` adds what only staff see: the script it
+    was written in and whether its language is unsure."""
     frame: dict[str, Any] = {
         "type": "chat",
         "id": message.id,
@@ -125,12 +136,22 @@ def chat_frame(message: ChatMessage) -> dict[str, Any]:
         frame["declared_lang"] = message.declared_lang
     if message.broadcast:
         frame["broadcast"] = True
+    if staff:
+        _language_fields(frame, message)
     return frame
 
 
+def _language_fields(frame: dict[str, Any], message: ChatMessage) -> None:
+    if message.script:
+        frame["script"] = message.script
+    if message.lang_unsure:
+        frame["lang_unsure"] = True
+
+
 def held_frame(held: Held) -> dict[str, Any]:
+    """A held message, for staff only."""
     message = held.message
-    return {
+    frame: dict[str, Any] = {
         "type": "held",
         "id": held.hold_id,
         "lang": message.lang,
@@ -139,6 +160,8 @@ def held_frame(held: Held) -> dict[str, Any]:
         "ts": iso(message.ts),
         "reasons": list(held.reasons),
     }
+    _language_fields(frame, message)
+    return frame
 
 
 def notice_frame(code: str, template: str, **params: object) -> dict[str, Any]:
@@ -149,6 +172,6 @@ def error_frame(code: str, template: str, **params: object) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": Text(template, params)}
 
 
-def chat_frames(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+def chat_frames(messages: Sequence[ChatMessage], staff: bool = False) -> list[dict[str, Any]]:
     """Chat frames for stored messages (the export and the page's first render)."""
-    return [chat_frame(m) for m in messages]
+    return [chat_frame(m, staff) for m in messages]

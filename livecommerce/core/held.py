@@ -23,6 +23,7 @@ class Held:
     message: ChatMessage
     reasons: tuple[str, ...]
     origin: Origin | None
+    person: str = ""  # whose prior the message teaches once approved (see changes.py)
 
 
 @dataclass(frozen=True, slots=True)

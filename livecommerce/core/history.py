@@ -73,6 +73,33 @@ class History:
                 if stored.id == message_id:
                     channel.remove(stored)
 
+    def move(self, message_id: int, lang: str) -> ChatMessage | None:
+        """Move a message to channel `lang` (a moderator's decision, so no longer unsure),
+        in its place by id: a resuming reader of `lang` gets it, one of its old channel
+        no longer does. The moved message, or None when it is not kept here."""
+        for key, channel in self.channels.items():
+            for stored in channel:
+                if stored.id == message_id and key != BROADCAST:
+                    channel.remove(stored)
+                    declared = None if stored.declared_lang == lang else stored.declared_lang
+                    moved = replace(stored, lang=lang, lang_unsure=False, declared_lang=declared)
+                    self._insert(moved)
+                    return moved
+        return None
+
+    def _insert(self, message: ChatMessage) -> None:
+        channel = self.channels.get(message.lang)
+        if channel is None:
+            return
+        index = sum(1 for kept in channel if kept.id < message.id)
+        if channel.maxlen is not None and len(channel) == channel.maxlen:
+            if index == 0:  # older than all this channel keeps: it is what is lost
+                self.evicted[message.lang] = max(self.evicted[message.lang], message.id)
+                return
+            self.evicted[message.lang] = max(self.evicted[message.lang], channel.popleft().id)
+            index -= 1
+        channel.insert(index, message)
+
     def forget_through(self, last: int) -> None:
         """Claim no recovery for a client that last saw a message before `last`, in any
         channel: older messages were not loaded, or the room may have missed some while

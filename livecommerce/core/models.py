@@ -112,6 +112,12 @@ class ChatMessage:
     declared_lang: str | None = None
     broadcast: bool = False  # the streamer's message to every language channel
     mentions: tuple[str, ...] = ()
+    # The detector could not place it: it went to the sender's channel by the priors, and
+    # its moderators see it flagged until one of them moves it (staff only on the wire).
+    lang_unsure: bool = False
+    # The writing system it was written in (ISO 15924: Cyrl, Latn, Arab, Hani; "" when
+    # too short to tell), for moderators.
+    script: str = ""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class Roster:
         moderates = member.moderates
         if member.role is Role.MODERATOR:
             moderates = langs & self.granted.get(member.conn, member.moderates)
-        updated = replace(member, langs=langs, moderates=moderates)
+        updated = replace(member, langs=langs, moderates=moderates, declared=True)
         self.index.remove(member)
         self.members[member.conn] = updated
         self.index.add(updated)

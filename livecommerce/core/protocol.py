@@ -77,6 +77,15 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A moderator moves message `id` to language channel `lang`."""
+
+    id: int
+    lang: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
 class HeldPage:
     """A moderator asks for the held messages older than `before` (a hold id)."""
 
@@ -84,7 +93,7 @@ class HeldPage:
     ref: str | None = None
 
 
-Command = Chat | Subscribe | Moderate | Restrict | Slow | Pin | HeldPage
+Command = Chat | Subscribe | Moderate | Restrict | Slow | Pin | Move | HeldPage
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,8 @@ def parse(raw: str, limits: Limits = Limits()) -> Command:
         return Restrict(kind, user, seconds, ref)
     if kind == "slow":
         return Slow(_lang(data.get("lang"), ref), _int(data, "seconds", ref, 0, 3600), ref)
+    if kind == "move":
+        return Move(_int(data, "id", ref, 1, 2**53), _lang(data.get("lang"), ref), ref)
     if kind == "held_page":
         before = data.get("before")
         return HeldPage(_int(data, "before", ref, 1, 2**53) if before is not None else None, ref)

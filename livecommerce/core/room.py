@@ -10,6 +10,7 @@ The room is a façade over its collaborators, each with its own state:
 - `HeldQueue` (`held.py`): messages waiting for a moderator;
 - `Restrictions` (`restrictions.py`): bans, timeouts, slow mode, rate and abuse limits;
 - `Roster` (`presence.py`): members, counts, moderator coverage and fallback;
+- `Priors` (`priors.py`): the languages each sender's placed messages were in;
 - `Commands` (`commands.py`): decides each member's command into changes and effects.
 
 A decided change (`changes.py`) is applied by `apply`, in every copy of the room: at
@@ -29,6 +30,7 @@ from livecommerce.core.changes import (
     HeldResolved,
     MessageErased,
     MessageHeld,
+    MessageMoved,
     MessagePublished,
     Origin,
     PresenceChanged,
@@ -40,10 +42,8 @@ from livecommerce.core.changes import (
 from livecommerce.core.commands import (
     Blocked,
     Commands,
-    Identify,
     Judgement,
     Match,
-    keep_declared,
     no_products,
     nothing_blocked,
 )
@@ -56,6 +56,7 @@ from livecommerce.core.effects import (
     Effect,
     Erase,
     Pinned,
+    Relabel,
     Replicate,
     Store,
     chat_frame,
@@ -70,6 +71,7 @@ from livecommerce.core.hours import ALWAYS, Opening, OpeningHours
 from livecommerce.core.messages import N_
 from livecommerce.core.models import ChatMessage, Role, Show
 from livecommerce.core.presence import Roster
+from livecommerce.core.priors import Identify, Priors, keep_declared
 from livecommerce.core.protocol import VERSION, Command, FrameError
 from livecommerce.core.restrictions import Restrictions
 from livecommerce.core.routing import Member
@@ -84,6 +86,7 @@ __all__ = [
     "Effect",
     "Erase",
     "Pinned",
+    "Relabel",
     "Replicate",
     "Room",
     "RoomRules",
@@ -137,6 +140,7 @@ class Room:
             rules.rate, rules.burst, rules.abuse_limit, rules.abuse_window
         )
         self.roster = Roster(languages, fallback_langs)
+        self.priors = Priors()
         self.commands = Commands(
             show_id,
             languages,
@@ -145,6 +149,7 @@ class Room:
             self.held,
             self.restrictions,
             self.roster,
+            self.priors,
         )
         self.commands.hours = hours
         self.commands.held_page_size = rules.held_page
@@ -251,6 +256,7 @@ class Room:
                 else member.langs | member.moderates
             )
             missed, recovered = self.history.replay(since, langs)
+        staff = moderation.is_staff(member.role)
         hello = {
             "type": "hello",
             "v": VERSION,
@@ -265,8 +271,8 @@ class Room:
         coverage = self.roster.coverage_changes()
         to = frozenset({member.conn})
         effects: list[Effect] = [Deliver(to, hello)]
-        effects += [Deliver(to, chat_frame(m)) for m in missed]
-        if moderation.is_staff(member.role):
+        effects += [Deliver(to, chat_frame(m, staff)) for m in missed]
+        if staff:
             # The newest page of the held queue, each as a `held` frame, then how many
             # there are in all (nothing when none): older pages on request (`held_page`).
             page = self.commands.held_page(member, None)
@@ -350,6 +356,8 @@ class Room:
                 effects = self._slowed(change)
             case ProductPinned():
                 return [Pinned(change.sku, change.action, change.ts, None, change.lang, True)]
+            case MessageMoved():
+                effects = self._moved(change)
             case PresenceChanged():
                 return []
             case _:
@@ -377,13 +385,12 @@ class Room:
         message = self.history.sequenced(change.message)
         self.restrictions.seen_users.add(message.user_id)
         evicted = self.history.remember(message)
+        if change.person:
+            self.priors.learn(change.person, message.lang)
         recipients = self.roster.route(None if message.broadcast else message.lang)
-        frame = chat_frame(message)
         # Readers get the message at once; the sender's ack rides on the Store effect,
         # released by the adapter once the message is committed.
-        effects: list[Effect] = [Deliver(recipients.regular, frame)]
-        if recipients.fallback:
-            effects.append(Deliver(recipients.fallback, {**frame, "fallback": True}))
+        effects = self._chat_to(message, recipients.regular, recipients.fallback)
         sender = self._here(change.origin)
         release: Deliver | None = None
         if sender is not None:
@@ -402,7 +409,7 @@ class Room:
         hold_id = self.history.sequenced(change.message).id
         message = replace(change.message, id=0)
         self.restrictions.seen_users.add(message.user_id)
-        held = Held(hold_id, message, change.reasons, change.origin)
+        held = Held(hold_id, message, change.reasons, change.origin, change.person)
         effects: list[Effect] = []
         for evicted in self.held.hold(held):
             effects += self._evicted(evicted, change)
@@ -451,6 +458,44 @@ class Room:
             effects.append(
                 Deliver(frozenset({sender}), {"type": "ack", "id": change.id, "status": "rejected"})
             )
+        return effects
+
+    def _chat_to(
+        self, message: ChatMessage, regular: frozenset[int], fallback: frozenset[int]
+    ) -> list[Effect]:
+        """A message's chat frames: staff see its script and whether its language is
+        unsure; fallback moderators see it flagged `fallback`."""
+        index = self.roster.index
+        if message.script or message.lang_unsure:
+            staff = regular & (index.leads | index.moderators)
+        else:
+            staff = frozenset()  # nothing for staff only: one frame for every reader
+        viewers = regular - staff if staff else regular
+        effects: list[Effect] = []
+        if viewers:
+            effects.append(Deliver(viewers, chat_frame(message)))
+        frame = chat_frame(message, staff=True)
+        if staff:
+            effects.append(Deliver(staff, frame))
+        if fallback:
+            effects.append(Deliver(fallback, {**frame, "fallback": True}))
+        return effects
+
+    def _moved(self, change: MessageMoved) -> list[Effect]:
+        """A moderator moved a message: readers of its old channel are told (`moved`),
+        readers of the new one who did not have it get it; the store follows."""
+        if change.person:
+            self.priors.learn(change.person, change.lang)
+        message = self.history.move(change.id, change.lang)
+        effects: list[Effect] = [Relabel(change.id, change.lang)]
+        old = self.roster.route(change.previous)
+        new = self.roster.route(change.lang)
+        had = old.regular | old.fallback
+        frame = {"type": "moved", "id": change.id, "lang": change.lang, "from": change.previous}
+        if had:
+            effects.append(Deliver(had, frame))
+        if message is not None:
+            effects += self._chat_to(message, new.regular - had, new.fallback - had)
         return effects
 
     def _erased(self, change: MessageErased) -> list[Effect]:

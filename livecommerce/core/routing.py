@@ -28,6 +28,11 @@ class Member:
     # bans, time-outs and the rate limit hold for it whatever name the guest takes. Kept
     # on the server, never sent to a client. Empty for token holders.
     address: str = ""
+    # Whether the member chose `langs` (a `lang` query, a token's languages, a
+    # `subscribe`), or was given them for want of a choice: only chosen ones are a prior.
+    declared: bool = True
+    # The browser's Accept-Language as the show's language codes, most wanted first.
+    accept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

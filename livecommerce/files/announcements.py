@@ -1,10 +1,11 @@
 """Show announcements: one text per market and language, in the market's own time.
 
-"Live on Thursday, December 10, 2026 at 20:00, Almaty time" for buyers in Kazakhstan
+"Live on Thursday, December 10, 2026 at 8:00 PM Almaty time" for buyers in Kazakhstan
 reading English; the translated catalogs turn it into «Эфир: четверг, 10 декабря
-2026 г., в 20:00 по времени Алматы». Every sentence goes through gettext with named
-placeholders, so a translator may reorder them; dates, times, zone names and prices
-come from CLDR through the Localizer.
+2026 г., в 20:00 (время Алматы)». Where the market keeps two clocks (Xinjiang) both are
+given: «22:00 (пекинское время) / 20:00 (синьцзянское время)». Every sentence goes
+through gettext with named placeholders, so a translator may reorder them; dates,
+times, clock names and prices come from the Localizer.
 
 The pack is the same texts as files to hand out: one plain-text file per market (each
 language under its code) and a zip of one file per market and language, with the JSON
@@ -20,16 +21,15 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from babel.dates import format_skeleton
-
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Market, Product, Show
 from livecommerce.i18n import Localizer, chat_locale
 
 # Sentences of an announcement. Placeholders a translation may use in WHEN:
-#   {date} (full weekday and date), {weekday}, {day} (day and month), {time},
-#   {zone} (the zone's city), {market} (the market's name), {title}.
-WHEN = N_("Live on {date} at {time}, {zone} time")
+#   {date} (full weekday and date, on the market's first clock), {weekday}, {day} (day
+#   and month), {time} (the time on each of the market's clocks, each named), {zone}
+#   (the clocks' names alone), {market} (the market's name), {title}.
+WHEN = N_("Live on {date} at {time}")
 FEATURED = N_("On the show:")
 PRODUCT_PRICE = N_("{product}: {price}")
 
@@ -54,14 +54,14 @@ def _fill(l10n: Localizer, template: str, params: Mapping[str, str]) -> str:
 
 
 def when_params(l10n: Localizer, moment: datetime, market: Market, lang: str) -> dict[str, str]:
-    """The placeholders that say when `moment` is for a reader of `lang` in `market`."""
-    local = moment.astimezone(l10n.tzinfo)
+    """The placeholders that say when `moment` is for a reader of `lang` in `market`:
+    the date on the market's first clock (Beijing time in Xinjiang), the time on each."""
     return {
-        "date": l10n.format_date(moment, "full"),
-        "weekday": l10n.format_date(moment, "EEEE"),
-        "day": format_skeleton("MMMMd", local, locale=l10n.locale),
-        "time": l10n.format_time(moment),
-        "zone": l10n.zone_name(),
+        "date": l10n.clock_date(moment),
+        "weekday": l10n.clock_date(moment, format="EEEE"),
+        "day": l10n.clock_date(moment, skeleton="MMMMd"),
+        "time": l10n.clock_times(moment),
+        "zone": l10n.clock_name(),
         "market": market.names.get(lang) or market.names.get("en") or market.code,
     }
 

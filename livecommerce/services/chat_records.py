@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from livecommerce.core.effects import Audit, Deliver
+from livecommerce.core.effects import Audit, Deliver, Relabel
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import ChatMessage, Mention
 from livecommerce.core.room import Room
@@ -48,10 +48,10 @@ class Ack:
 @dataclass(frozen=True)
 class Write:
     """One record for the chat writer: a message (with its mentions and the sender's
-    ack, released after the commit), an erase or an audit entry."""
+    ack, released after the commit), an erase, a move or an audit entry."""
 
     show_id: str
-    kind: str  # message | erase | audit
+    kind: str  # message | erase | relabel | audit
     payload: Any
     mentions: tuple[Mention, ...] = ()
     ack: Ack | None = None
@@ -65,7 +65,7 @@ class ChatRecords:
         self.deliver = deliver
 
     async def write(self, batch: list[Write]) -> None:
-        """Write a batch in order: runs of messages, erases and audit entries."""
+        """Write a batch in order: runs of messages, erases, moves and audit entries."""
         index = 0
         while index < len(batch):
             first = batch[index]
@@ -81,6 +81,10 @@ class ChatRecords:
                 await self._messages(batch[index:end])
             elif first.kind == "erase":
                 await self.store.erase_chat_messages(first.show_id, run)
+            elif first.kind == "relabel":
+                moves: list[Relabel] = run
+                for move in moves:
+                    await self.store.move_chat_message(first.show_id, move.id, move.lang)
             else:
                 await self.store.add_audit(first.show_id, [_audit_row(a) for a in run])
             index = end

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -67,12 +67,7 @@ async def live_rooms(services: Services) -> AsyncIterator[None]:
     and what the rooms and the log still hold is written (within `shutdown_timeout`)."""
     await services.catalog.reload(services.store)
     identifier = await asyncio.get_running_loop().run_in_executor(None, default_identifier)
-
-    def identify(text: str, declared: str, allowed: Collection[str]) -> tuple[str, bool]:
-        detection = identifier.identify(text, declared, allowed)
-        return detection.lang, detection.confident
-
-    services.rooms.identify = identify
+    services.rooms.identify = identifier.identify
     await services.rooms.start()
     services.mentions.start()
     try:

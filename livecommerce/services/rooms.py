@@ -20,6 +20,7 @@ from livecommerce.core import protocol
 from livecommerce.core.changes import Change, PresenceChanged, ProductPinned
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import Mention, MentionSource, Role, Show
+from livecommerce.core.priors import Identify
 from livecommerce.core.room import (
     Audit,
     Close,
@@ -27,6 +28,7 @@ from livecommerce.core.room import (
     Effect,
     Erase,
     Pinned,
+    Relabel,
     Replicate,
     Room,
     RoomRules,
@@ -45,6 +47,10 @@ log = logging.getLogger(__name__)
 
 # Ids each process may give out alone while the bus is down (see `Rooms._go_alone`).
 ALONE_RANGE = 1_000_000
+# Changes of one show waiting for the bus at most; beyond it new chat is refused with
+# `busy` (the sender is not acknowledged and sends again) rather than queued without end.
+BUS_BACKLOG = 5_000
+BUSY = N_("The chat is very busy; please send your message again in a moment.")
 
 
 class Payload:
@@ -89,7 +95,7 @@ class Rooms:
         metrics: Metrics,
         *,
         limits: protocol.Limits,
-        identify: Callable[[str, str, Any], tuple[str, bool]] | None = None,
+        identify: Identify | None = None,
         blocked: Callable[[str, str], bool] | None = None,
         match: Callable[[str], tuple[str, ...]] | None = None,
         clock: Callable[[], datetime],
@@ -312,6 +318,11 @@ class Rooms:
             self._alone.clear()
             self._rejoined.set()
 
+    def _backlogged(self, room: Room) -> bool:
+        """Whether the show's changes wait for the bus at the bound (`BUS_BACKLOG`)."""
+        queue = self._outgoing.get(room.show_id)
+        return queue is not None and queue.qsize() >= BUS_BACKLOG
+
     def _replicate(self, room: Room, change: Change) -> None:
         """Queue a change for the bus: one publisher per show keeps this process's
         changes in the order they were decided."""
@@ -387,6 +398,13 @@ class Rooms:
         except protocol.FrameError as error:
             effects = room.reject_frame(connection.id, error, now)
         else:
+            if isinstance(command, protocol.Chat) and self._backlogged(room):
+                # Not abuse: the sender is told, and nothing is counted against them.
+                frame: dict[str, Any] = {"type": "error", "code": "busy", "message": Text(BUSY)}
+                if command.ref is not None:
+                    frame["ref"] = command.ref
+                self._deliver(frozenset({connection.id}), frame)
+                return
             if isinstance(command, protocol.Subscribe):
                 covered = self._covered(room)  # a moderator may narrow what they cover
                 effects = room.handle(connection.id, command, now)
@@ -439,6 +457,8 @@ class Rooms:
                     self._store(room, effect)
                 case Erase(id=message_id):
                     self.writer.put(Write(room.show_id, "erase", message_id))
+                case Relabel():
+                    self.writer.put(Write(room.show_id, "relabel", effect))
                 case Audit():
                     if effect.action == "evict":
                         self.metrics.held_evicted.inc()

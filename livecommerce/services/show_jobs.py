@@ -451,7 +451,8 @@ def show_fields(show: Show) -> dict[str, Any]:
 
 def local_starts(show: Show, lang: str, markets: Iterable[Market]) -> list[dict[str, str]]:
     """The start of `show` for readers of `lang` in each of `markets`: local ISO time,
-    and date, time, zone and the announcement's sentence formatted by Babel."""
+    and date, time (on each clock the market keeps, named: Beijing and Xinjiang time in
+    Xinjiang), the clocks' names and the announcement's sentence formatted by Babel."""
     starts = []
     for market in markets:
         l10n = localizer_for(market, lang)

@@ -164,6 +164,8 @@ chat_messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("reply_to", sa.Integer),
     sa.Column("broadcast", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("lang_unsure", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("script", sa.String(8), nullable=False, server_default=""),
 )
 
 # The chat ids a show may have given out: every id handed out is at most `reserved`

@@ -172,6 +172,8 @@ class SqlStore(SqlConnection):
                 "text": m.text,
                 "reply_to": m.reply_to,
                 "broadcast": m.broadcast,
+                "lang_unsure": m.lang_unsure,
+                "script": m.script,
             }
             for m in messages
         ]
@@ -351,6 +353,22 @@ class SqlStore(SqlConnection):
         async with self._write() as conn:
             await conn.execute(
                 t.chat_messages.delete().where(c.show_id == show_id, c.id.in_(list(ids)))
+            )
+
+    async def move_chat_message(self, show_id: str, message_id: int, lang: str) -> None:
+        """A moderator moved a message to channel `lang`: the message (no longer unsure)
+        and the product mentions it made are in that language from now on."""
+        c, m = t.chat_messages.c, t.mentions.c
+        async with self._write() as conn:
+            await conn.execute(
+                t.chat_messages.update()
+                .where(c.show_id == show_id, c.id == message_id)
+                .values(lang=lang, lang_unsure=False)
+            )
+            await conn.execute(
+                t.mentions.update()
+                .where(m.show_id == show_id, m.message_id == message_id)
+                .values(lang=lang)
             )
 
     async def add_audit(self, show_id: str, entries: Iterable[dict[str, Any]]) -> None:
@@ -560,4 +578,11 @@ def _order(r: sa.Row[Any]) -> Order:
 
 def _chat(r: sa.Row[Any]) -> ChatMessage:
     row = r._mapping
-    return ChatMessage(**{**row, "role": Role(row["role"]), "broadcast": bool(row["broadcast"])})
+    return ChatMessage(
+        **{
+            **row,
+            "role": Role(row["role"]),
+            "broadcast": bool(row["broadcast"]),
+            "lang_unsure": bool(row["lang_unsure"]),
+        }
+    )

@@ -64,8 +64,7 @@ class Announcement:
 class MarketPack:
     code: str
     name: str
-    starts: str  # the start on the market's clock, in the reader's words
-    city: str  # the market's zone, named for the reader
+    starts: str  # the start on each clock the market keeps, named, in the reader's words
     download: str
     texts: list[Announcement]
 
@@ -101,8 +100,7 @@ async def announcement_page(request: web.Request) -> web.Response:
             MarketPack(
                 code=code,
                 name=market.names.get(reader) or market.code,
-                starts=l10n.format_day_time(show.starts_at, zone),
-                city=l10n.zone_name(zone),
+                starts=l10n.clock_times(show.starts_at, zone, day=True),
                 download=f"{base}/{quote(code, safe='')}.txt",
                 texts=[
                     Announcement(
@@ -122,10 +120,7 @@ async def announcement_page(request: web.Request) -> web.Response:
         "announcements.html",
         show=show,
         title=show.title(reader),
-        starts=l10n.format_date(show.starts_at, format="full")
-        + " "
-        + l10n.format_time(show.starts_at),
-        city=l10n.zone_name(),
+        starts=l10n.clock_times(show.starts_at, day=True),
         packs=packs,
         zip=base + ".zip",
         json="/api/streams/" + quote(show.id, safe="") + "/announcements",

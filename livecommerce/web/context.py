@@ -13,6 +13,8 @@ SERVICES = web.AppKey("services", Services)
 TEMPLATES = web.AppKey("templates", Environment)
 
 LOCALIZER = web.RequestKey("localizer", Localizer)
+# Whether the reader chose their zone (?tz=): the browser's zone does not replace it.
+ZONE_CHOSEN = web.RequestKey("zone_chosen", bool)
 
 
 def localizer_of(request: web.Request) -> Localizer:

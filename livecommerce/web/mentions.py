@@ -3,7 +3,9 @@
 `POST /api/streams/{id}/transcript` takes lines of the streamer's speech from any
 speech-to-text tool: one JSON object `{"text", "lang"?, "ts"?}`, a batch
 `{"lines": [...]}`, or NDJSON (one object a line). Each line is matched against every
-product name and alias; each product named is logged as a `transcript` mention.
+product name and alias; each product named is logged as a `transcript` mention, in the
+line's `lang` or, without one, the language the chat's detector reads in it (the lines
+before it in the batch are its prior, as a person's earlier messages are in chat).
 `POST /api/streams/{id}/pins` `{"sku", "action": "pin" | "unpin"}` pins a product.
 Both need a streamer's (or admin's) token.
 """
@@ -17,8 +19,10 @@ from typing import Any
 from aiohttp import web
 
 from livecommerce.core import tokens
+from livecommerce.core.langid import Prior
 from livecommerce.core.messages import N_, Text
 from livecommerce.core.models import MentionSource, Role, Show
+from livecommerce.core.priors import HISTORY, keep_declared
 from livecommerce.core.values import MomentError, parse_moment
 from livecommerce.web.auth import identify
 from livecommerce.web.context import SERVICES
@@ -70,13 +74,20 @@ async def transcript(request: web.Request) -> web.Response:
     if not lines or len(lines) > MAX_LINES:
         raise ApiError(400, "bad_batch", N_("Send 1 to 1000 transcript lines."))
     now = request.app[SERVICES].clock()
+    identify = request.app[SERVICES].rooms.identify or keep_declared
     parsed: list[tuple[str, str, datetime]] = []
+    placed: list[str] = []  # the languages of the lines so far: the next line's prior
     for index, line in enumerate(lines):
         problem = _problem(line, show)
         if problem is not None:
             raise ApiError(422, "invalid_line", problem, fields={"index": index})
         when = parse_moment(line["ts"], "ts") if line.get("ts") is not None else now
-        parsed.append((line["text"], line.get("lang") or show.languages[0], when))
+        lang = line.get("lang")
+        if lang is None:
+            prior = Prior(history=tuple(placed[-HISTORY:]))
+            lang = identify(line["text"], None, show.languages, prior).lang
+        placed.append(lang)
+        parsed.append((line["text"], lang, when))
     catalog = request.app[SERVICES].catalog
     log = request.app[SERVICES].mentions
     found = []

@@ -6,21 +6,21 @@ import functools
 import ipaddress
 import logging
 import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from livecommerce.errors import N_
-from livecommerce.i18n import Localizer, negotiate, normalize
-from livecommerce.web.context import LOCALIZER, SERVICES, localizer_of
+from livecommerce.i18n import Localizer, known_zone, negotiate, normalize
+from livecommerce.web.context import LOCALIZER, SERVICES, ZONE_CHOSEN, localizer_of
 from livecommerce.web.errors import ApiError
 from livecommerce.web.rendering import render
 
 log = logging.getLogger(__name__)
 
 LANG_COOKIE = "lang"
-ZONE_COOKIE = "tz"
+ZONE_COOKIE = "tz"  # a zone the reader chose (?tz=): kept over the browser's
+BROWSER_ZONE_COOKIE = "browser_tz"  # the browser's own zone, set by /static/zone.js
 YEAR = 365 * 24 * 3600
 
 # What each HTTP status means to a reader, and the stable code an API client checks.
@@ -37,13 +37,8 @@ _STATUS = {
 
 
 def _zone(name: str | None) -> str:
-    if not name or len(name) > 64:
-        return ""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return name
+    """`name` if it is a zone of the tz database, else "": junk is ignored."""
+    return known_zone(name)
 
 
 @functools.cache
@@ -96,7 +91,10 @@ async def proxy_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def locale_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Choose the reader's locale (?lang=, cookie, Accept-Language) and zone (?tz=, cookie)."""
+    """Choose the reader's locale (?lang=, cookie, Accept-Language) and zone: one they
+    chose (?tz=, then its cookie), else their browser's (the cookie zone.js sets from
+    the Intl API), else their language's home zone. The viewer's zone comes from the
+    viewer, not from their language: a Russian reader in Almaty sees Almaty time."""
     # On the chat endpoint `lang` names chat channels; the reader's language is `locale`.
     chat = request.path.startswith("/ws/")
     asked = request.query.get("locale" if chat else "lang")
@@ -107,8 +105,10 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
         or negotiate(request.headers.get("Accept-Language"), request.app[SERVICES].settings.locale)
     )
     asked_zone = _zone(request.query.get("tz"))
-    zone = asked_zone or _zone(request.cookies.get(ZONE_COOKIE))
+    chosen_zone = asked_zone or _zone(request.cookies.get(ZONE_COOKIE))
+    zone = chosen_zone or _zone(request.cookies.get(BROWSER_ZONE_COOKIE))
     request[LOCALIZER] = Localizer(locale=locale, zone=zone)
+    request[ZONE_CHOSEN] = bool(chosen_zone)
     response = await handler(request)
     if chosen and not chat:
         response.set_cookie(LANG_COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel import UnknownLocaleError
 
+from livecommerce.core.clocks import clocks
 from livecommerce.core.models import Market, Show, Streamer
 from livecommerce.core.report import Totals
 from livecommerce.core.shows import split_by_time
@@ -24,12 +25,11 @@ routes = web.RouteTableDef()
 
 @dataclass(frozen=True)
 class LocalTime:
-    """A show's start in one market: «19:00 Almaty»."""
+    """A show's start in one market, on each clock it keeps: «19:00 Almaty time»."""
 
     market: str
     time: str
-    zone: str
-    day_shift: int
+    day_shift: int  # the market's day against the reader's: -1, 0 or 1
 
 
 @dataclass(frozen=True)
@@ -47,29 +47,22 @@ class ShowCard:
 
 
 def _local_times(show: Show, markets: dict[str, Market], l10n: Localizer) -> list[LocalTime]:
-    """The start in each market's zones; zones of a market that agree are named together."""
-    reader_day = show.starts_at.astimezone(l10n.tzinfo).date()
+    """The start on the clocks of each market's zones, each clock named."""
+    reader_day = show.starts_at.astimezone(ZoneInfo(clocks(l10n.tzinfo.key)[0].zone)).date()
     times = []
     for code in show.markets:
         market = markets.get(code)
-        if market is None:
+        if market is None or not market.zones:
             continue
-        by_time: dict[str, list[str]] = {}
-        shifts: dict[str, int] = {}
-        for zone in market.zones:
-            shown = l10n.format_time(show.starts_at, zone=zone)
-            by_time.setdefault(shown, []).append(l10n.zone_name(zone))
-            local_day = show.starts_at.astimezone(ZoneInfo(zone)).date()
-            shifts[shown] = (local_day - reader_day).days
-        for shown, zones in by_time.items():
-            times.append(
-                LocalTime(
-                    market=market.names.get(_lang_of(l10n), market.code),
-                    time=shown,
-                    zone=l10n.list(zones),
-                    day_shift=shifts[shown],
-                )
+        first = clocks(market.zones[0])[0].zone
+        local_day = show.starts_at.astimezone(ZoneInfo(first)).date()
+        times.append(
+            LocalTime(
+                market=market.names.get(_lang_of(l10n), market.code),
+                time=l10n.clock_times(show.starts_at, *market.zones),
+                day_shift=(local_day - reader_day).days,
             )
+        )
     return times
 
 
@@ -92,9 +85,7 @@ def _card(
         show=show,
         title=show.title(lang),
         streamer=(streamer.names.get(lang) or streamer.name) if streamer else show.streamer_id,
-        starts=l10n.format_date(show.starts_at, format="full")
-        + " "
-        + l10n.format_time(show.starts_at),
+        starts=f"{l10n.clock_date(show.starts_at)} {l10n.clock_times(show.starts_at)}",
         duration_minutes=int((show.ends_at - show.starts_at).total_seconds() // 60),
         languages=[l10n.language_name(code) for code in show.languages],
         local_times=_local_times(show, markets, l10n),
@@ -129,8 +120,7 @@ async def index(request: web.Request) -> web.Response:
         past=cards(latest),
         more_past=len(timeline.past) > len(latest),
         currency=request.app[SERVICES].settings.base_currency,
-        zone=l10n.zone_name(),
-        now=l10n.format_datetime(now, format="short"),
+        now=l10n.clock_times(now, day=True),
     )
 
 
@@ -216,14 +206,16 @@ async def chat(request: web.Request) -> web.Response:
     default = [reader] if reader in show.languages else list(show.languages[:1])
     channels = list(dict.fromkeys(asked)) or default
     config = _chat_config(request, show, l10n)
-    config.update(channels=channels, since=max(0, last - HISTORY_SHOWN))
+    # Channels the reader asked for are declared; the default is only shown: the relay
+    # places such a reader's messages by what they write (docs/protocol.md, Detection).
+    config.update(channels=channels, chosen=bool(asked), since=max(0, last - HISTORY_SHOWN))
     return _chat_page(
         render(
             request,
             "chat.html",
             show=show,
             title=show.title(reader),
-            starts=l10n.format_datetime(show.starts_at, format="short"),
+            starts=l10n.clock_times(show.starts_at, day=True),
             channels=channels,
             config=config,
         )
@@ -244,7 +236,7 @@ async def moderate(request: web.Request) -> web.Response:
             "moderate.html",
             show=show,
             title=show.title(_lang_of(l10n)),
-            starts=l10n.format_datetime(show.starts_at, format="short"),
+            starts=l10n.clock_times(show.starts_at, day=True),
             config=config,
         )
     )

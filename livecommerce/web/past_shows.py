@@ -76,7 +76,7 @@ async def past_shows(request: web.Request) -> web.Response:
         PastRow(
             show=show,
             title=show.title(lang),
-            starts=l10n.format_datetime(show.starts_at, format="short"),
+            starts=l10n.clock_times(show.starts_at, day=True),
             totals=totals.get(show.id),
         )
         for show in shown
@@ -89,5 +89,5 @@ async def past_shows(request: web.Request) -> web.Response:
         page=number,
         pages=pages,
         currency=services.settings.base_currency,
-        zone=l10n.zone_name(),
+        clock=l10n.clock_name(),
     )

@@ -110,7 +110,7 @@ class Grid:
     code: str
     name: str
     zone: str
-    city: str
+    clock: str  # the zone's clock, named for the reader
     days: list[str]
     hours: list[str]
     rows: list[list[Cell]]
@@ -290,7 +290,7 @@ def _grid(l10n: Localizer, market: Market, planned: Planned, lang: str) -> Grid:
             outside = not (found.start <= moment.astimezone(UTC) < found.end)
             rank, starts = marks.get((day, hour), (None, False))
             title = l10n.gettext("{time}: audience {level}").format(
-                time=l10n.format_day_time(moment, zone_name),
+                time=l10n.clock_times(moment, zone_name, day=True),
                 level=format_percent(heat, locale=l10n.locale),
             )
             row.append(Cell(heat, _color(heat), title, outside, rank, starts))
@@ -299,7 +299,7 @@ def _grid(l10n: Localizer, market: Market, planned: Planned, lang: str) -> Grid:
         code=market.code,
         name=market.names.get(lang) or market.code,
         zone=zone_name,
-        city=l10n.zone_name(zone_name),
+        clock=l10n.clock_name(zone_name, exact=True),
         days=[format_skeleton("MEd", _noon(d), tzinfo=UTC, locale=l10n.locale) for d in dates],
         hours=hour_labels,
         rows=rows,
@@ -314,7 +314,7 @@ def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: st
         cells = []
         for m in markets:
             shown = [
-                f"{l10n.format_day_time(lt.start, lt.zone)} · {l10n.zone_name(lt.zone)}"
+                l10n.clock_times(lt.start, lt.zone, day=True)
                 for lt in s.local
                 if lt.market == m.code
             ]
@@ -324,7 +324,7 @@ def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: st
                 rank=s.rank,
                 score=l10n.format_number(round(s.score, 2)),
                 markets=cells,
-                streamer=l10n.format_span(s.start, s.end, zone),
+                streamer=l10n.clock_times(s.start, zone, end=s.end, day=True),
                 night=s.night,
                 coverage=coverage_lines(l10n, s.coverage) if s.coverage is not None else None,
             )
@@ -336,7 +336,7 @@ def _fit_rows(l10n: Localizer, fits: Sequence[ZoneFit], home: str) -> list[FitRo
     number = l10n.format_number
     return [
         FitRow(
-            zone=f"{l10n.zone_name(f.zone)} ({f.zone})",
+            zone=f"{l10n.clock_name(f.zone)} ({l10n.isolate(f.zone)})",
             shows=l10n.gettext("{n} of {total}").format(
                 n=number(f.slots_awake), total=number(f.slots)
             ),
@@ -391,11 +391,11 @@ async def plan_page(request: web.Request) -> web.Response:
         "markets": [
             (
                 m.names.get(lang) or m.code,
-                l10n.list(list(dict.fromkeys(l10n.zone_name(z) for z in m.zones))),
+                l10n.list(list(dict.fromkeys(l10n.clock_name(z) for z in m.zones))),
             )
             for m in asked.markets
         ],
-        "streamer_column": l10n.gettext("Streamer ({city})").format(city=l10n.zone_name(home)),
+        "streamer_column": l10n.gettext("Streamer ({clock})").format(clock=l10n.clock_name(home)),
         "slots": _slot_rows(l10n, found, asked.markets, home),
         "staffed": moderators is not None,
         "fits": _fit_rows(l10n, fits, home),

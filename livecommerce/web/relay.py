@@ -30,9 +30,10 @@ from livecommerce.config import Settings
 from livecommerce.core import protocol, tokens
 from livecommerce.core.messages import N_
 from livecommerce.core.models import Role, Show
+from livecommerce.core.priors import accepted_languages
 from livecommerce.core.routing import Member
 from livecommerce.core.values import ORIGINS, Invalid
-from livecommerce.i18n import chat_locale, negotiate, normalize
+from livecommerce.i18n import chat_locale, negotiate, normalize, preferences
 from livecommerce.metrics import Metrics
 from livecommerce.services.rooms import Payload, Rooms
 from livecommerce.web.context import SERVICES
@@ -321,10 +322,19 @@ def origin_allowed(origin: str, host: str, allowed: tuple[str, ...]) -> bool:
 
 
 def _member(
-    conn: int, identity: tokens.Identity, show: Show, asked: list[str], address: str = ""
+    conn: int,
+    identity: tokens.Identity,
+    show: Show,
+    asked: list[str],
+    address: str = "",
+    accept: tuple[str, ...] = (),
 ) -> Member:
+    """The connection's member. A viewer who chose no language reads the first of the
+    browser's languages the show has, else the show's first, but has declared nothing:
+    their messages are placed by what they write and the priors, never by that default."""
     stream_langs = frozenset(show.languages)
     token_langs = frozenset(identity.langs) & stream_langs
+    declared = True
     if identity.role in (Role.STREAMER, Role.ADMIN):
         moderates = stream_langs
         langs = frozenset(asked) or stream_langs
@@ -333,7 +343,10 @@ def _member(
         langs = frozenset(asked) | moderates
     else:
         moderates = frozenset()
-        langs = frozenset(asked) or token_langs or frozenset(show.languages[:1])
+        langs = frozenset(asked) or token_langs
+        if not langs:
+            declared = False
+            langs = frozenset(accept[:1] or show.languages[:1])
     return Member(
         conn=conn,
         user=identity.user,
@@ -343,6 +356,8 @@ def _member(
         moderates=moderates,
         guest=identity.user.startswith("g-"),
         address=address,
+        declared=declared,
+        accept=accept,
     )
 
 
@@ -394,10 +409,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     unknown = [lang for lang in asked if lang not in show.languages]
     if unknown or len(asked) > 7:
         raise ApiError(400, "bad_language", N_("This stream has no such language channel."))
-    if not asked and identity.role is Role.VIEWER and not identity.langs:
-        wanted = negotiate(request.headers.get("Accept-Language"), "")
-        code = wanted.split("_")[0] if wanted else ""
-        asked = [code] if code in show.languages else []
+    # The browser's languages, as the show's codes (`uz-Latn-UZ` → uz, `zh-CN` → zh).
+    accept = accepted_languages(preferences(request.headers.get("Accept-Language")), show.languages)
 
     since: int | None = None
     if "since" in request.query:
@@ -412,7 +425,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if not relay.connections.take(ip, settings.connections_per_ip):
         raise ApiError(429, "too_many_connections", N_("Too many connections from your address."))
     try:
-        return await _converse(request, show, identity, asked, since, address)
+        return await _converse(request, show, identity, asked, since, address, accept)
     finally:
         relay.connections.release(ip)
 
@@ -424,6 +437,7 @@ async def _converse(
     asked: list[str],
     since: int | None,
     address: str = "",
+    accept: tuple[str, ...] = (),
 ) -> web.StreamResponse:
     """The upgrade, then the connection's life: frames in to the rooms service."""
     settings = request.app[SERVICES].settings
@@ -432,14 +446,14 @@ async def _converse(
         max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=30.0, autoping=True
     )
     await ws.prepare(request)
-    member_langs = _member(0, identity, show, asked)
+    member_langs = _member(0, identity, show, asked, accept=accept)
     locale = (
         normalize(request.query.get("locale", ""))
         or (negotiate(request.headers.get("Accept-Language"), "") or None)
         or chat_locale(sorted(member_langs.langs)[0] if member_langs.langs else "en")
     )
     connection = WsConnection(ws, request, locale, settings.send_queue, relay.coalescer)
-    member = _member(connection.id, identity, show, asked, address)
+    member = _member(connection.id, identity, show, asked, address, accept)
     rooms = relay.rooms
     room = await rooms.room(show)
     rooms.connect(room, connection, member, since)

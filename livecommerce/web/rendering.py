@@ -13,17 +13,21 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from livecommerce.config import LOCALES
-from livecommerce.web.context import TEMPLATES, localizer_of
+from livecommerce.i18n import html_isolates
+from livecommerce.web.context import TEMPLATES, ZONE_CHOSEN, localizer_of
 
 
 def environment() -> Environment:
-    """The Jinja2 environment of the pages: autoescaped, templates from the package."""
-    return Environment(
+    """The Jinja2 environment of the pages: autoescaped, templates from the package;
+    `|bidi` shows a text's bidi isolates as `<bdi>` elements."""
+    env = Environment(
         loader=PackageLoader("livecommerce.web", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["bidi"] = html_isolates
+    return env
 
 
 def own_name(locale: str) -> str:
@@ -63,6 +67,7 @@ def _context(request: web.Request, keep: Sequence[str]) -> dict[str, Any]:
             (code, name, path + "?" + urlencode([*kept, ("lang", code)])) for code, name in SWITCHER
         ],
         "path": path,
+        "zone_chosen": request.get(ZONE_CHOSEN, False),
     }
 
 

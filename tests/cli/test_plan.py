@@ -138,8 +138,10 @@ def test_table_speaks_the_readers_language(data_dir: Path) -> None:
         "ru",
     )
     assert result.returncode == 0, result.stderr
-    for word in ("Казахстан", "Россия", "Алматы", "Москва", "Урумчи"):
+    # Clocks named as Russian names them; the streamer's Xinjiang keeps Beijing time too.
+    for word in ("Казахстан", "Россия", "время Алматы", "московское время", "пекинское время"):
         assert word in result.stdout
+    assert "синьцзянское время" in result.stdout
     assert "Traceback" not in result.stderr
 
 
@@ -191,6 +193,35 @@ def test_impossible_plan_is_translated(data_dir: Path) -> None:
     assert result.returncode == 6
     line = one_line_error(result)
     assert "nobody" in line
+
+
+def test_a_uyghur_table_names_places_in_uyghur_and_isolates_times(data_dir: Path) -> None:
+    result = run(
+        "plan",
+        "--set",
+        "data_dir",
+        str(data_dir),
+        "--streamer",
+        "khorgos-it",
+        "--markets",
+        "KZ,XJ",
+        "--from",
+        next_monday().isoformat(),
+        "--shows",
+        "2",
+        "--locale",
+        "ug",
+    )
+    assert result.returncode == 0, result.stderr
+    for name in ("ئالمۇتا ۋاقتى", "بېيجىڭ ۋاقتى", "شىنجاڭ ۋاقتى"):
+        assert name in result.stdout
+    for latin in ("Almaty", "Ürümqi", "Beijing", "Xinjiang"):
+        assert latin not in result.stdout
+    # The zone's id (what --compare takes) stays Latin, isolated.
+    assert "(\u2068Asia/Urumqi\u2069)" in result.stdout
+    # Times in Uyghur text are isolated (U+2068 … U+2069), so they keep their order.
+    assert "\u2068بېيجىڭ ۋاقتى" in result.stdout
+    assert result.stdout.count("\u2068") == result.stdout.count("\u2069")
 
 
 def test_write_into_a_folder_is_one_line(data_dir: Path, tmp_path: Path) -> None:

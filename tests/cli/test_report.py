@@ -334,3 +334,16 @@ def _prepare(target: Path, kind: str, folder: Path) -> list[str]:
         target.write_text("old", encoding="utf-8")
         target.chmod(0o444)
     return sorted(p.name for p in folder.iterdir())
+
+
+async def test_the_report_shows_times_in_the_readers_zone_named(data: Path) -> None:
+    # The show starts 13:00 UTC: 18:00 in Almaty; in Ürümqi 21:00 Beijing, 19:00 Xinjiang.
+    code, out, err = await cli("report", SHOW, "--locale", "ru", "--zone", "Asia/Almaty", data=data)
+    assert code == 0, err
+    assert "18:00 (время Алматы)" in out
+    code, out, err = await cli("report", SHOW, "--locale", "zh", "--zone", "Asia/Urumqi", data=data)
+    assert code == 0, err
+    assert "北京时间 21:00 / 新疆时间 19:00" in out
+    code, _, err = await cli("report", SHOW, "--zone", "Mars/Olympus", data=data)
+    assert code == 2
+    assert "Mars/Olympus" in err

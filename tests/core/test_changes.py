@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from livecommerce.core.changes import (
     HeldResolved,
     MessageErased,
     MessageHeld,
+    MessageMoved,
     MessagePublished,
     Origin,
     PresenceChanged,
@@ -79,6 +81,14 @@ WIRE: list[tuple[Change, dict[str, Any]]] = [
         },
     ),
     (
+        MessagePublished(message=replace(MESSAGE, lang_unsure=True, script="Arab"), person="u-1"),
+        {
+            "kind": "message",
+            "message": {**MESSAGE_JSON, "lang_unsure": True, "script": "Arab"},
+            "person": "u-1",
+        },
+    ),
+    (
         HeldResolved(id=5, action="reject", origin=Origin("p-1", 8), mod=MOD),
         {"kind": "resolved", "origin": ["p-1", 8, None], "action": "reject", "mod": MOD, "id": 5},
     ),
@@ -120,6 +130,18 @@ WIRE: list[tuple[Change, dict[str, Any]]] = [
             "lang": "zh",
             "action": "unpin",
             "sku": "SINK-60",
+        },
+    ),
+    (
+        MessageMoved(id=9, lang="uz", previous="kk", person="a-1f", origin=ORIGIN, mod=MOD),
+        {
+            "kind": "move",
+            "origin": ["p-1", 7, "r1"],
+            "lang": "uz",
+            "mod": MOD,
+            "previous": "kk",
+            "person": "a-1f",
+            "id": 9,
         },
     ),
     (PresenceChanged(origin=Origin("p-2", 0)), {"kind": "presence", "origin": ["p-2", 0, None]}),

@@ -82,3 +82,39 @@ def test_no_history_at_all_loses_the_message_itself() -> None:
     history.remember(message(1))
     assert history.evicted["kk"] == 1
     assert history.find(1) is None
+
+
+def test_a_moved_message_takes_its_place_by_id_in_its_new_channel() -> None:
+    history = History(("kk", "uz"), 10)
+    for stored in (message(1), message(2, "uz"), message(3, "uz")):
+        history.remember(stored)
+    history.next_id = 4
+    history.channels["kk"][0] = ChatMessage(
+        "show-1", 1, TS, "kk", "u-1", "A", Role.VIEWER, "text", declared_lang="uz", lang_unsure=True
+    )
+    moved = history.move(1, "uz")
+    assert moved is not None
+    assert (moved.lang, moved.lang_unsure, moved.declared_lang) == ("uz", False, None)
+    assert ids(history.replay(0, {"uz"})[0]) == [1, 2, 3]
+    assert history.replay(0, {"kk"}) == ([], True)
+    assert history.move(99, "uz") is None
+
+
+def test_a_move_into_a_full_channel_drops_its_oldest_or_itself() -> None:
+    history = History(("kk", "uz"), 2)
+    for stored in (message(1), message(2, "uz"), message(3), message(4, "uz")):
+        history.remember(stored)
+    history.next_id = 5
+    history.move(3, "uz")  # newer than uz's oldest (2): 2 goes
+    assert ids(history.replay(0, {"uz"})[0]) == [3, 4]
+    assert history.evicted["uz"] == 2
+    history.move(1, "uz")  # older than all uz keeps: it is what is lost
+    assert ids(history.replay(0, {"uz"})[0]) == [3, 4]
+    assert history.evicted["uz"] == 2
+    assert history.replay(0, {"uz"})[1] is False  # a resume from before cannot recover
+
+
+def test_a_broadcast_is_not_moved() -> None:
+    history = History(("kk", "uz"), 10)
+    history.remember(message(1, "kk", broadcast=True))
+    assert history.move(1, "uz") is None

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from livecommerce.core.langid import DECLARED, MODEL, Detection, Prior
 from livecommerce.core.messages import Text
 from livecommerce.core.models import ChatMessage, Role
 from livecommerce.core.moderation import HoldPolicy
@@ -354,12 +355,18 @@ def test_a_viewers_reply_stays_in_the_viewers_language() -> None:
     assert frame["reply_to"] == question
 
 
-def identify_as(lang: str, confident: bool, calls: list[tuple[str, str]] | None = None) -> Any:
-    def identify(text: str, declared: str, allowed: Collection[str]) -> tuple[str, bool]:
+def identify_as(
+    lang: str, confident: bool, calls: list[tuple[str, str | None]] | None = None
+) -> Any:
+    """A detector (a fake of the model) that reads every text as `lang`."""
+
+    def identify(
+        text: str, declared: str | None, allowed: Collection[str], prior: Prior
+    ) -> Detection:
         assert set(allowed) == set(LANGS)
         if calls is not None:
             calls.append((text, declared))
-        return lang, confident
+        return Detection(lang, confident, MODEL if confident else DECLARED)
 
     return identify
 
@@ -396,7 +403,7 @@ def test_language_identification_overrides_only_when_confident(
 
 @pytest.mark.parametrize("sender", [10, 20])
 def test_language_identification_is_not_for_staff(sender: int) -> None:
-    calls: list[tuple[str, str]] = []
+    calls: list[tuple[str, str | None]] = []
     room = cast_room(identify=identify_as("ru", True, calls))
     effects = say(room, sender, "Привет", lang="kk")
     (message,) = [e.message for e in of(effects, Store)]
@@ -407,10 +414,12 @@ def test_language_identification_is_not_for_staff(sender: int) -> None:
 
 
 def test_language_identification_sees_the_text_and_declared_language() -> None:
-    calls: list[tuple[str, str]] = []
+    calls: list[tuple[str, str | None]] = []
     room = cast_room(identify=identify_as("kk", False, calls))
-    say(room, 3, "Сәлем")
-    assert calls == [("Сәлем", "kk")]
+    say(room, 1, "Сәлем")  # one channel chosen: it is the declared language
+    say(room, 3, "Сәлем")  # two channels and no /to: nothing declared, the priors weigh
+    say(room, 3, "Сәлем", lang="ru")
+    assert calls == [("Сәлем", "kk"), ("Сәлем", None), ("Сәлем", "ru")]
 
 
 # -- moderation: delete, forbidden ----------------------------------------------------------

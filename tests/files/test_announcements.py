@@ -21,6 +21,7 @@ from livecommerce.files.announcements import (
     pack_zip,
     safe_name,
 )
+from livecommerce.files.calendars import write_ics
 from livecommerce.i18n import chat_locale
 from tests.conftest import SEEDS
 
@@ -28,15 +29,16 @@ WORLD = seeds.read(SEEDS)
 MARKETS = {m.code: m for m in WORLD.markets}
 PRODUCTS = {p.sku: p for p in WORLD.products}
 JIANGXI = next(s for s in WORLD.shows if s.id == "jiangxi-kitchen-2026-12-10")
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
-# The zone's city as CLDR names it in each language (written out by hand).
+# The market's clock as people name it in each language (written out by hand).
 CITY = {
-    ("KZ", "kk"): "Алматы",
-    ("KZ", "ru"): "Алматы",
-    ("RU", "ru"): "Москва",
-    ("EU", "en"): "Warsaw",
-    ("EU", "ru"): "Варшава",
-    ("CN", "zh"): "上海",
+    ("KZ", "kk"): "Алматы уақыты",
+    ("KZ", "ru"): "время Алматы",
+    ("RU", "ru"): "московское время",
+    ("EU", "en"): "Warsaw time",
+    ("EU", "ru"): "время Варшавы",
+    ("CN", "zh"): "北京时间",
 }
 
 
@@ -192,3 +194,45 @@ def test_the_zip_is_the_same_bytes_and_never_writes_outside_its_folder() -> None
     hostile = replace(JIANGXI, id="../../evil")
     with zipfile.ZipFile(io.BytesIO(pack_zip(hostile, {"../KZ": {"ru": "x"}}))) as pack:
         assert pack.namelist() == ["evil/KZ/ru.txt", "evil/announcements.json"]
+
+
+# -- two clocks in Xinjiang ----------------------------------------------------------------
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        # 15:00 UTC: 23:00 by Beijing time, 21:00 by Xinjiang time.
+        ("zh", "直播时间：2026年12月10日星期四 北京时间 23:00 / 新疆时间 21:00"),
+        (
+            "ug",
+            f"{FSI}بېيجىڭ ۋاقتى 23:00{PDI} / {FSI}شىنجاڭ ۋاقتى 21:00{PDI}",
+        ),
+    ],
+)
+def test_xinjiang_is_announced_on_both_clocks(lang: str, expected: str) -> None:
+    when = announce(JIANGXI, MARKETS["XJ"], lang, PRODUCTS).split("\n")[1]
+    assert when.endswith(expected)
+
+
+def test_the_date_of_a_xinjiang_announcement_is_beijings_and_xinjiangs_own_day_is_added() -> None:
+    # 16:30 UTC: 00:30 on Friday by Beijing time, 22:30 on Thursday by Xinjiang time.
+    starts = datetime(2026, 12, 10, 16, 30, tzinfo=UTC)
+    show = replace(JIANGXI, starts_at=starts, ends_at=starts.replace(hour=18))
+    when = announce(show, MARKETS["XJ"], "en", PRODUCTS).split("\n")[1]
+    assert when == (
+        "Live on Friday, December 11, 2026 at 12:30\u202fAM Beijing time"
+        " / Thu, Dec 10 10:30\u202fPM Xinjiang time"
+    )
+
+
+def test_a_uyghur_calendar_keeps_its_times_isolated() -> None:
+    from icalendar import Calendar
+
+    show = replace(JIANGXI, markets=("XJ",))
+    body = write_ics([show], WORLD.markets, WORLD.products, market="XJ", lang="ug", now=NOW)
+    event = next(iter(Calendar.from_ical(body).walk("VEVENT")))
+    description = str(event["description"])
+    assert f"{FSI}بېيجىڭ ۋاقتى 23:00{PDI} / {FSI}شىنجاڭ ۋاقتى 21:00{PDI}" in description

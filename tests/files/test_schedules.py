@@ -174,8 +174,27 @@ def test_write_apply_list_round_trip(data_dir: Path, tmp_path: Path) -> None:
 
     table = invoke("schedule", "list", "--zone", "Asia/Almaty", "--set", "data_dir", str(data_dir))
     assert table.returncode == 0, table.stderr
-    assert "Almaty" in table.stdout
-    assert "Moscow" in table.stdout
+    assert "Almaty time" in table.stdout
+    assert "Moscow time" in table.stdout
+
+    # Without --zone, the times are on this computer's clock, not the language's: a
+    # Russian reader in Almaty (TZ) sees Almaty time.
+    russian = invoke(
+        "schedule",
+        "list",
+        "--locale",
+        "ru",
+        "--set",
+        "data_dir",
+        str(data_dir),
+        env={"TZ": "Asia/Almaty"},
+    )
+    assert russian.returncode == 0, russian.stderr
+    assert "Начало (время Алматы)" in " ".join(russian.stdout.split())
+    listed_here = invoke(
+        "schedule", "list", "--json", "--set", "data_dir", str(data_dir), env={"TZ": "Asia/Almaty"}
+    )
+    assert {s["zone"] for s in json.loads(listed_here.stdout)} == {"Asia/Almaty"}
 
 
 def test_an_edited_entry_is_updated_and_keeps_its_status(data_dir: Path, tmp_path: Path) -> None:

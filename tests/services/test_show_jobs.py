@@ -443,6 +443,27 @@ def _local(moment: datetime, zone: str, locale: str) -> str:
     return format_time(moment, "short", tzinfo=ZoneInfo(zone), locale=locale)
 
 
+@pytest.mark.parametrize(
+    ("lang", "time", "text"),
+    [
+        ("zh", "北京时间 23:00 / 新疆时间 21:00", "直播时间：2026年12月10日星期四 北京时间 23:00"),
+        ("ug", "\u2068بېيجىڭ ۋاقتى 23:00\u2069 / \u2068شىنجاڭ ۋاقتى 21:00\u2069", "2026"),
+    ],
+)
+def test_a_reminder_for_xinjiang_gives_beijing_and_xinjiang_time(
+    lang: str, time: str, text: str
+) -> None:
+    world = seeds.read(SEEDS)
+    show = next(s for s in world.shows if s.id == JIANGXI)  # 15:00 UTC
+    xinjiang = next(m for m in world.markets if m.code == "XJ")
+    (start,) = scheduler.local_starts(show, lang, [xinjiang])
+    assert start["zone"] == "Asia/Urumqi"
+    assert start["local_start"] == "2026-12-10T21:00:00+06:00"
+    assert start["time"] == time
+    assert start["text"].endswith(time)
+    assert text in start["text"]
+
+
 async def test_a_reminder_is_posted_localized_per_language_channel(server: Server) -> None:
     services = server.services
     async with receiving() as receiver:
@@ -487,12 +508,15 @@ async def test_a_reminder_is_posted_localized_per_language_channel(server: Serve
     ):
         start = starts[lang][market]
         assert (start["zone"], start["local_start"]) == (zone, local)
-        assert start["time"] == _local(starts_at, zone, channels[lang]["locale"])
+        l10n = Localizer(channels[lang]["locale"])
+        assert start["time"] == l10n.clock_times(starts_at, zone)
+        assert _local(starts_at, zone, channels[lang]["locale"]) in start["time"]
         assert start["time"] in start["text"]
-        assert start["zone_name"] in start["text"]
+        assert start["zone_name"] == l10n.clock_name(zone)
+        assert start["zone_name"] in start["time"]
     assert starts["ru"]["KZ"]["text"].startswith("Эфир:")
     assert "Алматы" in starts["ru"]["KZ"]["text"]
-    assert "Москв" in starts["ru"]["RU"]["text"]
+    assert "(московское время)" in starts["ru"]["RU"]["text"]
     assert starts["en"]["EU"]["text"].startswith("Live on Thursday, December 10, 2026 at 4:00")
     assert "Warsaw" in starts["en"]["EU"]["text"]
 

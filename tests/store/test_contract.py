@@ -253,6 +253,28 @@ async def test_chat_and_mentions_are_stored_once(store: SqlStore) -> None:
     assert await store.show_activity() == {"kit-1120": (2, 1)}
 
 
+async def test_a_moved_message_and_its_mentions_take_the_new_language(store: SqlStore) -> None:
+    await _world(store)
+    unsure = ChatMessage(
+        show_id="kit-1120",
+        id=7,
+        ts=START + timedelta(minutes=1),
+        lang="kk",
+        user_id="g-1",
+        user_name="Гость",
+        role=Role.VIEWER,
+        text="noutbuk zor ekan",
+        lang_unsure=True,
+        script="Latn",
+    )
+    mention = Mention("kit-1120", "IT-LAP-14", MentionSource.CHAT, "kk", unsure.ts, 7)
+    await store.add_chat_messages([unsure], [mention])
+    assert await store.chat_messages("kit-1120") == [unsure]
+    await store.move_chat_message("kit-1120", 7, "uz")
+    assert await store.chat_messages("kit-1120") == [replace(unsure, lang="uz", lang_unsure=False)]
+    assert [m.lang for m in await store.mentions("kit-1120")] == ["uz"]
+
+
 async def test_exchange_rate_is_the_latest_on_or_before_the_day(store: SqlStore) -> None:
     rates = [
         ExchangeRate(date(2026, 11, 18), "CNY", "KZT", Decimal("0.0142")),

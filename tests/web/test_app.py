@@ -67,7 +67,7 @@ async def test_home_page_speaks_the_browsers_language(
 ) -> None:
     status, body, _ = await get(server, "/", **{"Accept-Language": header})
     assert status == 200
-    assert f'<html lang="{lang}" dir="{direction}">' in body
+    assert f'<html lang="{lang}" dir="{direction}" ' in body
     if heading:
         assert heading in body
     if lang != "en":
@@ -78,10 +78,38 @@ async def test_home_page_shows_each_market_its_local_time(server: Server) -> Non
     _, body, _ = await get(server, "/?lang=en&tz=Asia/Almaty")
     card = body[body.index('data-show="khorgos-it-2026-11-20"') :]
     card = card[: card.index("</article>")]
-    # 13:00 UTC is 18:00 in Almaty (UTC+5) and 19:00 in Urumqi (UTC+6).
-    assert re.search(r"6:00\s*PM</span>\s*<span class=\"zone\">Almaty", card)
-    assert re.search(r"7:00\s*PM</span>\s*<span class=\"zone\">Ürümqi", card)
-    assert "Friday, November 20, 2026" in card
+    # 13:00 UTC is 18:00 in Almaty (UTC+5); in Xinjiang 21:00 by Beijing time (UTC+8)
+    # and 19:00 by Xinjiang time (UTC+6): both clocks, each named.
+    assert re.search(r'<span class="time">6:00\s*PM Almaty time</span>', card)
+    assert re.search(
+        r'<span class="time">9:00\s*PM Beijing time / 7:00\s*PM Xinjiang time</span>', card
+    )
+    assert re.search(r"Friday, November 20, 2026 6:00\s*PM Almaty time</time>", card)
+
+
+@pytest.mark.parametrize(
+    ("cookie", "zone", "chosen", "named"),
+    [
+        # The browser's zone (set by zone.js), not Russian's home zone (Moscow).
+        ("browser_tz=Asia/Almaty", "Asia/Almaty", False, "(время Алматы)"),
+        # Junk is ignored: the language's home zone stays.
+        ("browser_tz=../../etc/passwd", "Europe/Moscow", False, "(московское время)"),
+        ("browser_tz=Mars/Olympus", "Europe/Moscow", False, "(московское время)"),
+        # A zone the reader chose (?tz=, kept in its cookie) is kept over the browser's.
+        ("tz=Asia/Tashkent; browser_tz=Asia/Almaty", "Asia/Tashkent", True, "(время Ташкента)"),
+        ("browser_tz=Asia/Urumqi", "Asia/Urumqi", False, "(синьцзянское время)"),
+    ],
+)
+async def test_the_readers_zone_comes_from_their_browser(
+    server: Server, cookie: str, zone: str, chosen: bool, named: str
+) -> None:
+    status, body, _ = await get(server, "/", **{"Accept-Language": "ru", "Cookie": cookie})
+    assert status == 200
+    assert f'data-zone="{zone}"' in body
+    assert ("data-zone-chosen" in body) is chosen
+    note = body[body.index('<p class="zone-note">') :]
+    assert named in note[: note.index("</p>")]
+    assert '<script src="/static/zone.js"></script>' in body
 
 
 async def test_language_choice_is_remembered_in_a_cookie(server: Server) -> None:

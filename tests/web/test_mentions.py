@@ -114,7 +114,8 @@ async def test_a_batch_with_times_and_default_language(server: Server) -> None:
             {"text": "сейчас покажу ноутбук и роутер", "lang": "ru", "ts": "2026-11-20T13:10:00Z"},
             {"text": "这个笔记本电脑很好", "lang": "zh", "ts": "2026-11-20T21:11:00+08:00"},
             {"text": "a line that names nothing", "lang": "ru"},
-            {"text": "ноутбук"},  # no lang: the stream's first language (kk)
+            # No lang: read by the chat's detector, the lines before it its prior.
+            {"text": "ноутбук"},
         ]
     }
     status, body = await send(server, lines)
@@ -124,7 +125,7 @@ async def test_a_batch_with_times_and_default_language(server: Server) -> None:
         {"sku": LAPTOP, "lang": "ru", "ts": "2026-11-20T13:10:00Z"},
         {"sku": ROUTER, "lang": "ru", "ts": "2026-11-20T13:10:00Z"},
         {"sku": LAPTOP, "lang": "zh", "ts": "2026-11-20T13:11:00Z"},
-        {"sku": LAPTOP, "lang": "kk", "ts": "2026-11-28T12:00:00Z"},
+        {"sku": LAPTOP, "lang": "ru", "ts": "2026-11-28T12:00:00Z"},
     ]
     added = await transcript_mentions(server) - before
     at = datetime(2026, 11, 20, 13, 10, tzinfo=UTC)
@@ -133,9 +134,23 @@ async def test_a_batch_with_times_and_default_language(server: Server) -> None:
             (LAPTOP, "ru", at): 1,
             (ROUTER, "ru", at): 1,
             (LAPTOP, "zh", at.replace(minute=11)): 1,
-            (LAPTOP, "kk", NOW): 1,
+            (LAPTOP, "ru", NOW): 1,
         }
     )
+
+
+async def test_lines_without_a_language_are_read_by_the_detector(server: Server) -> None:
+    lines = {
+        "lines": [
+            {"text": "Қазір сіздерге мына ноутбук көрсетемін, бағасы өте жақсы"},
+            {"text": "现在给大家看看这个笔记本电脑"},
+            {"text": "Сейчас покажу вам роутер, он очень быстрый и недорогой"},
+        ]
+    }
+    status, body = await send(server, lines)
+    assert status == 200
+    langs = [(m["sku"], m["lang"]) for m in body["mentions"]]
+    assert langs == [(LAPTOP, "kk"), (LAPTOP, "zh"), (ROUTER, "ru")]
 
 
 async def test_ndjson_lines(server: Server) -> None:

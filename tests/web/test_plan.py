@@ -232,7 +232,9 @@ async def test_orders_at_one_local_hour_move_the_plan_on_the_page(
     assert status == 200
     assert _start_hours(body, "KZ")[0] in (12, 13)
     # The heat follows: 13:00 is now hotter than 20:00 on the Monday.
-    monday = re.findall(r'title="Mon, Dec 7 (\d+):00\u202f(AM|PM): audience (\d+)%"', body)
+    monday = re.findall(
+        r'title="Mon, Dec 7 (\d+):00\u202f(AM|PM) Almaty time: audience (\d+)%"', body
+    )
     levels = {(int(h) % 12 + (12 if half == "PM" else 0)): int(p) for h, half, p in monday}
     assert levels[13] > levels[20]
 

@@ -17,6 +17,7 @@ from livecommerce.core.models import MentionSource
 from livecommerce.store import SqlStore
 from tests.conftest import NOW, REDIS_TEST_URL, Server
 from tests.helpers.chat import SHOW, Client, moderator, running, streamer, viewer
+from tests.helpers.detectors import Reader
 
 pytestmark = pytest.mark.redis
 
@@ -119,6 +120,29 @@ async def test_moderation_on_one_process_applies_on_the_other(
             await client.close()
 
 
+async def test_a_move_on_one_process_routes_and_teaches_on_the_other(
+    settings: Settings, seeded_store: SqlStore, redis_prefix: str
+) -> None:
+    async with cluster(settings, seeded_store, redis_prefix) as (a, b):
+        readers = {a: Reader(), b: Reader()}  # every text unsure: placed by the priors
+        for server, reader in readers.items():
+            server.services.rooms.identify = reader
+        writer = await viewer(a, "u-writer", "kk")
+        kk = await viewer(a, "u-kk", "kk")
+        uz = await viewer(a, "u-uz", "uz")
+        mod = await moderator(b, "mod-kk", "kk")
+        message = (await writer.say("zor ekan"))["id"]
+        assert (await mod.recv_until("chat", id=message))["lang_unsure"] is True
+        await mod.send({"type": "move", "id": message, "lang": "uz", "ref": "mv"})
+        await mod.recv_until("mod", ref="mv")
+        assert (await kk.recv_until("moved", id=message))["lang"] == "uz"
+        assert (await uz.recv_until("chat", id=message))["lang"] == "uz"
+        await writer.say("ok")
+        assert readers[a].calls[-1][2].history == ("uz",)
+        for client in (writer, kk, uz, mod):
+            await client.close()
+
+
 async def test_a_streamer_on_one_process_reaches_every_language_on_the_other(
     settings: Settings, seeded_store: SqlStore, redis_prefix: str
 ) -> None:
@@ -208,4 +232,47 @@ async def test_coverage_crosses_at_once_not_at_the_next_presence_round(
         assert fallback["id"] == ack["id"]
         assert fallback["fallback"] is True
         for client in (ru_mod, writer):
+            await client.close()
+
+
+async def test_a_bus_that_cannot_keep_up_refuses_chat_rather_than_queueing_without_end(
+    settings: Settings,
+    seeded_store: SqlStore,
+    redis_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis stalls (CLIENT PAUSE: every write waits): the changes waiting for it stop at
+    the bound, a chat beyond it is answered `busy` and never acknowledged, and everything
+    acknowledged reaches the room once Redis answers again."""
+    import redis.asyncio as aioredis
+
+    from livecommerce.services import rooms
+
+    monkeypatch.setattr(rooms, "BUS_BACKLOG", 3)
+    async with cluster(settings, seeded_store, redis_prefix) as (a, _b):
+        writer, reader = await viewer(a, "u-writer", "kk"), await viewer(a, "u-reader", "kk")
+        admin = aioredis.from_url(REDIS_TEST_URL)
+        try:
+            await admin.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+            for n in range(8):
+                frame = {"type": "chat", "text": f"Сұрақ {n}", "lang": "kk", "ref": f"r{n}"}
+                await writer.send(frame)
+            # While Redis is paused, only refusals come back: acks wait for the commit.
+            # The first is being published, three wait (fewer if a presence round
+            # queued too): the rest are refused. Acks wait for Redis, errors do not.
+            first = await writer.recv_until("error", wait=1.0)
+            kept = int(first["ref"][1:])
+            busy = [first] + [await writer.recv_until("error", wait=1.0) for _ in range(7 - kept)]
+        finally:
+            await admin.execute_command("CLIENT", "UNPAUSE")
+            await admin.aclose()
+        assert 1 <= kept <= 4
+        assert {frame["code"] for frame in busy} == {"busy"}
+        assert [frame["ref"] for frame in busy] == [f"r{n}" for n in range(kept, 8)]
+        acks = [await writer.recv_until("ack", ref=f"r{n}") for n in range(kept)]
+        assert [ack["status"] for ack in acks] == ["sent"] * kept
+        seen = [chat["text"] for chat in await reader.chats(kept)]
+        assert seen == [f"Сұрақ {n}" for n in range(kept)]
+        await reader.assert_silent(ignore=("presence", "notice"))
+        for client in (writer, reader):
             await client.close()

@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ban": ("/ban USER", N_("ban a user from the chat")),
     "unban": ("/unban USER", N_("lift a ban or a timeout")),
     "slow": ("/slow LANG SECONDS", N_("slow mode in a language (0: off)")),
+    "move": ("/move ID LANG", N_("move a message to another language channel")),
     "pin": ("/pin SKU", N_("pin a product")),
     "unpin": ("/unpin SKU", N_("unpin a product")),
     "lang": ("/lang kk,ru", N_("read these languages")),
@@ -163,6 +164,13 @@ def command(line: str, ref: str) -> Action | None:
         if user is None or seconds is None:
             return _usage(name)
         return Send({"type": "timeout", "user": user, "seconds": seconds, "ref": ref})
+    if name == "move":
+        if len(args) != 2:
+            return _usage(name)
+        message_id, lang = _message_id(args[0]), _lang(args[1])
+        if message_id is None or lang is None:
+            return _usage(name)
+        return Send({"type": "move", "id": message_id, "lang": lang, "ref": ref})
     if name == "slow":
         if len(args) != 2:
             return _usage(name)

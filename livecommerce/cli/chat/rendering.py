@@ -90,7 +90,8 @@ def _langs(values: Any) -> str:
 
 
 def _message_line(frame: dict[str, Any], l10n: Localizer, style: str = "") -> Text:
-    """`#12 14:03 [kk] Aigerim (moderator) ↩#9: text` — a chat or held message."""
+    """`#12 14:03 [kk] Aigerim (moderator) ↩#9: text` — a chat or held message; for staff
+    also the script it was written in (`[kk Arab]`) and whether its language is unsure."""
     line = Text(style=style)
     message_id = as_int(frame.get("id"))
     if message_id is not None:
@@ -104,6 +105,8 @@ def _message_line(frame: dict[str, Any], l10n: Localizer, style: str = "") -> Te
         tag = f"{lang}←{clean(frame['declared_lang'])}"
     if frame.get("broadcast"):
         tag = f"{lang}→*"
+    if isinstance(frame.get("script"), str) and frame["script"]:
+        tag = f"{tag} {clean(frame['script'])}"
     line.append(f"[{tag}] ", style="cyan")
     user = _dict(frame.get("user"))
     role = user.get("role")
@@ -121,6 +124,10 @@ def _message_line(frame: dict[str, Any], l10n: Localizer, style: str = "") -> Te
         line.append(f" [{', '.join(clean(m) for m in mentions)}]", style="green")
     if frame.get("fallback"):
         line.append(" " + l10n.gettext("(fallback: nobody moderates this language)"), style="dim")
+    if frame.get("lang_unsure"):
+        line.append(" " + l10n.gettext("(language unsure)"), style="bold yellow")
+        if message_id is not None and frame.get("type") == "chat":
+            line.append(f"  /move {message_id} LANG", style="dim")
     return line
 
 
@@ -159,6 +166,8 @@ def _mod_sentence(frame: dict[str, Any], l10n: Localizer) -> str:
         )
     elif action == "slow":
         template = l10n.gettext("{by} turned slow mode off in {language}.")
+    elif action == "move":
+        template = l10n.gettext("{by} moved message {id} to {language}.")
     else:
         params["action"] = clean(action)
         template = l10n.gettext("{by}: {action}")
@@ -196,6 +205,8 @@ def render(frame: dict[str, Any], l10n: Localizer) -> Text:
         text += " " + l10n.gettext("Stream languages: {langs}.").format(
             langs=_langs(stream.get("languages"))
         )
+        # The times of the lines that follow are on the reader's clock: named once here.
+        text += " " + l10n.gettext("Time zone: {clock}.").format(clock=l10n.clock_name())
         line = Text(text, style="green")
         if frame.get("recovered") is False:
             line.append(
@@ -235,6 +246,12 @@ def render(frame: dict[str, Any], l10n: Localizer) -> Text:
         total = as_int(frame.get("total")) or 0
         text = l10n.gettext("Held for review in all: {count}")
         return Text(text.format(count=l10n.format_number(total)), style="yellow")
+    if kind == "moved":
+        text = l10n.gettext("Message #{id} was moved to {language}.")
+        return Text(
+            text.format(id=frame.get("id", "?"), language=clean(frame.get("lang", "?"))),
+            style="yellow",
+        )
     if kind == "deleted":
         text = l10n.gettext("Message #{id} was deleted.")
         return Text(text.format(id=frame.get("id", "?")), style="yellow")

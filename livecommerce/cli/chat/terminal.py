@@ -13,9 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.text import Text
@@ -24,9 +22,10 @@ from livecommerce.cli.chat.commands import split_langs
 from livecommerce.cli.chat.errors import BadOptionError, ChatError
 from livecommerce.cli.chat.rendering import clean, render
 from livecommerce.cli.chat.session import Lines, Options, Output, Session
+from livecommerce.cli.console import system_zone
 from livecommerce.config import Settings
 from livecommerce.core.messages import N_
-from livecommerce.i18n import Localizer, localizer
+from livecommerce.i18n import Localizer, known_zone, localizer
 
 INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C (128 + SIGINT)
 
@@ -71,27 +70,11 @@ class JsonOutput:
 def reader_zone(asked: str | None = None) -> str:
     """The zone to show times in: `--zone`, else TZ, else this computer's, else ""
     (the locale's home zone)."""
-    candidates = [asked] if asked else []
-    candidates.append(os.environ.get("TZ", "").lstrip(":"))
-    with contextlib.suppress(OSError):
-        target = str(Path("/etc/localtime").resolve())
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    for candidate in candidates:
-        if not candidate:
-            continue
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            if candidate == asked:
-                raise BadOptionError(
-                    option="--zone",
-                    value=asked,
-                    expected=N_("an IANA time zone such as Asia/Almaty"),
-                ) from None
-            continue
-        return candidate
-    return ""
+    if asked and not known_zone(asked):
+        raise BadOptionError(
+            option="--zone", value=asked, expected=N_("an IANA time zone such as Asia/Almaty")
+        )
+    return asked or system_zone()
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop, lines: Lines, fd: int = 0) -> None:

@@ -91,8 +91,10 @@ def timeline(report: Report, l10n: Localizer) -> go.Figure:
         hovertext=[l10n.format_time(m.start) for m in minutes],
     )
     peak = max([m.mentions for m in minutes] + [m.orders for m in minutes], default=0)
+    # The times on the axis are on the reader's clock: named beside the title.
+    title = l10n.gettext("Mentions and orders per minute") + " · " + l10n.clock_name(exact=True)
     figure.update_layout(
-        **_layout(l10n, l10n.gettext("Mentions and orders per minute"), 360),
+        **_layout(l10n, title, 360),
         barmode="group",
         bargap=0.1,
     )

@@ -14,7 +14,7 @@ from livecommerce.core.models import Market
 from livecommerce.core.report import Report
 from livecommerce.files.reports import charts
 from livecommerce.files.reports.view import View
-from livecommerce.i18n import Localizer
+from livecommerce.i18n import Localizer, html_isolates
 
 _environment = Environment(
     loader=PackageLoader("livecommerce.files.reports", "templates"),
@@ -22,6 +22,8 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Times and names isolated in right-to-left text (FSI … PDI) become `<bdi>` elements.
+_environment.filters["bidi"] = html_isolates
 
 
 # plotly.js as saved reports load it: a file in their own folder, written once.

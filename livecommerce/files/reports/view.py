@@ -198,7 +198,7 @@ def build_view(report: Report, l10n: Localizer, markets: list[Market]) -> View:
         frozenset(),
     )
     minutes = int((show.ends_at - show.starts_at).total_seconds() // 60)
-    when = f"{l10n.format_date(show.starts_at, format='full')} {l10n.format_time(show.starts_at)}"
+    when = f"{l10n.clock_date(show.starts_at)} {l10n.clock_times(show.starts_at)}"
     duration = l10n.ngettext("{n} minute", "{n} minutes", minutes).format(n=number(minutes))
     subtitle = f"{when} · {duration}"
     return View(
@@ -212,17 +212,12 @@ def build_view(report: Report, l10n: Localizer, markets: list[Market]) -> View:
 def local_times(
     moment: datetime, report: Report, markets: dict[str, Market], l10n: Localizer
 ) -> str:
-    """«20:14 Almaty / 18:14 Moscow»: the moment in each of the show's markets' zones."""
-    seen: list[str] = []
-    for code in report.show.markets:
-        market = markets.get(code)
-        if market is None:
-            continue
-        for zone in market.zones:
-            shown = f"{l10n.format_time(moment, zone=zone)} {l10n.zone_name(zone)}"
-            if shown not in seen:
-                seen.append(shown)
-    return " / ".join(seen)
+    """«20:14 Almaty time / 18:14 Moscow time»: the moment on every clock of the show's
+    markets (Beijing and Xinjiang time for Xinjiang), each clock once."""
+    zones = [
+        zone for code in report.show.markets if code in markets for zone in markets[code].zones
+    ]
+    return l10n.clock_times(moment, *zones) if zones else ""
 
 
 def chart_money(value: Decimal) -> float:

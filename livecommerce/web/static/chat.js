@@ -362,6 +362,9 @@
     const products = new Map(); // lang → the latest product frame
     let you = null;
     let replyTo = null;
+    // Whether the reader chose their channels (?channel=, the boxes): only then are they
+    // declared to the relay, for their messages' language (see docs/protocol.md).
+    let chosen = Boolean(config.chosen);
     const NAME_KEY = "livecommerce.name";
 
     try {
@@ -380,15 +383,15 @@
     }
 
     function channelsChanged() {
-      const chosen = channels();
+      const reading = channels();
       const previous = writeSelect.value;
       writeSelect.replaceChildren(
-        ...chosen.map((code) => el("option", { value: code, text: languages[code] || code }))
+        ...reading.map((code) => el("option", { value: code, text: languages[code] || code }))
       );
-      if (chosen.includes(previous)) writeSelect.value = previous;
-      writeIn.hidden = chosen.length < 2;
+      if (reading.includes(previous)) writeSelect.value = previous;
+      writeIn.hidden = reading.length < 2;
       for (const item of list.querySelectorAll("li.msg")) {
-        item.hidden = !(item.classList.contains("broadcast") || chosen.includes(item.dataset.lang));
+        item.hidden = !(item.classList.contains("broadcast") || reading.includes(item.dataset.lang));
       }
       showProduct();
       updateEmpty();
@@ -561,6 +564,22 @@
           updateEmpty();
           break;
         }
+        case "moved": {
+          // A moderator moved a message to another language channel: shown in its new
+          // language, and only to readers of that channel.
+          const shown = frames.get(frame.id);
+          const item = items.get(frame.id);
+          if (shown && item) {
+            const updated = { ...shown, lang: frame.lang };
+            frames.set(frame.id, updated);
+            const fresh = renderMessage(updated, view);
+            fresh.hidden = !channels().includes(frame.lang);
+            item.replaceWith(fresh);
+            items.set(frame.id, fresh);
+            updateEmpty();
+          }
+          break;
+        }
         case "product":
           products.set(frame.lang, frame);
           showProduct();
@@ -584,7 +603,7 @@
     const relay = new Relay(config, {
       params: () => {
         const params = new URLSearchParams();
-        params.set("lang", channels().join(","));
+        if (chosen) params.set("lang", channels().join(","));
         params.set("locale", config.locale);
         const name = nameBox.value.trim();
         if (name) params.set("name", name);
@@ -601,6 +620,7 @@
           say(sendStatus, texts.one_channel, "error");
           return;
         }
+        chosen = true;
         channelsChanged();
         relay.send({ type: "subscribe", langs: channels() });
       });
@@ -622,9 +642,12 @@
       event.preventDefault();
       const text = textBox.value.trim();
       if (!text) return;
-      const chosen = channels();
-      const lang = chosen.length > 1 ? writeSelect.value : chosen[0];
-      const frame = { type: "chat", text: text, lang: lang };
+      const reading = channels();
+      // Several channels: the reader says which one. One they chose: that one. None
+      // chosen: no language, the relay reads it from what they wrote.
+      const lang = reading.length > 1 ? writeSelect.value : chosen ? reading[0] : undefined;
+      const frame = { type: "chat", text: text };
+      if (lang) frame.lang = lang;
       if (replyTo !== null) frame.reply_to = replyTo;
       const ref = relay.send(frame);
       if (ref === null) {

@@ -251,7 +251,40 @@
           banButton(entry, user.id)
         );
       }
+      if (!frame.broadcast && order.length > 1) buttons.push(moveMenu(entry, frame));
       return buttons;
+    }
+
+    /** One action: choosing a language moves the message to that language channel. */
+    function moveMenu(entry, frame) {
+      const options = order
+        .filter((code) => code !== frame.lang)
+        .map((code) => el("option", { value: code, text: languages[code] || code }));
+      const menu = el(
+        "select",
+        { class: "move", "aria-label": texts.move_to },
+        el("option", { value: "", text: texts.move_to }),
+        ...options
+      );
+      menu.addEventListener("change", () => {
+        if (!menu.value) return;
+        act(entry, { type: "move", id: frame.id, lang: menu.value });
+        menu.value = "";
+      });
+      return menu;
+    }
+
+    /** What moderators see of a message's language: its script, and an unsure flag. */
+    function languageBadges(item, frame) {
+      const meta = item.querySelector(".meta");
+      if (frame.script) {
+        const name = texts.scripts[frame.script] || frame.script;
+        meta.append(" ", el("span", { class: "badge script", "data-script": frame.script, title: texts.script, text: name }));
+      }
+      if (frame.lang_unsure) {
+        item.classList.add("lang-unsure");
+        meta.append(" ", el("span", { class: "badge unsure", text: texts.unsure }));
+      }
     }
 
     function banButton(entry, userId) {
@@ -294,6 +327,7 @@
         find: (id) => frames.get(id),
         actions: (shown) => messageActions(entry, shown),
       });
+      languageBadges(item, frame);
       items.set(frame.id, item);
       appendScrolled(entry.messages, item, LIMIT);
     }
@@ -325,6 +359,7 @@
           }),
         ],
       });
+      languageBadges(item, frame);
       const reasons = (frame.reasons || []).map((reason) => texts.reasons[reason] || reason);
       if (reasons.length) {
         item.querySelector(".meta").after(el("p", { class: "reasons", text: reasons.join(" · ") }));
@@ -496,6 +531,15 @@
           const item = items.get(frame.id);
           if (item) item.remove();
           items.delete(frame.id);
+          break;
+        }
+        case "moved": {
+          // Out of its old column; into the new one when this desk moderates it.
+          const shown = frames.get(frame.id);
+          const item = items.get(frame.id);
+          if (item) item.remove();
+          items.delete(frame.id);
+          if (shown) addMessage({ ...shown, lang: frame.lang, lang_unsure: false, fallback: false });
           break;
         }
         case "ack":

@@ -182,6 +182,7 @@ def test_frames_render_as_one_readable_line(
         ({"action": "unban", "user": "bob"}, "Asel lifted the ban and timeout of bob."),
         ({"action": "slow", "lang": "kk", "seconds": 30}, "slow mode in kk: one message every 30"),
         ({"action": "slow", "lang": "kk", "seconds": 0}, "Asel turned slow mode off in kk."),
+        ({"action": "move", "id": 41, "lang": "uz", "from": "kk"}, "Asel moved message 41 to uz."),
         ({"action": "purge"}, "Asel: purge"),
     ],
 )
@@ -199,3 +200,48 @@ def test_errors_and_notices_are_coloured() -> None:
 
 def test_clean_keeps_scripts_and_drops_controls() -> None:
     assert clean(f"{UYGHUR}\t{CHINESE}\r\nok\x07") == f"{UYGHUR} {CHINESE} ↵ ok"
+
+
+STAFF_CHAT = {
+    "type": "chat",
+    "id": 12,
+    "lang": "kk",
+    "text": "ساتىلىمى؟",
+    "user": {"id": "g-1", "name": "Dana", "role": "viewer"},
+    "ts": "2026-11-20T12:00:00Z",
+    "script": "Arab",
+    "lang_unsure": True,
+}
+
+
+def test_staff_see_the_script_and_an_unsure_language_with_the_move_command() -> None:
+    line = render(STAFF_CHAT, EN).plain
+    assert "[kk Arab] " in line
+    assert "(language unsure)" in line
+    assert line.endswith("/move 12 LANG")
+    assert "(язык не определён)" in render(STAFF_CHAT, Localizer("ru")).plain
+
+
+def test_a_placed_message_shows_its_script_only() -> None:
+    line = render({**STAFF_CHAT, "lang_unsure": False, "script": "Cyrl"}, EN).plain
+    assert "[kk Cyrl] " in line
+    assert "unsure" not in line
+    assert "/move" not in line
+
+
+def test_a_moved_message_is_said_in_the_readers_language() -> None:
+    frame = {"type": "moved", "id": 12, "lang": "uz", "from": "kk"}
+    assert render(frame, EN).plain == "Message #12 was moved to uz."
+
+
+@pytest.mark.parametrize(
+    ("l10n", "expected"),
+    [
+        (Localizer("ru", "Asia/Almaty"), "Часовой пояс: время Алматы."),
+        (Localizer("zh_Hans", "Asia/Urumqi"), "时区：北京时间 / 新疆时间。"),
+        (Localizer("ug", "Asia/Tashkent"), "ۋاقىت رايونى: تاشكەنت ۋاقتى."),
+    ],
+)
+def test_hello_names_the_zone_of_the_times_that_follow(l10n: Localizer, expected: str) -> None:
+    hello = {"type": "hello", "you": {}, "stream": {}, "langs": ["ru"]}
+    assert render(hello, l10n).plain.endswith(expected)

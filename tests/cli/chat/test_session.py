@@ -31,6 +31,7 @@ from tests.cli.chat.conftest import (
     ws_url,
 )
 from tests.conftest import NOW, Server
+from tests.helpers.detectors import Reader
 from tests.helpers.ports import refused_port
 
 # -- addresses, progress, backoff, zone ----------------------------------------------------
@@ -313,6 +314,50 @@ async def test_the_streamer_pins_a_product_with_prices(server: Server) -> None:
         assert "₸" in line
         await streamer.type("/unpin IT-LAP-14")
         await streamer.out.frame_where(type="product", action="unpin", lang="ug")
+
+
+async def test_the_streamers_plain_russian_line_is_tagged_ru(server: Server) -> None:
+    streamer_token = issue(server, Role.STREAMER, "Khorgos IT")
+    async with chatting(ws_url(server), token=streamer_token) as streamer:
+        text = "Добрый вечер всем! Сегодня покажу вам новый ноутбук"
+        await streamer.say(text)
+        chat = await streamer.out.frame_where(type="chat", text=text)
+        assert (chat["lang"], chat["broadcast"]) == ("ru", True)
+        assert "[ru→*" in render(chat, EN).plain
+
+
+async def test_a_moderator_sees_an_unsure_message_and_moves_it(server: Server) -> None:
+    server.services.rooms.identify = Reader()  # every text unsure: placed by the priors
+    moderator_token = issue(server, Role.MODERATOR, "Asel", ("kk",))
+    uz_token = issue(server, Role.VIEWER, "Timur", ("uz",))
+    async with (
+        chatting(ws_url(server), token=moderator_token) as moderator,
+        chatting(ws_url(server), token=uz_token, langs=("uz",)) as uz,
+        chatting(ws_url(server), name="Гость", langs=("kk",)) as guest,
+    ):
+        message = await guest.say("zor ekan")
+        staff = await moderator.out.frame_where(type="chat", id=message)
+        line = render(staff, EN).plain
+        assert "[kk Latn] " in line
+        assert "(language unsure)" in line
+        assert f"/move {message} LANG" in line
+        seen = await guest.out.frame_where(type="chat", id=message)
+        assert "unsure" not in render(seen, EN).plain
+
+        await moderator.type(f"/move {message} uz")
+        done = await moderator.out.frame_where(type="mod", action="move", id=message)
+        assert render(done, EN).plain == f"Asel moved message {message} to uz."
+        moved = await guest.out.frame_where(type="moved", id=message)
+        assert render(moved, EN).plain == f"Message #{message} was moved to uz."
+        arrived = await uz.out.frame_where(type="chat", id=message)
+        assert arrived["lang"] == "uz"
+
+        await moderator.type(f"/move {message} kk")  # no longer in a channel they moderate
+        refused = await moderator.out.frame_where(type="error", code="forbidden")
+        assert "✗" in render(refused, EN).plain
+        await moderator.type("/move 99999 uz")
+        await moderator.out.frame_where(type="error", code="not_found")
+        assert not moderator.session.pending
 
 
 async def test_a_ban_ends_the_session_with_one_clear_error(server: Server) -> None:

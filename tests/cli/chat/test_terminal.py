@@ -14,6 +14,7 @@ import pytest
 
 from livecommerce.cli.chat.errors import BadOptionError
 from livecommerce.cli.chat.terminal import reader_zone
+from livecommerce.cli.console import system_zone
 from tests.cli.chat.conftest import STREAM, WAIT, ws_url
 from tests.conftest import ROOT, Server
 from tests.helpers.ports import refused_port
@@ -25,6 +26,10 @@ def test_reader_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     assert reader_zone() == "Asia/Bishkek"
     with pytest.raises(BadOptionError):
         reader_zone("Mars/Olympus")
+    # Junk in TZ is skipped, not used: this computer's zone file is next.
+    monkeypatch.setenv("TZ", "../../etc/passwd")
+    assert reader_zone() == system_zone()
+    assert reader_zone() != "../../etc/passwd"
 
 
 # Starts the rest of its arguments with SIGINT as given ("default" or "ignored"), whatever
