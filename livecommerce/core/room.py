@@ -388,10 +388,15 @@ class Room:
         if change.person:
             self.priors.learn(change.person, message.lang)
         recipients = self.roster.route(None if message.broadcast else message.lang)
+        sender = self._here(change.origin)
+        regular = recipients.regular
+        if sender is not None and sender not in regular and sender not in recipients.fallback:
+            # The sender sees their message also when it was placed in a channel they do
+            # not read (they wrote Russian while reading Kazakh): its `lang` says where.
+            regular = regular | {sender}
         # Readers get the message at once; the sender's ack rides on the Store effect,
         # released by the adapter once the message is committed.
-        effects = self._chat_to(message, recipients.regular, recipients.fallback)
-        sender = self._here(change.origin)
+        effects = self._chat_to(message, regular, recipients.fallback)
         release: Deliver | None = None
         if sender is not None:
             ack: dict[str, Any] = {"type": "ack", "id": message.id}

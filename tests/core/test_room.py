@@ -191,9 +191,10 @@ def history_ids(room: Room, langs: Collection[str] = LANGS, since: int = 0) -> l
         (3, "ru", {2, 3, 11, 20}, set()),
         # zh has no moderator online: the fallback moderator gets a flagged copy
         (4, "zh", {4, 20}, {11}),
-        # a channel nobody reads: the streamer, and the fallback for want of a moderator
-        (1, "ug", {20}, {11}),
-        (10, "ky", {20}, {11}),
+        # a channel nobody reads: the streamer, and the fallback for want of a moderator;
+        # the sender sees their own message where it went
+        (1, "ug", {1, 20}, {11}),
+        (10, "ky", {10, 20}, {11}),
     ],
 )
 def test_a_message_reaches_its_language_channel(
@@ -336,7 +337,8 @@ def test_a_moderators_reply_goes_into_the_language_it_answers() -> None:
     frame = only([e for e in effects if isinstance(e, Deliver) and 4 in e.to], "chat")
     assert frame["lang"] == "zh"
     assert frame["reply_to"] == question
-    assert receivers(effects, "chat") == {4, 20, 11}
+    # the zh channel, and the interpreter sees their own answer where it went
+    assert receivers(effects, "chat") == {4, 20, 11, 10}
     assert 1 not in receivers(effects, "chat")
     assert ack(effects, 10)["status"] == "sent"
 
@@ -390,7 +392,8 @@ def test_language_identification_overrides_only_when_confident(
     frame = only(effects, "chat")
     assert frame["lang"] == lang
     assert frame.get("declared_lang") == declared_lang
-    expected = {2, 3, 11, 20} if lang == "ru" else {1, 3, 10, 20}
+    # the ru channel when placed there, and the sender (1) always sees their own
+    expected = {1, 2, 3, 11, 20} if lang == "ru" else {1, 3, 10, 20}
     assert receivers(effects, "chat") == expected
     notices = [f for f in inbox(effects)[1] if f["type"] == "notice"]
     if declared_lang is None:

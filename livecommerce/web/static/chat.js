@@ -382,6 +382,16 @@
       channelsChanged();
     }
 
+    // A message is shown in the channels read, or to everyone; one's own always, also
+    // when the room placed it in another language than the ones read.
+    function shownIn(reading, item) {
+      return (
+        item.classList.contains("broadcast") ||
+        item.classList.contains("mine") ||
+        reading.includes(item.dataset.lang)
+      );
+    }
+
     function channelsChanged() {
       const reading = channels();
       const previous = writeSelect.value;
@@ -391,7 +401,7 @@
       if (reading.includes(previous)) writeSelect.value = previous;
       writeIn.hidden = reading.length < 2;
       for (const item of list.querySelectorAll("li.msg")) {
-        item.hidden = !(item.classList.contains("broadcast") || reading.includes(item.dataset.lang));
+        item.hidden = !shownIn(reading, item);
       }
       showProduct();
       updateEmpty();
@@ -453,7 +463,7 @@
         }
       }
       const item = renderMessage(frame, view);
-      item.hidden = !(frame.broadcast || channels().includes(frame.lang));
+      item.hidden = !shownIn(channels(), item);
       items.set(frame.id, item);
       appendScrolled(list, item, LIMIT);
       if (items.size > LIMIT) {
@@ -573,7 +583,7 @@
             const updated = { ...shown, lang: frame.lang };
             frames.set(frame.id, updated);
             const fresh = renderMessage(updated, view);
-            fresh.hidden = !channels().includes(frame.lang);
+            fresh.hidden = !shownIn(channels(), fresh);
             item.replaceWith(fresh);
             items.set(frame.id, fresh);
             updateEmpty();
