@@ -24,6 +24,7 @@ from livecommerce.cli.report import report
 from livecommerce.cli.schedule import schedule
 from livecommerce.cli.seed import seed
 from livecommerce.cli.serve import serve
+from livecommerce.cli.shows import shows
 from livecommerce.cli.simulate import simulate
 from livecommerce.cli.terminal_chat import chat
 from livecommerce.cli.token import token
@@ -120,6 +121,7 @@ for command in (
     seed,
     plan,
     schedule,
+    shows,
     report,
     orders,
     token,

@@ -26,7 +26,12 @@ from livecommerce.errors import ShowNotFoundError
     "html_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Write a self-contained HTML report with charts to this file.",
+    help="Write an HTML report with charts to this file (plotly.min.js beside it).",
+)
+@click.option(
+    "--self-contained",
+    is_flag=True,
+    help="With --html: put plotly.js inside the file (one offline file, 4.8 MB bigger).",
 )
 @click.option(
     "--currency", default=None, help="Convert revenue into this currency (default: base_currency)."
@@ -38,6 +43,7 @@ def report(
     as_json: bool,
     as_csv: bool,
     html_file: Path | None,
+    self_contained: bool,
     currency: str | None,
     zone: str | None,
 ) -> None:
@@ -46,12 +52,17 @@ def report(
 
     from livecommerce.files.output import write_output
     from livecommerce.files.reports import csvfile, data, html, terminal
+    from livecommerce.files.reports.files import write_script
     from livecommerce.files.reports.view import build_view
     from livecommerce.services.reporting import review
 
     if currency is not None:
         settings = _with(settings, base_currency=currency.strip().upper())
     l10n = l10n_for(settings)
+    if self_contained and html_file is None:
+        raise click.BadParameter(
+            l10n.gettext("It goes with --html FILE."), param_hint="--self-contained"
+        )
     if zone is not None:
         check_zone(l10n, zone.strip(), "--zone")
         l10n = l10n_for(settings, zone.strip())
@@ -79,7 +90,12 @@ def report(
     else:
         view = build_view(found, l10n, markets)
         if html_file is not None:
-            write_output(html_file, html.to_html(found, view, l10n, markets))
+            script = None if self_contained else html.PLOTLY_FILE
+            page = html.to_html(found, view, l10n, markets, script_src=script)
+            write_output(html_file, page)
+            if script is not None:
+                # The page loads plotly.js from its own folder: written there once.
+                write_script(html_file.parent, write_output)
             click.echo(l10n.gettext("Report written to {path}").format(path=html_file))
         else:
             console = Console()

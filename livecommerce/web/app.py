@@ -15,7 +15,17 @@ from aiohttp import web
 
 from livecommerce.services import loop_lag
 from livecommerce.services.process import Services, leading_show_jobs, live_rooms
-from livecommerce.web import announcements, api, mentions, orders, pages, plan, relay, reports
+from livecommerce.web import (
+    announcements,
+    api,
+    mentions,
+    orders,
+    pages,
+    past_shows,
+    plan,
+    relay,
+    reports,
+)
 from livecommerce.web.context import SERVICES, TEMPLATES
 from livecommerce.web.middlewares import (
     error_middleware,
@@ -87,6 +97,7 @@ def create_app(services: Services, *, show_jobs: bool = False) -> web.Applicatio
     app.on_shutdown.append(close_chats)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
+    app.add_routes(past_shows.routes)
     app.add_routes(plan.routes)
     app.add_routes(relay.routes)
     app.add_routes(orders.routes)

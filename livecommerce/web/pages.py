@@ -13,9 +13,11 @@ from babel import UnknownLocaleError
 
 from livecommerce.core.clocks import clocks
 from livecommerce.core.models import Market, Show, Streamer
+from livecommerce.core.report import Totals
 from livecommerce.core.shows import split_by_time
 from livecommerce.i18n import Localizer, chat_locale
 from livecommerce.web.context import SERVICES, localizer_of
+from livecommerce.web.past_shows import LATEST, past_totals
 from livecommerce.web.rendering import render
 
 routes = web.RouteTableDef()
@@ -41,6 +43,7 @@ class ShowCard:
     local_times: list[LocalTime]
     messages: int
     mentions: int
+    totals: Totals | None = None  # a past show's, from its report
 
 
 def _local_times(show: Show, markets: dict[str, Market], l10n: Localizer) -> list[LocalTime]:
@@ -73,6 +76,7 @@ def _card(
     markets: dict[str, Market],
     activity: dict[str, tuple[int, int]],
     l10n: Localizer,
+    totals: dict[str, Totals],
 ) -> ShowCard:
     lang = _lang_of(l10n)
     streamer = streamers.get(show.streamer_id)
@@ -87,12 +91,14 @@ def _card(
         local_times=_local_times(show, markets, l10n),
         messages=messages,
         mentions=mentions,
+        totals=totals.get(show.id),
     )
 
 
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
-    """Live, upcoming and past shows, in the reader's language and time zone."""
+    """Live, upcoming and the latest past shows (with their totals and reports), in the
+    reader's language and time zone."""
     store = request.app[SERVICES].store
     l10n = localizer_of(request)
     now: datetime = request.app[SERVICES].clock()
@@ -100,16 +106,20 @@ async def index(request: web.Request) -> web.Response:
     streamers = {s.id: s for s in await store.streamers()}
     markets = {m.code: m for m in await store.markets()}
     activity = await store.show_activity()
+    latest = timeline.past[:LATEST]
+    totals = await past_totals(request, latest)
 
     def cards(shows: list[Show]) -> list[ShowCard]:
-        return [_card(s, streamers, markets, activity, l10n) for s in shows]
+        return [_card(s, streamers, markets, activity, l10n, totals) for s in shows]
 
     return render(
         request,
         "index.html",
         live=cards(timeline.live),
         upcoming=cards(timeline.upcoming),
-        past=cards(timeline.past),
+        past=cards(latest),
+        more_past=len(timeline.past) > len(latest),
+        currency=request.app[SERVICES].settings.base_currency,
         now=l10n.clock_times(now, day=True),
     )
 

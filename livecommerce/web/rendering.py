@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from babel import Locale
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from livecommerce.config import LOCALES
 from livecommerce.i18n import html_isolates
@@ -50,17 +52,42 @@ def site_path(path: str) -> str:
     return quote("/" + _LEADING_SLASHES.sub("", cleaned), safe="/-._~!$&'()*+,;=:@")
 
 
-def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    """A page with the reader's localizer, gettext functions and the language switcher."""
+def _context(request: web.Request, keep: Sequence[str]) -> dict[str, Any]:
+    """What every page's template gets: the reader's localizer, gettext functions and the
+    language switcher, whose links keep the request's `keep` parameters (`?currency=`)."""
     l10n = localizer_of(request)
+    path = site_path(request.path)
+    kept = [(name, value) for name in keep for value in request.query.getall(name, [])]
+    return {
+        "l10n": l10n,
+        "_": l10n.gettext,
+        "ngettext": l10n.ngettext,
+        "languages": SWITCHER,
+        "switch": [
+            (code, name, path + "?" + urlencode([*kept, ("lang", code)])) for code, name in SWITCHER
+        ],
+        "path": path,
+        "zone_chosen": request.get(ZONE_CHOSEN, False),
+    }
+
+
+def render(
+    request: web.Request,
+    template: str,
+    status: int = 200,
+    *,
+    keep: Sequence[str] = (),
+    **context: Any,
+) -> web.Response:
+    """A page with the reader's localizer, gettext functions and the language switcher
+    (its links keep the query parameters named in `keep`)."""
     page = request.app[TEMPLATES].get_template(template)
-    body = page.render(
-        l10n=l10n,
-        _=l10n.gettext,
-        ngettext=l10n.ngettext,
-        languages=SWITCHER,
-        path=site_path(request.path),
-        zone_chosen=request.get(ZONE_CHOSEN, False),
-        **context,
-    )
+    body = page.render(**_context(request, keep), **context)
     return web.Response(text=body, status=status, content_type="text/html")
+
+
+def site_header(request: web.Request, *, keep: Sequence[str] = ()) -> Markup:
+    """The site's header (brand, links, language switcher) alone, for a page built
+    elsewhere (the report page, rendered by files/reports)."""
+    page = request.app[TEMPLATES].get_template("header.html")
+    return Markup(page.render(**_context(request, keep)))  # the template is autoescaped

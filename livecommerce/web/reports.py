@@ -17,6 +17,7 @@ from livecommerce.files.reports.view import build_view
 from livecommerce.services.reporting import review
 from livecommerce.web.context import SERVICES, localizer_of
 from livecommerce.web.errors import ApiError
+from livecommerce.web.rendering import site_header
 
 routes = web.RouteTableDef()
 PLOTLY_PATH = "/static/vendor/plotly.min.js"
@@ -76,7 +77,16 @@ async def report_page(request: web.Request) -> web.Response:
     l10n = localizer_of(request)
     markets = await request.app[SERVICES].store.markets()
     view = build_view(found, l10n, markets)
-    page = html.to_html(found, view, l10n, markets, script_src=PLOTLY_PATH)
+    page = html.to_html(
+        found,
+        view,
+        l10n,
+        markets,
+        script_src=PLOTLY_PATH,
+        # The site's header; its language links keep the currency asked for.
+        header=site_header(request, keep=("currency",)),
+        header_css="/static/header.css",
+    )
     return web.Response(text=page, content_type="text/html")
 
 

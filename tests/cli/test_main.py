@@ -26,7 +26,17 @@ from tests.helpers.serve import start
 def test_help_lists_the_commands() -> None:
     result = invoke("--help")
     assert result.returncode == 0
-    for command in ("serve", "seed", "i18n", "config", "plan", "schedule", "report", "chat"):
+    for command in (
+        "serve",
+        "seed",
+        "i18n",
+        "config",
+        "plan",
+        "schedule",
+        "shows",
+        "report",
+        "chat",
+    ):
         assert command in result.stdout
 
 
@@ -304,6 +314,7 @@ OWN_SETTINGS: dict[tuple[str, ...], set[str] | None] = {
     ("plan",): {"--locale"},
     ("schedule", "apply"): set(),
     ("schedule", "list"): {"--locale"},
+    ("shows", "list"): {"--locale"},
     ("report",): {"--locale"},
     ("orders", "import"): set(),
     ("token", "create"): set(),

@@ -17,9 +17,10 @@ import pytest
 
 from livecommerce.app import open_store
 from livecommerce.core.models import ChatMessage, Mention, MentionSource, Role
+from livecommerce.files.reports import html
 from livecommerce.i18n import Localizer
 from tests.conftest import SEEDS, Server
-from tests.helpers.cli import invoke
+from tests.helpers.cli import Ran, invoke, one_line_error
 from tests.web.test_reports import STARTS, expected
 
 SHOW = "khorgos-it-2026-11-20"
@@ -120,19 +121,55 @@ async def test_csv_matches_the_api(data: Path, server: Server) -> None:
     assert {r["sku"] for r in rows} == set(want.skus_sold) | set(want.skus_mentioned)
 
 
-async def test_the_html_file_is_self_contained(data: Path, tmp_path: Path) -> None:
-    target = tmp_path / "out" / "report.html"
-    target.parent.mkdir()
-    code, out, err = await cli("report", SHOW, "--html", str(target), data=data)
+async def test_the_html_file_loads_plotly_from_beside_it(data: Path, tmp_path: Path) -> None:
+    """plotly.js (4.8 MB) is written once beside the reports of a folder, not into each."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    first, second = folder / "report.html", folder / "again.html"
+    code, out, err = await cli("report", SHOW, "--html", str(first), data=data)
     assert code == 0, err
-    assert str(target) in out
-    page = target.read_text(encoding="utf-8")
-    assert "<script src=" not in page  # plotly.js is inline: the file works offline
-    assert len(page) > 3_000_000
+    assert str(first) in out
+    page = first.read_text(encoding="utf-8")
+    assert len(page.encode()) < 200_000, len(page.encode())
+    assert '<script src="plotly.min.js"></script>' in page
     assert "Plotly.newPlot" in page
     assert page.count('class="chart"') == 3
     assert f"<h1>{TITLE_EN}</h1>" in page
     assert '<html lang="en" dir="ltr">' in page
+    assert 'href="/' not in page  # no site links: the file is read offline
+    script = folder / "plotly.min.js"
+    assert script.read_text(encoding="utf-8") == html.plotly_script()
+    written = script.stat()
+    code, _, err = await cli("report", SHOW, "--html", str(second), data=data)
+    assert code == 0, err
+    assert script.stat().st_ino == written.st_ino  # the same file: not written again
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "again.html",
+        "plotly.min.js",
+        "report.html",
+    ]
+
+
+async def test_the_self_contained_html_file_carries_plotly(data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.html"
+    target.parent.mkdir()
+    code, _, err = await cli("report", SHOW, "--html", str(target), "--self-contained", data=data)
+    assert code == 0, err
+    page = target.read_text(encoding="utf-8")
+    assert "<script src=" not in page  # plotly.js is inline: the one file works offline
+    assert len(page) > 3_000_000
+    assert "Plotly.newPlot" in page
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+
+
+async def test_self_contained_without_html_is_one_translated_line(data: Path) -> None:
+    code, out, err = await cli("report", SHOW, "--self-contained", "--locale", "ru", data=data)
+    assert code == 2
+    assert out == ""
+    assert one_line_error(Ran(code, out, err)) == (
+        "livecommerce: Недопустимое значение --self-contained: "
+        "Используется только вместе с --html FILE."
+    )
 
 
 async def test_the_html_file_in_russian_and_uyghur(data: Path, tmp_path: Path) -> None:

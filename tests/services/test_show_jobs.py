@@ -33,6 +33,7 @@ from livecommerce.config import Settings
 from livecommerce.core.models import Show, ShowStatus
 from livecommerce.files import seeds
 from livecommerce.files.reports.data import to_data
+from livecommerce.files.reports.html import plotly_script
 from livecommerce.i18n import Localizer
 from livecommerce.services import show_jobs as scheduler
 from livecommerce.services.elections import PostgresElection, RedisElection
@@ -627,6 +628,10 @@ async def test_closing_writes_the_report_files(server: Server) -> None:
     assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype")
     assert "Khorgos IT Friday" in page
     assert Localizer("en").format_money(direct.totals.revenue, "CNY") in page
+    # plotly.js once, beside the pages that load it; not 4.8 MB inside each.
+    assert len(page.encode()) < 200_000
+    assert '<script src="plotly.min.js"></script>' in page
+    assert (folder / "plotly.min.js").read_text(encoding="utf-8") == plotly_script()
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no leftovers
     show = await services.store.show(KHORGOS)
     assert show is not None

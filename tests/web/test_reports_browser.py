@@ -189,19 +189,34 @@ async def run_cli(*args: str, data_dir: Path) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-@pytest.mark.parametrize(("locale", "direction"), [("ug", "rtl"), ("zh_Hans", "ltr")])
+@pytest.mark.parametrize(
+    ("locale", "direction", "self_contained"),
+    [("ug", "rtl", False), ("zh_Hans", "ltr", True)],
+)
 async def test_the_html_file_of_the_cli_works_offline(
-    browser: Browser, tmp_path: Path, locale: str, direction: str
+    browser: Browser, tmp_path: Path, locale: str, direction: str, self_contained: bool
 ) -> None:
+    """Offline from file://: the page beside its plotly.min.js, or the self-contained one
+    alone in its folder."""
     data = tmp_path / "var"
     code, _, err = await run_cli("seed", data_dir=data)
     assert code == 0, err
-    target = tmp_path / f"report-{locale}.html"
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    target = folder / f"report-{locale}.html"
+    extra = ["--self-contained"] if self_contained else []
     code, _, err = await run_cli(
-        "report", SHOW, "--html", str(target), "--locale", locale, data_dir=data
+        "report", SHOW, "--html", str(target), "--locale", locale, *extra, data_dir=data
     )
     assert code == 0, err
     assert target.exists()
+    script = folder / "plotly.min.js"
+    if self_contained:
+        assert not script.exists()
+        assert target.stat().st_size > 3_000_000
+    else:
+        assert script.stat().st_size > 3_000_000
+        assert target.stat().st_size < 200_000  # plotly.js is beside it, not inside
 
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     blocked: list[str] = []

@@ -1,7 +1,10 @@
-"""The report as one self-contained HTML file: tables and charts that work offline."""
+"""The report as an HTML page: tables and charts that work offline, with plotly.js
+inlined (one self-contained file) or loaded from beside the page (`PLOTLY_FILE`), and on
+the server with the site's header."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,8 +26,13 @@ _environment = Environment(
 _environment.filters["bidi"] = html_isolates
 
 
+# plotly.js as saved reports load it: a file in their own folder, written once.
+PLOTLY_FILE = "plotly.min.js"
+
+
+@functools.cache
 def plotly_script() -> str:
-    """plotly.js itself, for inlining (the file must work offline)."""
+    """plotly.js itself (4.8 MB), for inlining or for the file beside the pages."""
     return str(get_plotlyjs())
 
 
@@ -35,8 +43,11 @@ def to_html(
     markets: list[Market],
     *,
     script_src: str | None = None,
+    header: str | None = None,
+    header_css: str | None = None,
 ) -> str:
-    """The whole page. `script_src`: load plotly.js from this URL instead of inlining it."""
+    """The whole page. `script_src`: load plotly.js from this URL instead of inlining it;
+    `header`: the site's header (HTML) above the report, styled by `header_css`'s URL."""
     lang = l10n.locale.split("_")[0]
     names = {m.code: m.names.get(lang, m.code) for m in markets}
     names["other"] = l10n.gettext("Other countries")
@@ -56,6 +67,8 @@ def to_html(
         charts=figures,
         plotly_inline=None if script_src else plotly_script(),
         plotly_src=script_src,
+        header=header,
+        header_css=header_css,
     )
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from livecommerce.files.output import write_atomically
-from livecommerce.files.reports.files import file_stem
+from livecommerce.files.reports.files import file_stem, write_script
+from livecommerce.files.reports.html import PLOTLY_FILE, plotly_script
 
 
 @pytest.mark.parametrize(
@@ -44,3 +45,20 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
         write_atomically(target, "half \udcff")  # a lone surrogate cannot be written
     assert target.read_text(encoding="utf-8") == "kept\n"
     assert [p.name for p in tmp_path.iterdir()] == ["show.json"]
+
+
+def test_plotly_is_written_beside_the_pages_once(tmp_path: Path) -> None:
+    """Missing: written. The same: left alone (not even rewritten). Another version (or a
+    half-copied file): replaced whole."""
+    script = write_script(tmp_path)
+    assert script == tmp_path / PLOTLY_FILE
+    assert script.read_text(encoding="utf-8") == plotly_script()
+    first = script.stat()
+    assert write_script(tmp_path) == script
+    assert script.stat().st_ino == first.st_ino
+    assert script.stat().st_mtime_ns == first.st_mtime_ns
+    for old in ("/* plotly.js v1 */", plotly_script()[:-1] + "!"):
+        script.write_text(old, encoding="utf-8")
+        write_script(tmp_path)
+        assert script.read_text(encoding="utf-8") == plotly_script()
+    assert [p.name for p in tmp_path.iterdir()] == [PLOTLY_FILE]
