@@ -94,6 +94,7 @@ CLOCK_SEPARATOR = " / "
 # Unicode's first-strong isolate and its end: what is between them is laid out on its
 # own, so it cannot reorder the sentence around it (bidi algorithm, UAX #9).
 FSI, PDI = "\u2068", "\u2069"
+LRM = "\u200e"  # a left-to-right mark: strong, invisible
 _LEFT_TO_RIGHT = frozenset({"L", "EN", "AN"})  # Latin letters and digits
 _RIGHT_TO_LEFT = frozenset({"R", "AL"})  # Arabic-script (Uyghur) and Hebrew letters
 
@@ -303,7 +304,7 @@ class Localizer:
             zone = ZoneInfo(clock.zone)
             shown = self.format_time(start, zone=clock.zone)
             if end is not None:
-                shown += "–" + self.format_time(end, zone=clock.zone)
+                shown += self._range_dash + self.format_time(end, zone=clock.zone)
             local_day = start.astimezone(zone).date()
             if (first_day is None and day) or (first_day is not None and local_day != first_day):
                 weekday = babel_dates.format_skeleton(
@@ -314,6 +315,13 @@ class Localizer:
             text = self.gettext(CLOCK_TIME).format(time=shown, clock=self._clock_name(clock))
             pieces.append(self.isolate(text))
         return CLOCK_SEPARATOR.join(pieces)
+
+    @property
+    def _range_dash(self) -> str:
+        """The dash of a span of times. Between two times in right-to-left text, a bare
+        dash (neutral) lets the bidi algorithm run the span backwards ("23:30–22:00"):
+        left-to-right marks around it keep "22:00–23:30" in reading order."""
+        return f"{LRM}–{LRM}" if self.direction == "rtl" else "–"
 
     def list(self, items: list[str]) -> str:
         """Items joined as the language joins a list: «Warsaw, Berlin», «华沙、柏林»;

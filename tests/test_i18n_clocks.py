@@ -3,7 +3,7 @@ text kept in order with bidi isolates (isolate, list, html_isolates)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -192,3 +192,12 @@ def test_isolates_become_bdi_elements_in_html() -> None:
 )
 def test_only_zones_of_the_tz_database_are_taken(name: str | None, known: str) -> None:
     assert known_zone(name) == known
+
+
+def test_a_span_of_times_in_uyghur_reads_from_its_start() -> None:
+    """A bare dash between two times in right-to-left text shows the span backwards
+    ("23:30–22:00"); marks around it keep the start first."""
+    start = datetime(2026, 12, 10, 14, 0, tzinfo=UTC)
+    span = Localizer("ug").clock_times(start, "Asia/Almaty", end=start + timedelta(minutes=90))
+    assert "19:00\u200e–\u200e20:30" in span
+    assert "\u200e" not in Localizer("ru").clock_times(start, "Asia/Almaty", end=start)

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -18,6 +18,9 @@ from livecommerce import config
 from livecommerce.config import Row, Settings
 from livecommerce.core.messages import N_
 from livecommerce.i18n import Localizer, known_zone, localizer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
 REPORT_WIDTH = 160  # columns of a report printed into a file or a pipe
@@ -140,3 +143,14 @@ def l10n_for(settings: Settings, zone: str | None = None) -> Localizer:
 
 def emit(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def screen_console() -> Console:
+    """A rich Console as wide as the reader's screen: COLUMNS where it is set, else the
+    terminal's width; a file or a pipe gets REPORT_WIDTH."""
+    from rich.console import Console
+
+    console = Console()
+    if console.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return console
+    return Console(width=REPORT_WIDTH)

@@ -6,7 +6,9 @@ The shows it writes are loaded by `schedule apply` (livecommerce/cli/schedule.py
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,11 +18,11 @@ import click
 from babel.numbers import format_percent
 
 from livecommerce.cli.console import (
-    REPORT_WIDTH,
     check_zone,
     emit,
     iso,
     l10n_for,
+    screen_console,
     with_settings,
 )
 from livecommerce.config import Settings
@@ -39,11 +41,13 @@ from livecommerce.services.planning import (
     choose_markets,
     coverage_lines,
     load_world,
+    local_times,
     make_plan,
     planned_shows,
 )
 
 if TYPE_CHECKING:
+    from rich.table import Table
     from rich.text import Text
 
 
@@ -171,21 +175,38 @@ def _coverage_cell(l10n: Localizer, coverage: Coverage) -> Text:
     return Text("\n").join(lines)
 
 
-def _render_plan(
+@dataclass(frozen=True)
+class Layout:
+    """What the slot table shows: a column per market (else one column for them all),
+    each market's share of the audience, the score."""
+
+    per_market: bool
+    shares: bool
+    score: bool
+
+
+# From the richest to the leanest: the first that fits the screen is printed.
+LAYOUTS = (
+    Layout(per_market=True, shares=True, score=True),
+    Layout(per_market=True, shares=False, score=True),
+    Layout(per_market=True, shares=False, score=False),
+    Layout(per_market=False, shares=False, score=True),
+    Layout(per_market=False, shares=False, score=False),
+)
+READABLE = 14  # columns: the least a column of words is squeezed to
+
+
+def _slot_table(
     l10n: Localizer,
     streamer: Streamer,
     markets: Sequence[Market],
     planned: Planned,
-    fits: Sequence[ZoneFit],
-) -> None:
-    from rich.console import Console
+    layout: Layout,
+) -> Table:
+    from rich.cells import cell_len
     from rich.table import Table
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(console.width, REPORT_WIDTH))
     found = planned.plan
-    staffed = planned.moderators is not None
     lang = l10n.locale.split("_")[0]
     number = l10n.format_number
     table = Table(
@@ -193,36 +214,92 @@ def _render_plan(
             streamer=streamer.names.get(lang) or streamer.name
         )
     )
-    table.add_column("#", justify="right")
-    table.add_column(l10n.gettext("Score"), justify="right")
-    for m in markets:
-        cities = l10n.list(list(dict.fromkeys(l10n.clock_name(z) for z in m.zones)))
-        table.add_column(f"{m.names.get(lang) or m.code}\n{cities}")
+    table.add_column("#", justify="right", overflow="fold")
+    if layout.score:
+        table.add_column(l10n.gettext("Score"), justify="right", overflow="fold")
     table.add_column(
-        l10n.gettext("Streamer ({clock})").format(clock=l10n.clock_name(streamer.zone))
+        l10n.gettext("Streamer ({clock})").format(clock=l10n.clock_name(streamer.zone)),
+        min_width=READABLE,
+        overflow="fold",
     )
-    table.add_column(l10n.gettext("Audience share"))
-    if staffed:
-        table.add_column(l10n.gettext("Moderators"))
-    for s in found.slots:
-        cells = []
+    times = [
+        {m.code: local_times(l10n, s, m.code, streamer.zone) for m in markets} for s in found.slots
+    ]
+    if layout.per_market:
         for m in markets:
-            lines = [
-                l10n.clock_times(lt.start, lt.zone, end=lt.end, day=True)
-                for lt in s.local
-                if lt.market == m.code
-            ]
-            cells.append("\n".join(dict.fromkeys(lines)))
+            cities = l10n.list(list(dict.fromkeys(l10n.clock_name(z) for z in m.zones)))
+            # A time stays on one line: the column is as wide as its longest.
+            widest = max((cell_len(t.text) for row in times for t in row[m.code]), default=1)
+            table.add_column(
+                f"{m.names.get(lang) or m.code}\n{cities}", min_width=widest, overflow="fold"
+            )
+    else:
+        table.add_column(l10n.gettext("Markets"), min_width=READABLE, overflow="fold")
+    if layout.shares:
+        table.add_column(l10n.gettext("Audience share"), overflow="fold")
+    if planned.moderators is not None:
+        table.add_column(l10n.gettext("Moderators"), min_width=READABLE, overflow="fold")
+    for s, shown in zip(found.slots, times, strict=True):
+        row = [number(s.rank)]
+        if layout.score:
+            row.append(number(round(s.score, 2)))
         mine = l10n.clock_times(s.start, streamer.zone, end=s.end, day=True)
         if s.night:
             mine += "\n" + l10n.gettext("night for the streamer")
-        shares = " · ".join(
-            f"{code} {format_percent(share, locale=l10n.locale)}"
-            for code, share in sorted(s.shares.items(), key=lambda item: -item[1])
-        )
-        staff = [_coverage_cell(l10n, s.coverage)] if staffed and s.coverage is not None else []
-        table.add_row(str(s.rank), number(round(s.score, 2)), *cells, mine, shares, *staff)
-    console.print(table)
+        row.append(mine)
+        if layout.per_market:
+            row += ["\n".join(t.text for t in shown[m.code]) for m in markets]
+        else:
+            row.append(
+                "\n".join(
+                    f"{m.names.get(lang) or m.code}: {t.named}"
+                    for m in markets
+                    for t in shown[m.code]
+                )
+            )
+        if layout.shares:
+            row.append(
+                " · ".join(
+                    f"{code} {format_percent(share, locale=l10n.locale)}"
+                    for code, share in sorted(s.shares.items(), key=lambda item: -item[1])
+                )
+            )
+        cells: list[str | Text] = list(row)
+        if planned.moderators is not None and s.coverage is not None:
+            cells.append(_coverage_cell(l10n, s.coverage))
+        table.add_row(*cells)
+    return table
+
+
+def _fits(table: Table, width: int) -> bool:
+    """Whether `table` drawn `width` columns wide keeps within them (rich squeezes no
+    column narrower than its `min_width`: the table runs past the edge, and is cropped)."""
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    # Drawn on a screen wide enough that nothing is cropped at `width`, to see the excess.
+    drawn = io.StringIO()
+    probe = Console(width=10 * width, file=drawn, color_system=None, legacy_windows=False)
+    probe.print(table, width=width)
+    return all(cell_len(line) <= width for line in drawn.getvalue().splitlines())
+
+
+def _render_plan(
+    l10n: Localizer,
+    streamer: Streamer,
+    markets: Sequence[Market],
+    planned: Planned,
+    fits: Sequence[ZoneFit],
+) -> None:
+    """The plan's tables, as wide as the screen: the slot table drops its least needed
+    columns, then folds the markets into one column, rather than run past the edge."""
+    from rich.table import Table
+
+    console = screen_console()
+    lang = l10n.locale.split("_")[0]
+    number = l10n.format_number
+    tables = [_slot_table(l10n, streamer, markets, planned, layout) for layout in LAYOUTS]
+    console.print(next((t for t in tables if _fits(t, console.width)), tables[-1]))
 
     past = Table(title=l10n.gettext("Past orders blended into the audience curves"))
     past.add_column(l10n.gettext("Market"))

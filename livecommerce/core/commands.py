@@ -349,7 +349,7 @@ class Commands:
                 now,
                 message_id=command.id,
                 lang=message.lang,
-                user=message.user_id,
+                user=(message.user_id, message.user_name),
                 ref=command.ref,
             )
             erase = MessageErased(
@@ -370,7 +370,7 @@ class Commands:
             now,
             message_id=command.id,
             lang=held.message.lang,
-            user=held.message.user_id,
+            user=(held.message.user_id, held.message.user_name),
             ref=command.ref,
         )
         resolved = HeldResolved(id=command.id, action=command.action, origin=origin, mod=mod)
@@ -391,11 +391,13 @@ class Commands:
         targets = [m for m in self.roster.members.values() if m.user == command.user]
         if any(moderation.is_staff(t.role) for t in targets):
             raise FrameError("forbidden", N_("You are not allowed to do this."), command.ref)
+        # The name they go by here: connected now, else their last message kept.
+        name = next((t.name for t in targets), None) or self.history.name_of(command.user)
         audit, mod, confirmation = _audit(
             member,
             command.action,
             now,
-            user=command.user,
+            user=(command.user, name),
             seconds=command.seconds or None,
             ref=command.ref,
         )
@@ -460,7 +462,7 @@ class Commands:
             now,
             message_id=command.id,
             lang=command.lang,
-            user=message.user_id,
+            user=(message.user_id, message.user_name),
             ref=command.ref,
             previous=message.lang,
         )
@@ -530,7 +532,7 @@ def _audit(
     action: str,
     now: datetime,
     *,
-    user: str | None = None,
+    user: tuple[str, str | None] | None = None,
     message_id: int | None = None,
     lang: str | None = None,
     seconds: int | None = None,
@@ -538,14 +540,20 @@ def _audit(
     previous: str | None = None,
 ) -> tuple[Audit, dict[str, Any], Deliver]:
     """The audit record, the `mod` frame the other staff get (with the change, in every
-    process) and the actor's confirmation (the same frame, with their `ref`)."""
+    process) and the actor's confirmation (the same frame, with their `ref`). `user`:
+    the target's id and the name they go by (None: not known here); the frame names
+    both people as people read them, `by` and `target`, and keeps the target's id in
+    `user` for commands that take it."""
     event: dict[str, Any] = {
         "type": "mod",
         "action": action,
         "by": {"id": member.user, "name": member.name},
     }
+    user_id = user[0] if user is not None else None
+    if user is not None:
+        event["target"] = {"id": user[0], "name": user[1] or user[0]}
     for key, value in (
-        ("user", user),
+        ("user", user_id),
         ("id", message_id),
         ("lang", lang),
         ("from", previous),
@@ -555,7 +563,7 @@ def _audit(
             event[key] = value
     confirmation = {**event, "ref": ref} if ref is not None else event
     return (
-        Audit(now, member.user, member.role.value, action, user, message_id, lang, seconds),
+        Audit(now, member.user, member.role.value, action, user_id, message_id, lang, seconds),
         event,
         Deliver(frozenset({member.conn}), confirmation),
     )

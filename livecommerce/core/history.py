@@ -67,6 +67,15 @@ class History:
                     return message
         return None
 
+    def name_of(self, user_id: str) -> str | None:
+        """The name `user_id` last wrote under, if a message of theirs is still kept."""
+        newest = max(
+            (m for channel in self.channels.values() for m in channel if m.user_id == user_id),
+            key=lambda m: m.id,
+            default=None,
+        )
+        return newest.user_name if newest is not None else None
+
     def erase(self, message_id: int) -> None:
         for channel in self.channels.values():
             for stored in list(channel):

@@ -24,13 +24,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
+from babel.dates import format_skeleton
 
+from livecommerce.core.clocks import clocks_of
 from livecommerce.core.models import Market, Order, Product, Show, ShowStatus, Streamer
-from livecommerce.core.planner import Coverage, Moderator, Plan, blend_weight, plan_shows
+from livecommerce.core.planner import Coverage, Moderator, Plan, Slot, blend_weight, plan_shows
 from livecommerce.core.report import OTHER_MARKET, MarketFinder
 from livecommerce.errors import UnknownMarketError
 from livecommerce.files.schedules import show_code, show_id
-from livecommerce.i18n import Localizer
+from livecommerce.i18n import CLOCK_SEPARATOR, CLOCK_TIME, Localizer
 from livecommerce.store import SqlStore
 
 
@@ -190,6 +192,41 @@ def coverage_lines(l10n: Localizer, coverage: Coverage) -> list[CoverageLine]:
     return covered + [
         CoverageLine(lang, l10n.language_name(lang), None) for lang in coverage.missing
     ]
+
+
+@dataclass(frozen=True)
+class ShownTime:
+    """A slot's start in one zone of a market: `text` short, for a column that names its
+    clocks ("22:00 / 20:00" in Xinjiang; the weekday only where the day is not the
+    slot's); `named`, each clock named; `full`, with the day, for a tooltip."""
+
+    text: str
+    named: str
+    full: str
+
+
+def local_times(l10n: Localizer, slot: Slot, market: str, day_zone: str) -> list[ShownTime]:
+    """`slot`'s start in each zone of `market`, once per distinct short text; the slot's
+    day is its day on `day_zone`'s first clock (the streamer's)."""
+    day = slot.start.astimezone(ZoneInfo(clocks_of((day_zone,))[0].zone)).date()
+    found: dict[str, ShownTime] = {}
+    for local in slot.local:
+        if local.market != market:
+            continue
+        short, named = [], []
+        for clock in clocks_of((local.zone,)):
+            text = l10n.format_time(local.start, zone=clock.zone)
+            moment = local.start.astimezone(ZoneInfo(clock.zone))
+            if moment.date() != day:
+                weekday = format_skeleton("E", moment, tzinfo=moment.tzinfo, locale=l10n.locale)
+                text = f"{weekday} {text}"
+            short.append(l10n.isolate(text))
+            clock_name = l10n.clock_name(clock.zone, exact=True)
+            named.append(l10n.isolate(l10n.gettext(CLOCK_TIME).format(time=text, clock=clock_name)))
+        full = l10n.clock_times(local.start, local.zone, day=True)
+        shown = ShownTime(CLOCK_SEPARATOR.join(short), CLOCK_SEPARATOR.join(named), full)
+        found.setdefault(shown.text, shown)
+    return list(found.values())
 
 
 def make_plan(

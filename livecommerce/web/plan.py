@@ -45,10 +45,12 @@ from livecommerce.services.planning import (
     COMPARE_ZONES,
     CoverageLine,
     Planned,
+    ShownTime,
     World,
     choose_markets,
     coverage_lines,
     load_world,
+    local_times,
     make_plan,
     planned_shows,
 )
@@ -63,6 +65,7 @@ SHOWS = (1, 50, 5)
 LENGTH = (15, 480, 90)  # minutes
 LENGTH_STEP = 15
 GAP = timedelta(hours=2)  # the CLI's default least time between two shows
+WIDE_GRID = 9  # days: a longer grid gets a row of the page to itself
 
 # The heat scale: white for no audience, deep orange for the peak.
 _COLD = (255, 255, 255)
@@ -111,18 +114,23 @@ class Grid:
     name: str
     zone: str
     clock: str  # the zone's clock, named for the reader
-    days: list[str]
+    days: list[tuple[str, str]]  # each column's weekday and date, on two short lines
     hours: list[str]
     rows: list[list[Cell]]
     orders: int  # past orders blended into the curve
     weight: str  # their weight against the seeded curve, as a percentage
+
+    @property
+    def wide(self) -> bool:
+        """Too many days for a grid beside others: it takes the page's whole width."""
+        return len(self.days) > WIDE_GRID
 
 
 @dataclass(frozen=True)
 class SlotRow:
     rank: int
     score: str
-    markets: list[list[str]]
+    markets: list[list[ShownTime]]
     streamer: str
     night: bool
     coverage: list[CoverageLine] | None
@@ -300,7 +308,13 @@ def _grid(l10n: Localizer, market: Market, planned: Planned, lang: str) -> Grid:
         name=market.names.get(lang) or market.code,
         zone=zone_name,
         clock=l10n.clock_name(zone_name, exact=True),
-        days=[format_skeleton("MEd", _noon(d), tzinfo=UTC, locale=l10n.locale) for d in dates],
+        days=[
+            (
+                format_skeleton("E", _noon(d), tzinfo=UTC, locale=l10n.locale),
+                format_skeleton("Md", _noon(d), tzinfo=UTC, locale=l10n.locale),
+            )
+            for d in dates
+        ],
         hours=hour_labels,
         rows=rows,
         orders=past.orders if past is not None else 0,
@@ -311,14 +325,7 @@ def _grid(l10n: Localizer, market: Market, planned: Planned, lang: str) -> Grid:
 def _slot_rows(l10n: Localizer, found: Plan, markets: Sequence[Market], zone: str) -> list[SlotRow]:
     rows = []
     for s in found.slots:
-        cells = []
-        for m in markets:
-            shown = [
-                l10n.clock_times(lt.start, lt.zone, day=True)
-                for lt in s.local
-                if lt.market == m.code
-            ]
-            cells.append(list(dict.fromkeys(shown)))
+        cells = [local_times(l10n, s, m.code, zone) for m in markets]
         rows.append(
             SlotRow(
                 rank=s.rank,

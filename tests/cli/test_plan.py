@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from rich.cells import cell_len
 
 from livecommerce.core.planner import ORDERS_PRIOR
 from livecommerce.files import schedules, seeds
@@ -492,3 +493,35 @@ def test_written_schedule_names_the_moderators_on_shift(data_dir: Path, tmp_path
         assert {k: list(v) for k, v in entry.show.moderators.items()} == covered
     applied = run("schedule", "apply", str(written), "--set", "data_dir", str(data_dir), "--json")
     assert applied.returncode == 0, applied.stderr
+
+
+@pytest.mark.parametrize("width", [80, 160])
+@pytest.mark.parametrize("locale", ["en", "zh_Hans", "ug"])
+def test_the_table_keeps_within_the_terminals_width(
+    data_dir: Path, width: int, locale: str
+) -> None:
+    """Every market asked on a narrow and a wide terminal: the slot table drops or folds
+    its lesser columns rather than run past the edge (where rich would crop it)."""
+    result = run(
+        "plan",
+        "--set",
+        "data_dir",
+        str(data_dir),
+        "--streamer",
+        "khorgos-it",
+        "--from",
+        next_monday().isoformat(),
+        "--locale",
+        locale,
+        env={"COLUMNS": str(width)},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    assert "…" not in result.stdout  # no word cut short
+    # Nothing was cropped: every slot's row and every market's name is there whole.
+    assert sum(line.startswith("│ ") and line[2] != " " for line in lines) >= 5
+    if locale == "en":
+        for name in ("Kazakhstan", "Uzbekistan", "Kyrgyzstan", "Xinjiang", "Europe"):
+            assert name in result.stdout
+        assert "Moderators" in result.stdout

@@ -443,6 +443,7 @@ def test_delete_removes_from_history_and_tells_that_languages_receivers() -> Non
             "type": "mod",
             "action": "delete",
             "by": {"id": "mod-kk", "name": "Name 10"},
+            "target": {"id": "aigerim", "name": "Name 1"},  # the author, as people call them
             "user": "aigerim",
             "id": gone,
             "lang": "kk",
@@ -1167,6 +1168,7 @@ def test_moderation_events_reach_the_other_staff_and_confirm_to_the_actor() -> N
         "type": "mod",
         "action": "timeout",
         "by": {"id": "mod-kk", "name": "Name 10"},
+        "target": {"id": "ivan", "name": "Name 2"},  # in the room: their name there
         "user": "ivan",
         "seconds": 30,
     }

@@ -210,6 +210,7 @@ def test_a_moderator_moves_a_message_with_one_action() -> None:
         "type": "mod",
         "action": "move",
         "by": {"id": "mod-kk", "name": "Name 10"},
+        "target": {"id": "g-1", "name": "Name 6"},
         "user": "g-1",
         "id": message,
         "lang": "uz",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livecommerce.core.messages import N_
+from livecommerce.core.models import Role
 from livecommerce.i18n import Localizer
 
 MAX_FRAME = 16_000  # the relay's default frame limit is 16384 bytes; stay under it
@@ -64,6 +65,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "to": ("/to LANG TEXT", N_("write in a language")),
     "help": ("/help", N_("list the commands")),
     "quit": ("/quit", N_("leave the chat")),
+}
+
+# Who may use what (the relay decides; /help lists only the reader's own): a viewer
+# chats; staff also moderate; the streamer and admins also pin products.
+_VIEWERS = frozenset({"lang", "reply", "to", "help", "quit"})
+_MODERATION = frozenset({"delete", "approve", "reject", "timeout", "ban", "unban", "slow", "move"})
+_ALLOWED: dict[Role, frozenset[str]] = {
+    Role.VIEWER: _VIEWERS,
+    Role.MODERATOR: _VIEWERS | _MODERATION,
+    Role.STREAMER: frozenset(COMMANDS),
+    Role.ADMIN: frozenset(COMMANDS),
 }
 
 _LANG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,5})*")
@@ -204,10 +216,16 @@ def describe(usage: Usage, l10n: Localizer) -> str:
     return l10n.gettext(usage.template).format(**params)
 
 
-def help_lines(l10n: Localizer) -> list[str]:
-    """The slash commands, one per line, for /help."""
-    width = max(len(syntax) for syntax, _ in COMMANDS.values())
+def help_lines(l10n: Localizer, role: str | None = None) -> list[str]:
+    """The slash commands `role` may use (as the server's hello names it), one per line,
+    for /help; every command while the role is not known yet."""
+    try:
+        allowed = _ALLOWED[Role(role)] if role is not None else frozenset(COMMANDS)
+    except ValueError:  # a role this client does not know: show everything
+        allowed = frozenset(COMMANDS)
+    shown = [(syntax, meaning) for name, (syntax, meaning) in COMMANDS.items() if name in allowed]
+    width = max(len(syntax) for syntax, _ in shown)
     lines = [l10n.gettext("Type a line to chat, or one of these commands:")]
-    for syntax, meaning in COMMANDS.values():
+    for syntax, meaning in shown:
         lines.append(f"  {syntax.ljust(width)}  {l10n.gettext(meaning)}")
     return lines

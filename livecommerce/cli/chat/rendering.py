@@ -131,11 +131,21 @@ def _message_line(frame: dict[str, Any], l10n: Localizer, style: str = "") -> Te
     return line
 
 
+def _target(frame: dict[str, Any]) -> str:
+    """Whom a moderation acted on: their name, then their id (what /unban and /timeout
+    take) in brackets; the id alone from a server that sends no name."""
+    user_id = clean(frame.get("user", "?"))
+    name = _dict(frame.get("target")).get("name")
+    if not isinstance(name, str) or not name.strip() or name == user_id:
+        return _user_text(user_id)
+    return f"{_user_text(name)} [{user_id}]"
+
+
 def _mod_sentence(frame: dict[str, Any], l10n: Localizer) -> str:
     by = _dict(frame.get("by"))
     params: dict[str, Any] = {
         "by": _user_text(by.get("name") or by.get("id") or "?"),
-        "user": _user_text(frame.get("user", "?")),
+        "user": _target(frame),
         "id": frame.get("id", "?"),
         "language": clean(frame.get("lang", "?")),
     }

@@ -207,6 +207,7 @@ class Session:
         self.outbox: deque[dict[str, Any]] = deque()
         self.pending: set[str] = set()
         self.hello: dict[str, Any] | None = None
+        self._presence: str | None = None  # the last counts shown
         self.unsent = 0
         self._refs = 0
         self._stop = asyncio.Event()
@@ -218,6 +219,13 @@ class Session:
 
     def _say(self, text: str, level: str = "info") -> None:
         self.out.status(text, level)
+
+    @property
+    def role(self) -> str | None:
+        """The reader's role as the server's hello names it (None before it)."""
+        you = self.hello.get("you") if self.hello is not None else None
+        role = you.get("role") if isinstance(you, dict) else None
+        return role if isinstance(role, str) else None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -280,7 +288,7 @@ class Session:
             if isinstance(action, Quit):
                 return
             if isinstance(action, Help):
-                for text in help_lines(self.l10n):
+                for text in help_lines(self.l10n, self.role):
                     self._say(text)
             elif isinstance(action, Usage):
                 self._say(describe(action, self.l10n), "error")
@@ -472,6 +480,16 @@ class Session:
             self.langs = tuple(str(lang) for lang in frame["langs"])
         if not self.out.raw and kind == "ack" and _echoed(frame, self.progress):
             return
+        if not self.out.raw and kind == "presence":
+            # Counted every few seconds whether or not anything changed: people are
+            # shown a count when it is new.
+            counts = json.dumps(
+                [frame.get("viewers"), frame.get("moderators"), frame.get("uncovered")],
+                sort_keys=True,
+            )
+            if counts == self._presence:
+                return
+            self._presence = counts
         self.out.frame(frame)
 
 

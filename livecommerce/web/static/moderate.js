@@ -444,8 +444,12 @@
     // -- the moderation log -----------------------------------------------------------
 
     function logEvent(frame) {
-      const by = (frame.by || {}).name || "";
-      const user = frame.user ? names.get(frame.user) || frame.user : "";
+      // People by the names they go by; their ids on hover (title) and in data-user.
+      const actor = frame.by || {};
+      const by = el("bdi", { class: "by", title: actor.id, text: actor.name || actor.id || "" });
+      const target = frame.target || {};
+      const userName = target.name || (frame.user && names.get(frame.user)) || frame.user || "";
+      const user = el("bdi", { class: "target", title: frame.user, "data-user": frame.user, text: userName });
       let template = texts.log[frame.action];
       const params = { by: by, user: user, language: languages[frame.lang] || frame.lang || "" };
       if (frame.action === "slow") {

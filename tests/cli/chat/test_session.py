@@ -190,9 +190,9 @@ class Chatter:
 
 @contextlib.asynccontextmanager
 async def chatting(
-    url: str, gate: Gate | None = None, wait_hello: bool = True, **options: Any
+    url: str, gate: Gate | None = None, wait_hello: bool = True, raw: bool = True, **options: Any
 ) -> AsyncIterator[Chatter]:
-    out = Recorder()
+    out = Recorder(raw=raw)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     session = Session(
         Options(url=url, **options),
