@@ -119,7 +119,8 @@ class Report:
 
 class MarketFinder:
     """The market an order's buyer is in: by country (EU members to EU), and where two
-    markets share a country (CN and XJ), by the buyer's language."""
+    markets share a country (CN and XJ), by the buyer's language and how much each
+    market speaks it (orders carry no region)."""
 
     def __init__(self, markets: Iterable[Market]) -> None:
         self.by_country: dict[str, list[Market]] = defaultdict(list)
@@ -130,10 +131,14 @@ class MarketFinder:
                     self.by_country[country].append(market)
 
     def __call__(self, country: str, lang: str) -> str:
+        """Of the markets of `country`, the one where `lang` ranks highest among its
+        languages, whatever order the markets are listed in: a Chinese-speaking buyer in
+        China is CN's (zh first), not XJ's (ug first, then zh); a Uyghur speaker is XJ's.
+        A language no market of the country speaks goes to its first market."""
         candidates = self.by_country.get(country, [])
-        for market in candidates:
-            if lang in market.languages:
-                return market.code
+        speaking = [m for m in candidates if lang in m.languages]
+        if speaking:
+            return min(speaking, key=lambda m: (m.languages.index(lang), m.code)).code
         return candidates[0].code if candidates else OTHER_MARKET
 
 

@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from livecommerce.core.attribution import Rates, attribute
 from livecommerce.core.models import (
     ChatMessage,
@@ -105,6 +107,18 @@ def test_markets_split_a_shared_country_by_language() -> None:
     assert finder("CN", "ug") == "XJ"
     assert finder("PL", "ru") == "EU"
     assert finder("US", "en") == OTHER_MARKET
+
+
+@pytest.mark.parametrize("listed", [MARKETS, MARKETS[::-1]])
+def test_a_shared_country_goes_by_language_whatever_the_markets_order(
+    listed: list[Market],
+) -> None:
+    """The store lists markets by weight (XJ 0.10 before CN 0.08 in the seeds): a Chinese
+    buyer in China is still CN's, a Uyghur buyer XJ's, a Kazakh one the first market's."""
+    finder = MarketFinder(listed)
+    assert finder("CN", "zh") == "CN"
+    assert finder("CN", "ug") == "XJ"
+    assert finder("CN", "kk") == next(m.code for m in listed if m.country == "CN")
 
 
 def test_questions_and_answers() -> None:

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from livecommerce.core.models import Market
 from livecommerce.core.report import OTHER_MARKET, Report
-from livecommerce.i18n import Localizer
+from livecommerce.core.rounding import CENT, allocate
+from livecommerce.i18n import WHOLE_UNIT_CURRENCIES, Localizer
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,17 @@ def build_view(report: Report, l10n: Localizer, markets: list[Market]) -> View:
     totals = report.totals
     money = l10n.format_money
     number = l10n.format_number
+    # Each revenue column is rounded as a whole: its lines add up to its total, as
+    # printed (`allocate`), and the total rounds half up like them.
+    unit = Decimal(1) if base in WHOLE_UNIT_CURRENCIES else CENT
+    product_revenue = allocate([line.revenue for line in report.products], unit)
+    market_revenue = allocate([line.revenue for line in report.markets], unit)
+    language_revenue = allocate([line.revenue for line in report.languages], unit)
 
     summary = [
         (l10n.gettext("Orders"), number(totals.orders)),
         (l10n.gettext("Units sold"), number(totals.units)),
-        (l10n.gettext("Revenue"), money(totals.revenue, base)),
+        (l10n.gettext("Revenue"), money(allocate([totals.revenue], unit)[0], base)),
         (
             l10n.gettext("Credited to a product mention"),
             l10n.gettext("{orders} orders, {revenue}").format(
@@ -108,14 +115,14 @@ def build_view(report: Report, l10n: Localizer, markets: list[Market]) -> View:
                 mentions_cell(line.mentions),
                 number(line.orders),
                 number(line.units),
-                money(line.revenue, base),
+                money(revenue, base),
                 number(line.conversion) if line.conversion is not None else "–",
                 number(round(line.minutes_to_first_order))
                 if line.minutes_to_first_order is not None
                 else "–",
                 f"{number(line.questions)} ({number(line.unanswered)})",
             ]
-            for line in report.products
+            for line, revenue in zip(report.products, product_revenue, strict=True)
         ],
         frozenset({2, 3, 4, 5, 6}),
     )
@@ -133,10 +140,10 @@ def build_view(report: Report, l10n: Localizer, markets: list[Market]) -> View:
                 _market_name(line.code, by_code, l10n),
                 number(line.orders),
                 number(line.units),
-                money(line.revenue, base),
+                money(revenue, base),
                 ", ".join(money(v, c) for c, v in sorted(line.local_revenue.items())),
             ]
-            for line in report.markets
+            for line, revenue in zip(report.markets, market_revenue, strict=True)
         ],
         frozenset({1, 2, 3}),
     )
@@ -152,10 +159,10 @@ def build_view(report: Report, l10n: Localizer, markets: list[Market]) -> View:
             [
                 l10n.language_name(line.lang),
                 number(line.orders),
-                money(line.revenue, base),
+                money(revenue, base),
                 number(line.mentions),
             ]
-            for line in report.languages
+            for line, revenue in zip(report.languages, language_revenue, strict=True)
         ],
         frozenset({1, 2, 3}),
     )
