@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALES := en ru kk ky uz_Latn ug zh_Hans
 
-.PHONY: run cluster test lint services i18n docs samples bench bench-deps clean
+.PHONY: run cluster test lint services i18n docs samples screenshots bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(STAMP) services lint
 
 services:
 	@scripts/services
+
+## make screenshots: the pages in Uyghur and Chinese at 1280×800, into docs/screenshots/ (Debian's chromium)
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots
 
 ## make samples: write the sample schedule in schedules/ anew from `plan --write` (a test keeps it so)
 samples: $(STAMP)
