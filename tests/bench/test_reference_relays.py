@@ -3,8 +3,8 @@ against bench/reference_relay.py (aiohttp) and bench/reference_relay.js (Node.js
 
 Each relay runs as its own process on a port the OS picks; real `websockets` clients
 join language groups, chat, and check the acks and who gets what. The Node relay's case
-is skipped when `node` or the `ws` package (`make bench-deps`) is absent: that is the
-machine's equipment, not the relay's behaviour.
+is skipped when `node` or the `ws` package (`make bench-deps`, which `make test` runs) is
+absent, and fails under CI=true like every other missing part.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.relay import BENCH, node_missing
+from tests.conftest import unavailable
 
 TIMEOUT = 10.0  # the longest a test waits for the relay to start or for one frame
 STREAM = "khorgos-it-2026-11-20"
@@ -31,7 +32,7 @@ async def relay(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     if request.param == "node":
         missing = node_missing()
         if missing:
-            pytest.skip(f"the Node.js reference relay cannot run on this machine: {missing}")
+            unavailable(f"the Node.js reference relay cannot run on this machine: {missing}")
         argv = ["node", str(BENCH / "reference_relay.js")]
     else:
         argv = [sys.executable, str(BENCH / "reference_relay.py")]
