@@ -283,6 +283,35 @@ def proc_memory_kib(pid: int) -> dict[str, int]:
     return found
 
 
+LAG_METRIC = "livecommerce_event_loop_lag_seconds"
+STALL_BOUND = "0.05"  # a loop stall: a timer more than 50 ms late (a histogram bucket)
+
+
+async def loop_stalls(host: str, port: int) -> tuple[float, float] | None:
+    """From the server's /metrics: how many loop-lag samples it took, and how many were
+    later than 50 ms; None for a server without the metric (the reference relays)."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+    except (OSError, TimeoutError):
+        return None
+    try:
+        writer.write(f"GET /metrics HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        body = (await asyncio.wait_for(reader.read(), 5)).decode(errors="replace")
+    except (OSError, TimeoutError):
+        return None
+    finally:
+        writer.close()
+    count = within = None
+    for line in body.splitlines():
+        if line.startswith(f"{LAG_METRIC}_count "):
+            count = float(line.split()[-1])
+        elif line.startswith(f'{LAG_METRIC}_bucket{{le="{STALL_BOUND}"}} '):
+            within = float(line.split()[-1])
+    if count is None or within is None:
+        return None
+    return count, count - within
+
+
 class LoadGen:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -420,6 +449,7 @@ class LoadGen:
         cpu0, gen0, wall0 = proc_cpu_seconds(config.server_pid), time.process_time(), loop.time()
         busy0, wait0 = machine_busy_seconds(), proc_wait_seconds(config.server_pid)
         gen_wait0 = proc_wait_seconds(os.getpid())
+        stalls0 = await loop_stalls(self.host, self.port)
         sent = 0
         lags: list[float] = []
         monitor = asyncio.create_task(self._watch_loop(lags))
@@ -473,6 +503,13 @@ class LoadGen:
         cpu1, gen1 = proc_cpu_seconds(config.server_pid), time.process_time()
         busy1, wait1 = machine_busy_seconds(), proc_wait_seconds(config.server_pid)
         gen_wait1 = proc_wait_seconds(os.getpid())
+        stalls1 = await loop_stalls(self.host, self.port)
+        server_loop = None
+        if stalls0 is not None and stalls1 is not None:
+            server_loop = {
+                "samples": int(stalls1[0] - stalls0[0]),
+                "stalls_over_50ms": int(stalls1[1] - stalls0[1]),
+            }
 
         lost_clients = [c for c in self.clients if c.lost]
         expected_total = sum(expected(c) for c in self.clients)
@@ -524,6 +561,8 @@ class LoadGen:
                 "p99": _ms(percentile(self.ack_latencies, 0.99)),
                 "max": _ms(max(self.ack_latencies) if self.ack_latencies else None),
             },
+            # The server's own event-loop lag (/metrics), where it has the metric.
+            "server_loop": server_loop,
             "loadgen_lag_ms": {
                 "p50": _ms(percentile(lags, 0.50)),
                 "p99": _ms(percentile(lags, 0.99)),

@@ -420,7 +420,7 @@ def step_table(result: dict[str, Any]) -> str:
         f"peak {_fmt((result['rss_peak_kib'] or 0) / 1024)} MiB",
         f"{'msg/s':>7}{'sent/s':>8}{'deliv/s':>10}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}"
         f"{'ack p50':>8}{'ack p99':>8}"
-        f"{'lost':>7}{'srv cpu':>9}{'gen cpu':>9}{'other':>7}{'srv wait':>10}  result",
+        f"{'lost':>7}{'srv cpu':>9}{'gen cpu':>9}{'other':>7}{'srv wait':>10}{'stalls':>8}  result",
     ]
     for s in result["steps"]:
         lat, ack = s["latency_ms"], s.get("ack_latency_ms")
@@ -429,7 +429,8 @@ def step_table(result: dict[str, Any]) -> str:
             f"{_fmt(lat['p50']):>8}{_fmt(lat['p90']):>8}{_fmt(lat['p99']):>8}{_fmt(lat['max']):>8}"
             f"{_fmt(_pick(ack, 'p50')):>8}{_fmt(_pick(ack, 'p99')):>8}"
             f"{s['lost']:>7}{s['server_cpu']:>9.0%}{s['loadgen_cpu']:>9.0%}"
-            f"{s['other_cpu']:>7.0%}{s['server_cpu_wait']:>10.0%}  "
+            f"{s['other_cpu']:>7.0%}{s['server_cpu_wait']:>10.0%}"
+            f"{_fmt(_pick(s.get('server_loop'), 'stalls_over_50ms')):>8}  "
             f"{'ok' if s['passed'] else 'FAIL ' + s['reason']}"
             f"{' (machine busy: measured again)' if s.get('retried') else ''}"
         )
