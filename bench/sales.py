@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from livecommerce.app import open_store
 from livecommerce.core.matching import mentioned, product_matcher
 from livecommerce.core.models import MentionSource, Order
+from livecommerce.core.orders import FIELDS as ORDER_FIELDS
 from livecommerce.files import seeds
 from livecommerce.files.orders_csv import import_orders
 from livecommerce.i18n import localizer
@@ -75,19 +76,7 @@ def _orders(count: int, skus: list[str], prefix: str, rng: random.Random) -> lis
 def _write_csv(path: Path, orders: list[Order]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(
-            [
-                "id",
-                "ts",
-                "sku",
-                "qty",
-                "unit_price",
-                "currency",
-                "buyer_country",
-                "buyer_lang",
-                "show",
-            ]
-        )
+        out.writerow(ORDER_FIELDS)  # the columns `orders import` reads
         for o in orders:
             out.writerow(
                 [

@@ -4,18 +4,16 @@ totals of their reports, in the reader's language and zone; bad input is one lin
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from livecommerce.app import open_store
-from livecommerce.core.models import ShowStatus
 from livecommerce.i18n import Localizer
 from tests.cli.test_report import cli
 from tests.helpers.cli import Ran, one_line_error
+from tests.helpers.shows import finished_before
 from tests.web.test_reports import SHOW, STARTS, expected
 
 UPCOMING = {"jiangxi-kitchen-2026-12-10", "zhejiang-bedding-2026-12-12"}
@@ -37,17 +35,7 @@ async def add_old_shows(data: Path, count: int) -> list[str]:
     try:
         show = await store.show(SHOW)
         assert show is not None
-        old = [
-            replace(
-                show,
-                id=f"old-{n:02d}",
-                code=f"OLD{n:02d}",
-                starts_at=show.starts_at - timedelta(days=n),
-                ends_at=show.ends_at - timedelta(days=n),
-                status=ShowStatus.FINISHED,
-            )
-            for n in range(1, count + 1)
-        ]
+        old = finished_before(show, count, "old")
         await store.put_shows(old)
         return [s.id for s in old]
     finally:

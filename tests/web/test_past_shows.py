@@ -17,6 +17,7 @@ from livecommerce.i18n import Localizer
 from livecommerce.services.reporting import cache_of
 from livecommerce.web.past_shows import LATEST, PER_PAGE
 from tests.conftest import Server
+from tests.helpers.shows import finished_before
 from tests.web.test_reports import SHOW, STARTS, expected
 
 OLD_SHOWS = 24  # with the seeds' finished show: 25 past shows, three pages
@@ -32,17 +33,7 @@ async def add_old_shows(server: Server, count: int = OLD_SHOWS) -> list[str]:
     store = server.services.store
     show = await store.show(SHOW)
     assert show is not None
-    old = [
-        replace(
-            show,
-            id=f"old-show-{n:02d}",
-            code=f"OLD{n:02d}",
-            starts_at=show.starts_at - timedelta(days=n),
-            ends_at=show.ends_at - timedelta(days=n),
-            status=ShowStatus.FINISHED,
-        )
-        for n in range(1, count + 1)
-    ]
+    old = finished_before(show, count, "old-show")
     await store.put_shows(old)
     return [s.id for s in old]
 
