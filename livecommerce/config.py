@@ -174,6 +174,24 @@ class Settings:
         "Seconds the frames due to one connection may wait to leave together in one write "
         "(one send() for several frames; 0: only those of one event-loop turn).",
     )
+    gc_settle: float = setting(
+        1.0,
+        SECONDS,
+        "Seconds between freezes of what outlived the last one, so that the garbage "
+        "collector's passes examine only young objects and pause the server briefly "
+        "(0: Python's own collector settings).",
+    )
+    gc_reclaim_connections: int = setting(
+        5000,
+        COUNT,
+        "Chat connections closed after which one full garbage collection frees what they "
+        "left in reference cycles (a pause as long as a full pass; see gc_settle).",
+    )
+    gc_reclaim_seconds: float = setting(
+        3600.0,
+        PERIOD,
+        "Longest time between two full garbage collections while gc_settle is on.",
+    )
     chat_rate: float = setting(1.0, RATE, "Messages per second a viewer may send, sustained.")
     chat_burst: int = setting(
         5, COUNT, "Messages a viewer may send at once before the rate applies."

@@ -46,6 +46,14 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.gc_pause = Histogram(
+            "livecommerce_gc_pause_seconds",
+            "How long each pass of the cyclic garbage collector paused the process, by "
+            "generation (0–2; reclaim: a full pass over what was frozen).",
+            ["generation"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=self.registry,
+        )
         # The relay
         self.connections = Gauge(
             "livecommerce_chat_connections",

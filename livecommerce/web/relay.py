@@ -86,6 +86,8 @@ class OpenConnections:
     """The chat connections each client address holds open (`connections_per_ip`)."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    # Connections released since start: each leaves a few objects in reference cycles.
+    closed: int = 0
 
     def take(self, address: str, limit: int) -> bool:
         """Count one more connection from `address`, unless it already holds `limit`."""
@@ -95,6 +97,7 @@ class OpenConnections:
         return True
 
     def release(self, address: str) -> None:
+        self.closed += 1
         self.counts[address] -= 1
         if self.counts[address] <= 0:
             del self.counts[address]

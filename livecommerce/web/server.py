@@ -13,8 +13,10 @@ from aiohttp import web
 from livecommerce.config import Settings
 from livecommerce.errors import PortInUseError, ServeError
 from livecommerce.files import seeds
+from livecommerce.services.collector import Collector
 from livecommerce.services.process import Services
 from livecommerce.web.app import create_app
+from livecommerce.web.relay import RELAY
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,12 @@ async def serve(services: Services, announce: Callable[[str], Awaitable[None]] =
     settings = services.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    collector: Collector | None = None
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    app = create_app(services, show_jobs=True)
     runner = web.AppRunner(
-        create_app(services, show_jobs=True),
+        app,
         handle_signals=False,
         shutdown_timeout=settings.shutdown_timeout,
         access_log=None,
@@ -44,9 +48,12 @@ async def serve(services: Services, announce: Callable[[str], Awaitable[None]] =
         # Seed once the port is ours: a taken port fails fast, before the load.
         if settings.seed_on_start and not await services.store.shows():
             await _seed(services)
+        collector = _collector(services, lambda: app[RELAY].connections.closed)
         await announce(_base_url(runner))
         await stop.wait()
     finally:
+        if collector is not None:
+            collector.stop()
         await runner.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -71,6 +78,24 @@ async def _seed(services: Services) -> None:
     log.info("loaded the demo world: %d products, %d shows", len(world.products), len(world.shows))
     await services.catalog.reload(services.store)
     await services.show_jobs.resync()
+
+
+def _collector(services: Services, closed: Callable[[], int]) -> Collector | None:
+    """The garbage collection policy of a serving process (`gc_settle`), started once
+    start-up is done: what it built is frozen."""
+    settings, metrics = services.settings, services.metrics
+    if not settings.gc_settle:
+        return None
+
+    collector = Collector(
+        lambda generation, seconds: metrics.gc_pause.labels(generation).observe(seconds),
+        settle=settings.gc_settle,
+        reclaim_connections=settings.gc_reclaim_connections,
+        reclaim_seconds=settings.gc_reclaim_seconds,
+        closed=closed,
+    )
+    collector.start()
+    return collector
 
 
 def _base_url(runner: web.AppRunner) -> str:
