@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import heapq
 import json
 import math
@@ -85,6 +86,7 @@ class Client(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.upgraded = asyncio.get_running_loop().create_future()
         self.helloed = False
+        self.greeted = asyncio.get_running_loop().create_future()  # True at `hello`
         self.handshake = b""
         self.buffer = b""
         self.chat = 0
@@ -93,10 +95,13 @@ class Client(asyncio.Protocol):
         self.errors: dict[str, int] = {}
         self.closed_with: int | None = None
         self.lost = False
+        # When its connection was opened and when its `hello` came (the joiners' figure).
+        self.opened_at = 0.0
+        self.hello_at = 0.0
         # Counting receivers read at most once per `LoadGen.read_period`: frames gather in
         # the socket buffer and one recv takes them all (the syscall, not the parsing, is
         # what costs the generator). Probes and senders read at once, for exact latency.
-        self.throttled = kind in ("viewer", "moderator")
+        self.throttled = kind in ("viewer", "moderator", "joiner")
 
     # -- asyncio.Protocol --------------------------------------------------------------
 
@@ -119,6 +124,8 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        if not self.greeted.done():
+            self.greeted.set_result(False)
         if not self.upgraded.done():
             self.upgraded.set_exception(ConnectionError("closed before the upgrade"))
         self.gen.on_lost(self)
@@ -168,6 +175,9 @@ class Client(asyncio.Protocol):
                         self.gen.on_probe_chat(buf[start:end])
                 elif not self.helloed:
                     self.helloed = True
+                    self.hello_at = time.monotonic()
+                    if not self.greeted.done():
+                        self.greeted.set_result(True)
                     self.gen.on_hello(self)
                 elif buf.startswith(ACK_PREFIX, start):
                     self.acks += 1
@@ -224,6 +234,11 @@ class Config:
     cpu: int | None = 1
     read_period: float = 0.1  # seconds between reads of a counting receiver
     retries: int = 3  # steps measured again when other processes took the CPU
+    # After the steps: `join` more viewers connect while a step of `join_rate` msg/s runs
+    # (each one's time from opening its connection to its `hello` is measured).
+    join: int = 0
+    join_rate: int = 100
+    join_seconds: float = 30.0
     quiet_seconds: float = 20.0  # how long to wait for a quiet machine before a retry
     seed: int = 20261120
 
@@ -334,6 +349,7 @@ class LoadGen:
         self.paused: list[tuple[float, int, Client]] = []
         self.pauses = 0
         self.read_period = config.read_period
+        self.joiners: list[Client] = []
 
     # -- callbacks from clients --------------------------------------------------------
 
@@ -368,6 +384,27 @@ class LoadGen:
             query.append(f"token={quote(token)}")
         return f"/ws/streams/{quote(self.config.stream)}?{'&'.join(query)}"
 
+    def viewers(self, count: int, kind: str = "viewer", first: int = 0) -> list[Client]:
+        """`count` counting receivers spread over the languages by the audience's weights
+        (a share of the Kazakh ones reading Russian too)."""
+        config = self.config
+        langs = list(config.languages)
+        total = sum(config.languages.values())
+        counts = {lang: int(count * weight / total) for lang, weight in config.languages.items()}
+        for lang in sorted(langs, key=lambda lang: -config.languages[lang]):
+            if sum(counts.values()) >= count:
+                break
+            counts[lang] += 1
+        made: list[Client] = []
+        n = first
+        for lang, many in counts.items():
+            bilingual = int(many * config.bilingual) if lang == "kk" and "ru" in langs else 0
+            for i in range(many):
+                read = [lang, "ru"] if i < bilingual else [lang]
+                made.append(Client(self, kind, frozenset(read), self._target(read, f"v-{n}")))
+                n += 1
+        return made
+
     def plan(self) -> None:
         """Who connects: senders and probes per language, moderators, then the viewers,
         spread over the languages by the audience's weights."""
@@ -392,21 +429,7 @@ class LoadGen:
             target = self._target([], None, token) if token else self._target(mod_langs, f"m-{n}")
             self.clients.append(Client(self, "moderator", frozenset(mod_langs), target))
         rest = max(0, config.viewers - len(self.clients) + len(config.moderators))
-        total = sum(config.languages.values())
-        counts = {lang: int(rest * weight / total) for lang, weight in config.languages.items()}
-        for lang in sorted(langs, key=lambda lang: -config.languages[lang]):
-            if sum(counts.values()) >= rest:
-                break
-            counts[lang] += 1
-        n = 0
-        for lang, count in counts.items():
-            bilingual = int(count * config.bilingual) if lang == "kk" and "ru" in langs else 0
-            for i in range(count):
-                read = [lang, "ru"] if i < bilingual else [lang]
-                self.clients.append(
-                    Client(self, "viewer", frozenset(read), self._target(read, f"v-{n}"))
-                )
-                n += 1
+        self.clients += self.viewers(rest)
 
     async def connect(self) -> float:
         """Open every client (64 at a time) and wait for every `hello`; seconds taken."""
@@ -420,6 +443,7 @@ class LoadGen:
         async def open_one(n: int, client: Client) -> None:
             host, port = servers[n % len(servers)]
             async with gate:
+                client.opened_at = time.monotonic()
                 await loop.create_connection(lambda: client, host, port)
                 await asyncio.wait_for(asyncio.shield(client.upgraded), 15)
 
@@ -427,6 +451,66 @@ class LoadGen:
             await asyncio.gather(*(open_one(n, c) for n, c in enumerate(self.clients)))
             await self.hello_event.wait()
         return time.monotonic() - started
+
+    async def join(self) -> dict[str, Any]:
+        """`join` more viewers arrive, evenly over the first five sixths of `join_seconds`,
+        while a step of `join_rate` msg/s runs for the audience already there: how long
+        until all are in, each one's time from opening its connection to its `hello`, and
+        the server's memory per connection."""
+        config = self.config
+        loop = asyncio.get_running_loop()
+        joiners = self.viewers(config.join, kind="joiner", first=len(self.clients))
+        memory_before = proc_memory_kib(config.server_pid)
+        arrivals = config.join / (config.join_seconds * 5 / 6)  # a second
+        failures: dict[str, int] = {}
+
+        async def open_one(n: int, client: Client) -> None:
+            await asyncio.sleep(max(0.0, started + n / arrivals - time.monotonic()))
+            client.opened_at = time.monotonic()
+            try:
+                await loop.create_connection(lambda: client, self.host, self.port)
+                await asyncio.wait_for(asyncio.shield(client.upgraded), 15)
+                await asyncio.wait_for(asyncio.shield(client.greeted), 15)
+            except (OSError, TimeoutError, ConnectionError) as error:
+                failures[type(error).__name__] = failures.get(type(error).__name__, 0) + 1
+
+        step_seconds = config.step_seconds
+        config.step_seconds = config.join_seconds
+        log(
+            f"[{config.label}] {config.join} viewers join, {arrivals:.0f} a second, during "
+            f"{config.join_rate} msg/s …"
+        )
+        started = time.monotonic()
+        try:
+            busy = asyncio.create_task(self.step(config.join_rate))
+            await asyncio.gather(*(open_one(n, c) for n, c in enumerate(joiners)))
+            joined_seconds = time.monotonic() - started
+            memory_joined = proc_memory_kib(config.server_pid)
+            step = await busy
+        finally:
+            config.step_seconds = step_seconds
+        hellos = [c.hello_at - c.opened_at for c in joiners if c.helloed]
+        self.joiners = joiners
+        added = len(hellos)
+        rss_before = memory_before.get("VmRSS") or 0
+        rss_joined = memory_joined.get("VmRSS") or 0
+        return {
+            "joiners": config.join,
+            "joined": added,
+            "failures": failures,
+            "closed": sum(1 for c in joiners if c.lost),
+            "join_seconds": round(joined_seconds, 2),
+            "hello_ms": {
+                "p50": _ms(percentile(hellos, 0.50)),
+                "p90": _ms(percentile(hellos, 0.90)),
+                "p99": _ms(percentile(hellos, 0.99)),
+                "max": _ms(max(hellos) if hellos else None),
+            },
+            "rss_before_kib": rss_before,
+            "rss_joined_kib": rss_joined,
+            "kib_per_connection": round((rss_joined - rss_before) / added, 1) if added else None,
+            "step": step,
+        }
 
     # -- one step ----------------------------------------------------------------------
 
@@ -635,6 +719,7 @@ class LoadGen:
         memory_start = proc_memory_kib(config.server_pid)
         log(f"[{config.label}] connecting {len(self.clients)} clients …")
         connect_seconds = await self.connect()
+        gc.collect()
         memory_connected = proc_memory_kib(config.server_pid)
         cpus = {"server": proc_cpus(config.server_pid), "loadgen": proc_cpus(os.getpid())}
         log(
@@ -675,10 +760,21 @@ class LoadGen:
                 stopped = f"failed at {rate} msg/s: {result['reason']}"
                 break
             pending.pop(0)
+            gc.collect()  # the generator's garbage, between measurements (see `main`)
             await asyncio.sleep(0.5)  # let the writer and the GC settle between steps
+        joined = None
+        if config.join and not self.lost_clients:
+            joined = await self.join()
+            j = joined
+            log(
+                f"[{config.label}] {j['joined']} of {j['joiners']} joined in "
+                f"{j['join_seconds']} s; hello p50 {j['hello_ms']['p50']} p99 "
+                f"{j['hello_ms']['p99']} max {j['hello_ms']['max']} ms; "
+                f"{j['kib_per_connection']} KiB a connection"
+            )
         memory_end = proc_memory_kib(config.server_pid)
         resumer.cancel()
-        for client in self.clients:
+        for client in [*self.clients, *self.joiners]:
             client.close()
         counts: dict[str, int] = {}
         for client in self.clients:
@@ -693,6 +789,7 @@ class LoadGen:
             "rss_peak_kib": memory_end.get("VmHWM"),
             "steps": steps,
             "stopped": stopped,
+            "join": joined,
         }
 
 
@@ -705,9 +802,13 @@ def main() -> None:
     if config.cpu is not None:
         os.sched_setaffinity(0, {config.cpu})
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = config.viewers + len(config.moderators) + 256
+    wanted = config.viewers + config.join + len(config.moderators) + 256
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    # The generator's own garbage collection would stall it, and its stalls would count
+    # as the server's latency (with 10,000 clients a full pass took 30–90 ms, every half
+    # second while they connected): off for the run, collected between steps instead.
+    gc.disable()
     result = asyncio.run(LoadGen(config).run())
     print(json.dumps(result), flush=True)
 

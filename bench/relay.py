@@ -422,7 +422,11 @@ def step_table(result: dict[str, Any]) -> str:
         f"{'ack p50':>8}{'ack p99':>8}"
         f"{'lost':>7}{'srv cpu':>9}{'gen cpu':>9}{'other':>7}{'srv wait':>10}{'stalls':>8}  result",
     ]
-    for s in result["steps"]:
+    join = result.get("join")
+    steps = list(result["steps"])
+    if join:
+        steps.append(join["step"] | {"rate": f"+{join['joiners']}"})
+    for s in steps:
         lat, ack = s["latency_ms"], s.get("ack_latency_ms")
         lines.append(
             f"{s['rate']:>7}{s['achieved_rate']:>8.0f}{s['deliveries_per_s']:>10.0f}"
@@ -433,6 +437,18 @@ def step_table(result: dict[str, Any]) -> str:
             f"{_fmt(_pick(s.get('server_loop'), 'stalls_over_50ms')):>8}  "
             f"{'ok' if s['passed'] else 'FAIL ' + s['reason']}"
             f"{' (machine busy: measured again)' if s.get('retried') else ''}"
+        )
+    if join:
+        hello = join["hello_ms"]
+        lines.append(
+            f"join: {join['joined']:,} of {join['joiners']:,} more viewers connected in "
+            f"{join['join_seconds']} s while the audience chatted at {join['step']['rate']} "
+            f"msg/s (the row marked +{join['joiners']}); hello p50 {_fmt(hello['p50'])}, "
+            f"p90 {_fmt(hello['p90'])}, p99 {_fmt(hello['p99'])}, max {_fmt(hello['max'])} ms; "
+            f"RSS {_fmt(join['rss_before_kib'] / 1024)} → {_fmt(join['rss_joined_kib'] / 1024)} "
+            f"MiB, {_fmt(join['kib_per_connection'])} KiB a connection"
+            + (f"; failed to connect: {join['failures']}" if join["failures"] else "")
+            + (f"; closed: {join['closed']}" if join["closed"] else "")
         )
     return "\n".join(lines)
 
@@ -490,6 +506,17 @@ def main() -> None:
     )
     parser.add_argument("--step-seconds", type=float, default=None, help="seconds per step")
     parser.add_argument(
+        "--join",
+        type=int,
+        default=0,
+        help="after the steps (none unless --rates), this many more viewers connect while "
+        "the audience chats at --join-rate: time to connect them all, each one's time to its "
+        "hello, memory per connection (livecommerce only)",
+    )
+    parser.add_argument(
+        "--join-rate", type=int, default=100, help="msg/s while --join viewers connect"
+    )
+    parser.add_argument(
         "--nice",
         type=int,
         default=0,
@@ -525,6 +552,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not 30 <= args.viewers <= 5000:
         parser.error("--viewers must be from 30 to 5000")
+    if not 0 <= args.join <= 20000 or args.join_rate < 1:
+        parser.error("--join must be from 0 to 20000 and --join-rate at least 1")
 
     server_core, loadgen_core = cores()
     if loadgen_core is not None:
@@ -551,6 +580,9 @@ def main() -> None:
             "retries": 3,
             "quiet_seconds": 15.0,
         }
+    if args.join:
+        plan |= {"join": args.join, "join_rate": args.join_rate, "rates": []}
+        plan["budget_seconds"] = plan["budget_seconds"] + plan["connect_seconds"]
     if args.rates:
         plan["rates"] = [int(r) for r in args.rates.split(",") if r.strip()]
     if args.step_seconds:

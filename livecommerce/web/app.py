@@ -15,6 +15,7 @@ from aiohttp import web
 
 from livecommerce.services import loop_lag
 from livecommerce.services.process import Services, leading_show_jobs, live_rooms
+from livecommerce.services.show_cache import ShowCache
 from livecommerce.web import (
     announcements,
     api,
@@ -88,6 +89,7 @@ def create_app(services: Services, *, show_jobs: bool = False) -> web.Applicatio
     app[RELAY] = Relay(
         services.rooms,
         services.secret,
+        ShowCache(services.store.show),
         relay.Coalescer(services.settings.send_coalesce, services.metrics),
     )
     app.cleanup_ctx.append(loop_lag_context)

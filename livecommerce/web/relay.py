@@ -36,6 +36,7 @@ from livecommerce.core.values import ORIGINS, Invalid
 from livecommerce.i18n import chat_locale, negotiate, normalize, preferences
 from livecommerce.metrics import Metrics
 from livecommerce.services.rooms import Payload, Rooms
+from livecommerce.services.show_cache import ShowCache
 from livecommerce.web.context import SERVICES
 from livecommerce.web.errors import ApiError
 
@@ -109,6 +110,7 @@ class Relay:
 
     rooms: Rooms
     secret: bytes
+    shows: ShowCache
     coalescer: Coalescer = field(default_factory=Coalescer)
     guest_joins: dict[str, deque[float]] = field(default_factory=dict)
     connections: OpenConnections = field(default_factory=OpenConnections)
@@ -374,7 +376,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         raise ApiError(
             403, "origin_not_allowed", N_("Pages of this website may not open this chat.")
         )
-    show = await request.app[SERVICES].store.show(request.match_info["stream"])
+    show = await relay.shows.get(request.match_info["stream"])
     if show is None:
         raise ApiError(404, "unknown_stream", N_("There is no such stream."))
 
