@@ -193,7 +193,12 @@ class Client(asyncio.Protocol):
                 self.closed_with = (buf[start] << 8) | buf[start + 1] if length >= 2 else 1005
             i = end
         self.buffer = buf[i:] if i < size else b""
-        if self.throttled and self.transport is not None and not self.transport.is_closing():
+        if (
+            self.throttled
+            and self.helloed  # the first reads at once: the `hello` is timed
+            and self.transport is not None
+            and not self.transport.is_closing()
+        ):
             self.transport.pause_reading()
             self.gen.pause(self)
 
@@ -490,6 +495,11 @@ class LoadGen:
         finally:
             config.step_seconds = step_seconds
         hellos = [c.hello_at - c.opened_at for c in joiners if c.helloed]
+        # The hellos' p99 by fifths of the join (does a bigger audience wait longer?).
+        fifths: list[list[float]] = [[] for _ in range(5)]
+        for n, client in enumerate(joiners):
+            if client.helloed:
+                fifths[n * 5 // len(joiners)].append(client.hello_at - client.opened_at)
         self.joiners = joiners
         added = len(hellos)
         rss_before = memory_before.get("VmRSS") or 0
@@ -506,6 +516,7 @@ class LoadGen:
                 "p99": _ms(percentile(hellos, 0.99)),
                 "max": _ms(max(hellos) if hellos else None),
             },
+            "hello_p99_ms_by_fifth": [_ms(percentile(f, 0.99)) for f in fifths],
             "rss_before_kib": rss_before,
             "rss_joined_kib": rss_joined,
             "kib_per_connection": round((rss_joined - rss_before) / added, 1) if added else None,

@@ -175,7 +175,7 @@ class Settings:
         "(one send() for several frames; 0: only those of one event-loop turn).",
     )
     gc_settle: float = setting(
-        1.0,
+        0.25,
         SECONDS,
         "Seconds between freezes of what outlived the last one, so that the garbage "
         "collector's passes examine only young objects and pause the server briefly "

@@ -52,7 +52,7 @@ class Collector:
         self,
         observe: Callable[[str, float], None],
         *,
-        settle: float = 1.0,
+        settle: float = 0.25,
         reclaim_connections: int = 5000,
         reclaim_seconds: float = 3600.0,
         closed: Callable[[], int] = lambda: 0,
