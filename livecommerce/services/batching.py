@@ -141,12 +141,25 @@ class BatchWriter(Generic[T]):
             )
             self._report(failures=1)
 
-        async for attempt in backoff(self.retry_first, self.retry_max, on_retry=failed):
-            with attempt:
-                # Taken again at each try: what arrived meanwhile goes along.
-                batch = [self._items[i] for i in range(min(self.max_batch, len(self._items)))]
-                async with asyncio.timeout(self.write_timeout):
-                    await self._flush(batch)
+        async def attempt() -> None:
+            nonlocal batch
+            # Taken again at each try: what arrived meanwhile goes along.
+            batch = [self._items[i] for i in range(min(self.max_batch, len(self._items)))]
+            async with asyncio.timeout(self.write_timeout):
+                await self._flush(batch)
+
+        # The first try outside the retry policy: tenacity's state holds reference
+        # cycles, which would leave every batch written (its records, their acks and
+        # deliveries) to the garbage collector rather than to its reference count.
+        try:
+            await attempt()
+        except Exception as error:
+            failed(Retry(error, 1, self.retry_first))
+            await asyncio.sleep(self.retry_first)
+            retries = backoff(self.retry_first * 2, self.retry_max, on_retry=failed)
+            async for trying in retries:
+                with trying:
+                    await attempt()
         if self.failing is not None:
             log.info("%s: writing works again", self.name)
             self.failing = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import weakref
 
 import pytest
 
@@ -114,3 +116,30 @@ async def test_overflow_is_counted_and_logged(caplog: pytest.LogCaptureFixture) 
     with caplog.at_level(logging.ERROR):
         await writer.close(0.05)
     assert "not written at shutdown" in caplog.text
+
+
+class Record:
+    """A record the test can watch being freed."""
+
+
+async def test_a_written_batch_is_freed_by_its_reference_count() -> None:
+    written: list[list[Record]] = []
+
+    async def write(batch: list[Record]) -> None:
+        written.append(batch)
+
+    writer = BatchWriter("t", write, max_delay=0.001)
+    writer.start()
+    records = [Record() for _ in range(20)]
+    watched = [weakref.ref(r) for r in records]
+    gc.disable()  # only reference counts free anything from here on
+    try:
+        for record in records:
+            writer.put(record)
+        await asyncio.wait_for(writer.drain(), 5)
+        del records, record
+        written.clear()
+        assert [ref() for ref in watched] == [None] * 20, "a written batch sat in a cycle"
+    finally:
+        gc.enable()
+        await writer.close(1)
