@@ -13,7 +13,9 @@ viewers of the show "khorgos-it-2026-11-20" over its six languages (ru and kk la
 a few moderators, steps the inbound chat rate, and prints for every server the highest
 rate held (p99 latency under 250 ms, nothing lost), deliveries/s, delivery and ack
 latency percentiles at 100 messages/s, peak RSS, and the ratio of livecommerce's held
-rate to each reference's.
+rate to each reference's. With `--join N --join-rate R` it then connects N more viewers,
+evenly over 25 s, while the audience chats at R msg/s, and times each one's `hello`
+(10,000 connections on one process: `--viewers 1000 --join 9000 --join-rate 25`).
 
 The real server runs with its own defaults except these environment settings, raised so
 that the benchmark's few senders and many guests from one address are not refused:

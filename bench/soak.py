@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib.machinery
 import importlib.util
 import json
@@ -714,7 +715,12 @@ def main() -> None:
             )
             wait_for_quiet(3.0 if args.quick else 20.0)
             since = datetime.now(UTC) - timedelta(minutes=5)
-            outcome = asyncio.run(run_load(args, servers, secret, shop_secret, skus))
+            # The generator's own collector off while it measures (as bench/loadgen.py).
+            gc.disable()
+            try:
+                outcome = asyncio.run(run_load(args, servers, secret, shop_secret, skus))
+            finally:
+                gc.enable()
             for server in servers:
                 server.stop(timeout=60)
             stored = stored_orders(settings.database_url, since)
