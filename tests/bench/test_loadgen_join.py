@@ -4,8 +4,6 @@ every frame."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 import sys
 from collections.abc import AsyncIterator
 
@@ -13,6 +11,7 @@ import pytest
 
 from bench.loadgen import Config, LoadGen
 from bench.relay import BENCH, LANGUAGES
+from tests.bench.conftest import started_relay
 
 TIMEOUT = 10.0
 
@@ -20,25 +19,8 @@ TIMEOUT = 10.0
 @pytest.fixture
 async def reference() -> AsyncIterator[tuple[str, int]]:
     """The aiohttp reference relay in its own process: its URL and pid."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(BENCH / "reference_relay.py"),
-        "--port",
-        "0",
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        async with asyncio.timeout(TIMEOUT):
-            line = (await process.stdout.readline()).decode()
-        found = re.search(r"http://[0-9.]+:[0-9]+", line)
-        assert found, line
-        yield found.group(0), process.pid
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
+    async with started_relay(sys.executable, str(BENCH / "reference_relay.py")) as (address, pid):
+        yield f"http://{address}", pid
 
 
 async def test_joiners_are_timed_to_their_hello_while_the_audience_chats(

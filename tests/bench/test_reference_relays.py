@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.relay import BENCH, node_missing
+from tests.bench.conftest import started_relay
 from tests.conftest import unavailable
 
 TIMEOUT = 10.0  # the longest a test waits for the relay to start or for one frame
@@ -36,20 +36,8 @@ async def relay(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         argv = ["node", str(BENCH / "reference_relay.js")]
     else:
         argv = [sys.executable, str(BENCH / "reference_relay.py")]
-    process = await asyncio.create_subprocess_exec(
-        *argv, "--port", "0", stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert process.stdout is not None
-        async with asyncio.timeout(TIMEOUT):
-            line = (await process.stdout.readline()).decode()
-        found = re.search(r"http://([0-9.]+:[0-9]+)", line)
-        assert found, line
-        yield f"ws://{found.group(1)}/ws/streams/{STREAM}"
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
+    async with started_relay(*argv) as (address, _):
+        yield f"ws://{address}/ws/streams/{STREAM}"
 
 
 async def receive(client: ClientConnection) -> dict[str, Any]:
