@@ -84,7 +84,7 @@ class Collector:
         gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, old)
         self._reclaimed_at = self.clock()
         self._closed_at_reclaim = self.closed()
-        self._collect_and_freeze(generation=2)
+        self._collect_and_freeze()
         self._schedule()
 
     def stop(self) -> None:
@@ -106,13 +106,13 @@ class Collector:
         if self.reclaim_due():
             gc.unfreeze()
             began = time.perf_counter()
-            self._collect_and_freeze(generation=2, observed=False)
+            self._collect_and_freeze(observed=False)
             self.observe(RECLAIM, time.perf_counter() - began)
             self.reclaims += 1
             self._reclaimed_at = self.clock()
             self._closed_at_reclaim = self.closed()
         else:
-            self._collect_and_freeze(generation=2)
+            self._collect_and_freeze()
             self.settles += 1
 
     def reclaim_due(self) -> bool:
@@ -122,11 +122,12 @@ class Collector:
             or self.clock() - self._reclaimed_at >= self.reclaim_seconds
         )
 
-    def _collect_and_freeze(self, generation: int, observed: bool = True) -> None:
+    def _collect_and_freeze(self, observed: bool = True) -> None:
+        """A full pass over what is not frozen, then a freeze of what survived it."""
         if not observed:
             gc.callbacks.remove(self._callback)
         try:
-            gc.collect(generation)
+            gc.collect()
         finally:
             if not observed:
                 gc.callbacks.append(self._callback)
