@@ -448,7 +448,6 @@ class LoadGen:
         async def open_one(n: int, client: Client) -> None:
             host, port = servers[n % len(servers)]
             async with gate:
-                client.opened_at = time.monotonic()
                 await loop.create_connection(lambda: client, host, port)
                 await asyncio.wait_for(asyncio.shield(client.upgraded), 15)
 

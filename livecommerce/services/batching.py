@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from livecommerce.errors import brief
-from livecommerce.services.retry import Retry, backoff
+from livecommerce.services.retry import Retry, until_done
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -148,18 +148,7 @@ class BatchWriter(Generic[T]):
             async with asyncio.timeout(self.write_timeout):
                 await self._flush(batch)
 
-        # The first try outside the retry policy: tenacity's state holds reference
-        # cycles, which would leave every batch written (its records, their acks and
-        # deliveries) to the garbage collector rather than to its reference count.
-        try:
-            await attempt()
-        except Exception as error:
-            failed(Retry(error, 1, self.retry_first))
-            await asyncio.sleep(self.retry_first)
-            retries = backoff(self.retry_first * 2, self.retry_max, on_retry=failed)
-            async for trying in retries:
-                with trying:
-                    await attempt()
+        await until_done(attempt, self.retry_first, self.retry_max, on_retry=failed)
         if self.failing is not None:
             log.info("%s: writing works again", self.name)
             self.failing = None

@@ -6,7 +6,7 @@ language model's tables, catalogs, the seeds) and about 100 more per open chat
 connection (aiohttp's request, protocol, transport, reader and writer, the tasks and
 coroutine frames of its handler, the room's member): with 3,000 viewers a full pass
 took 280 ms and came every 30 s or so under a steady chat, and one came at every 25 %
-of growth while an audience connected (docs/performance.md, "Garbage collection").
+of growth while an audience connected (docs/performance.md, "At audience scale: stalls removed").
 
 `Collector` keeps full passes small:
 

@@ -6,15 +6,13 @@ of the minutes where a mention or the window's edge falls are read one by one. T
 store is read asynchronously; attribution and the report's aggregation run in a worker
 thread. A report is kept per show, currency and window until what it was computed from changes
 (`SqlStore.report_version`), and concurrent requests for a report being computed wait
-for that one computation.
+for that one computation (`SharedResults`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 
 from livecommerce.core.attribution import DEFAULT_WINDOW, Rates, Touches, attribute
@@ -23,52 +21,19 @@ from livecommerce.core.models import ExchangeRate, Market, Mention, Order, Show
 from livecommerce.core.report import Report, Sale, exact_sums, summarize
 from livecommerce.core.tallies import tallied_sales
 from livecommerce.errors import UnknownCurrencyError
+from livecommerce.services.shared_results import SharedResults
 from livecommerce.store import SqlStore
 
 # Reports kept per store; the least recently asked for goes first.
 CACHED_REPORTS = 16
 
 
-class ReportCache:
-    """Reports by (show, currency, window), each with the version of the data it was
-    computed from; a report being computed is kept as the task every request awaits."""
-
-    def __init__(self, size: int = CACHED_REPORTS) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, tuple[Hashable, asyncio.Task[Report]]] = OrderedDict()
-        self.computed = 0  # reports computed rather than found: what the tests count
-
-    async def report(
-        self, key: Hashable, version: Hashable, compute: Callable[[], Awaitable[Report]]
-    ) -> Report:
-        """The report of `key` at `version`: the one kept or being computed, else a new
-        computation by `compute`. A failed computation is not kept."""
-        entry = self._entries.get(key)
-        if entry is None or entry[0] != version:
-            task = asyncio.ensure_future(compute())
-            self.computed += 1
-            entry = (version, task)
-            self._entries[key] = entry
-            task.add_done_callback(lambda done: self._forget_failed(key, done))
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        self._entries.move_to_end(key)
-        # A client that leaves does not cancel the computation the others wait for.
-        return await asyncio.shield(entry[1])
-
-    def _forget_failed(self, key: Hashable, task: asyncio.Task[Report]) -> None:
-        if task.cancelled() or task.exception() is not None:
-            entry = self._entries.get(key)
-            if entry is not None and entry[1] is task:
-                del self._entries[key]
+_caches: weakref.WeakKeyDictionary[SqlStore, SharedResults[Report]] = weakref.WeakKeyDictionary()
 
 
-_caches: weakref.WeakKeyDictionary[SqlStore, ReportCache] = weakref.WeakKeyDictionary()
-
-
-def cache_of(store: SqlStore) -> ReportCache:
+def cache_of(store: SqlStore) -> SharedResults[Report]:
     """The report cache of `store` (one per store object, gone with it)."""
-    return _caches.setdefault(store, ReportCache())
+    return _caches.setdefault(store, SharedResults(CACHED_REPORTS))
 
 
 async def review(
@@ -89,7 +54,7 @@ async def review(
         raise UnknownCurrencyError(currency=base_currency, known=", ".join(sorted(known)))
     version = (show, await store.report_version(show.id, _refs(show), _span(show, window)))
     hours = opening.hours(show) if opening is not None else None
-    return await cache_of(store).report(
+    return await cache_of(store).get(
         (show.id, base_currency, window, hours),
         version,
         lambda: _compute(store, show, base_currency, window, opening),

@@ -23,7 +23,8 @@ import inspect
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from tenacity import (
     AsyncRetrying,
@@ -34,7 +35,7 @@ from tenacity import (
     wait_exponential,
 )
 
-__all__ = ["Retry", "backoff", "warn"]
+__all__ = ["Retry", "backoff", "until_done", "warn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Retry:
     delay: float
 
 
+T = TypeVar("T")
 OnRetry = Callable[[Retry], Awaitable[None] | None]
 Sleep = Callable[[float], Awaitable[None]]
 # Only exceptions: cancellation (a BaseException) is never retried.
@@ -68,12 +70,10 @@ def backoff(
     async def before_sleep(state: RetryCallState) -> None:
         # tenacity sleeps only after a failed try, so there is an error to report.
         error = state.outcome.exception() if state.outcome is not None else None
-        if on_retry is None or error is None:
+        if error is None:
             return
         delay = state.next_action.sleep if state.next_action is not None else 0.0
-        heard = on_retry(Retry(error, state.attempt_number, delay))
-        if inspect.isawaitable(heard):
-            await heard
+        await _tell(on_retry, Retry(error, state.attempt_number, delay))
 
     return AsyncRetrying(
         sleep=sleep,
@@ -83,6 +83,41 @@ def backoff(
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+async def until_done(
+    work: Callable[[], Awaitable[T]],
+    first: float,
+    cap: float = math.inf,
+    *,
+    retry_on: Retryable = Exception,
+    on_retry: OnRetry | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> T:
+    """`await work()` until it succeeds, under `backoff`'s policy (forever), its first
+    try outside tenacity: tenacity's state holds reference cycles, so on a hot path (a
+    batch written per loop turn) a try that works at once leaves what it touched to
+    reference counting, not to the garbage collector."""
+    try:
+        return await work()
+    except retry_on as error:
+        await _tell(on_retry, Retry(error, 1, first))
+        await sleep(first)
+
+    def later(retry: Retry) -> Awaitable[None] | None:  # numbered after the first try
+        return on_retry(replace(retry, attempt=retry.attempt + 1)) if on_retry else None
+
+    async for attempt in backoff(first * 2, cap, retry_on=retry_on, on_retry=later, sleep=sleep):
+        with attempt:
+            return await work()
+    raise AssertionError("a policy without a last attempt ended")  # pragma: no cover
+
+
+async def _tell(on_retry: OnRetry | None, retry: Retry) -> None:
+    if on_retry is not None:
+        heard = on_retry(retry)
+        if inspect.isawaitable(heard):
+            await heard
 
 
 def warn(logger: logging.Logger, message: str) -> OnRetry:

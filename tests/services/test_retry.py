@@ -9,7 +9,7 @@ import logging
 import pytest
 from tenacity import AsyncRetrying
 
-from livecommerce.services.retry import Retry, backoff, warn
+from livecommerce.services.retry import Retry, backoff, until_done, warn
 
 
 class Flaky(Exception):
@@ -131,3 +131,34 @@ async def test_warn_logs_one_line_per_retry(caplog: pytest.LogCaptureFixture) ->
         "could not do it yet (try 1): retrying",
         "could not do it yet (try 2): retrying",
     ]
+
+
+async def test_until_done_tries_first_outside_the_policy_then_backs_off() -> None:
+    clock, heard = Clock(), []
+    tries = 0
+
+    async def work() -> str:
+        nonlocal tries
+        tries += 1
+        if tries <= 3:
+            raise Flaky(f"try {tries}")
+        return "done"
+
+    result = await until_done(
+        work, 0.1, 5.0, retry_on=Flaky, on_retry=heard.append, sleep=clock.sleep
+    )
+    assert result == "done"
+    assert tries == 4
+    assert [(r.attempt, r.delay) for r in heard] == [(1, 0.1), (2, 0.2), (3, 0.4)]
+    assert clock.pauses == [0.1, 0.2, 0.4]
+
+
+async def test_until_done_lets_other_errors_through_at_once() -> None:
+    clock = Clock()
+
+    async def work() -> None:
+        raise Broken("not retried")
+
+    with pytest.raises(Broken):
+        await until_done(work, 0.1, retry_on=Flaky, sleep=clock.sleep)
+    assert clock.pauses == []

@@ -131,12 +131,3 @@ async def test_the_least_recently_read_go_first(show: Show) -> None:
     assert store.reads == 4
     await cache.get("s0")  # pushed out by s3
     assert store.reads == 5
-
-
-async def test_forget_reads_again(show: Show) -> None:
-    store = Store({show.id: show})
-    cache = ShowCache(store.show)
-    await cache.get(show.id)
-    cache.forget(show.id)
-    await cache.get(show.id)
-    assert store.reads == 2
